@@ -1,0 +1,231 @@
+"""The `zoo` command: train | eval | predict | list, each Hydra app over the configs/ tree.
+
+`zoo <command> [overrides]` keeps sys.argv as typed (Lightning's DDP launcher re-runs the same
+argv in each extra rank). Before Hydra starts, the overrides are checked against the registry and
+composed once, so a misspelt model name or key is one readable line, not a stack trace.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from zoo.errors import ZooError
+
+HELP = """usage: zoo <command> [hydra overrides] [-m]
+
+A PyTorch model zoo trained from one Hydra CLI.
+
+commands:
+  train     train a model:  zoo train model=mlp data=digits optimizer=adam trainer.max_epochs=20
+            sweep with -m:  zoo train -m optimizer=sgd,adam optimizer.lr=0.1,0.01
+            preset:         zoo train experiment=circles_mlp
+  eval      test a checkpoint on its dataset:  zoo eval ckpt_path=runs/.../checkpoints/best.ckpt
+  predict   predict with a checkpoint:  zoo predict ckpt_path=... input=rows.csv (or .npy, or [x1,x2])
+  list      list models, datasets, optimizers, schedulers, ... with descriptions:  zoo list [group]
+
+Every Hydra option works after the command: `zoo train --cfg job` prints the composed config,
+`zoo train --help` lists the config groups. Set HYDRA_FULL_ERROR=1 to see full tracebacks.
+"""
+HYDRA_COMMANDS = ("train", "eval", "predict")
+MAX_PREFLIGHT_COMBINATIONS = 32
+
+
+def error_line(message: str) -> None:
+    print(f"zoo: error: {message}", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else list(argv)
+    if not args or args[0] in ("-h", "--help", "help"):
+        print(HELP)
+        return 0
+    command, rest = args[0], args[1:]
+    try:
+        if command == "list":
+            from zoo.commands.listing import list_registry
+
+            list_registry(rest)
+            return 0
+        if command not in HYDRA_COMMANDS:
+            raise ZooError(f"unknown command {command!r}; choose one of train, eval, predict, list (zoo --help)")
+        if not any(arg.startswith("-") and arg not in ("-m", "--multirun") for arg in rest):
+            preflight(command, rest)
+    except ZooError as error:
+        error_line(str(error))
+        return 2
+    return run_hydra(command, rest)
+
+
+# --- checks before Hydra runs ----------------------------------------------------------------------
+def preflight(command: str, args: list[str]) -> None:
+    """Check group choices and keys by composing the config for each sweep combination."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import HydraException
+    from omegaconf.errors import OmegaConfBaseException
+
+    from zoo.registry import CHOICE_GROUPS, options
+
+    overrides = [arg for arg in args if not arg.startswith("-")]
+    try:
+        parsed = OverridesParser.create().parse_overrides(overrides)
+    except HydraException as error:
+        raise ZooError(f"cannot parse the overrides: {one_line(error)}") from None
+    value_lists: list[list[str]] = []
+    for override in parsed:
+        key = override.key_or_group
+        try:
+            values = list(override.sweep_string_iterator()) if override.is_sweep_override() else None
+        except Exception:  # an interval or other sweep only a sweeper plugin expands
+            return
+        if values is None:
+            values = [override.get_value_element_as_str()] if not override.is_delete() else [None]
+        if key in CHOICE_GROUPS and override.package is None:
+            known = options(key)
+            for value in values:
+                if value is not None and value != "null" and value not in known:
+                    raise ZooError(f"unknown {key} {value!r}; valid: {', '.join(known)}")
+        prefix = override.get_key_element()
+        value_lists.append([f"{prefix}={value}" if value is not None else override.input_line for value in values])
+    kept = [
+        values for override, values in zip(parsed, value_lists, strict=True)
+        if not override.key_or_group.startswith("hydra")
+    ]
+    config_name = command
+    for combination in itertools.islice(itertools.product(*kept), MAX_PREFLIGHT_COMBINATIONS):
+        try:
+            from zoo.registry import compose
+
+            cfg = compose(config_name, list(combination))
+        except (HydraException, OmegaConfBaseException) as error:
+            raise ZooError(explain_compose_error(error)) from None
+        validate(command, cfg)
+
+
+def one_line(error: BaseException) -> str:
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return " ".join(lines[:2]) if lines else type(error).__name__
+
+
+def explain_compose_error(error: BaseException) -> str:
+    text = str(error)
+    if text.startswith("Could not override"):
+        key = text.split("'")[1] if "'" in text else "?"
+        return f"unknown config key {key!r} (check the spelling; to add a new key use +{key}=...)"
+    if "Missing mandatory value" in text:
+        key = text.split("Missing mandatory value:")[-1].strip().splitlines()[0]
+        return f"missing required value {key!r} (give it as {key}=...)"
+    return one_line(error)
+
+
+def validate(command: str, cfg: Any) -> None:
+    """Values that would fail late or silently, checked before anything is built."""
+    from omegaconf import OmegaConf
+
+    if command != "train":
+        return
+
+    def get(key: str) -> Any:
+        return OmegaConf.select(cfg, key, throw_on_missing=False, throw_on_resolution_failure=False)
+
+    lr = get("optimizer.lr")
+    if lr is not None and (isinstance(lr, bool) or not isinstance(lr, int | float) or lr <= 0):
+        raise ZooError(f"optimizer.lr must be a positive number, got {lr!r}")
+    batch_size = get("data.batch_size")
+    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1):
+        raise ZooError(f"data.batch_size must be a positive integer, got {batch_size!r}")
+    epochs = get("trainer.max_epochs")
+    if epochs is not None and (not isinstance(epochs, int) or (epochs < 1 and epochs != -1)):
+        raise ZooError(f"trainer.max_epochs must be a positive integer (or -1), got {epochs!r}")
+
+
+# --- running the Hydra app -------------------------------------------------------------------------
+SWEEP_RESULTS: list[dict[str, Any]] = []
+
+
+def job(command: str) -> Callable[[Any], Any]:
+    """The Hydra task function for `command`: runs it, turning a ZooError into one line."""
+
+    def run_job(cfg: Any) -> Any:
+        from hydra.core.hydra_config import HydraConfig
+        from hydra.types import RunMode
+
+        sys.argv[:] = ORIGINAL_ARGV  # as typed, for Lightning's DDP re-launch
+        hydra_config = HydraConfig.get()
+        multirun = hydra_config.mode == RunMode.MULTIRUN
+        entry = {"job": hydra_config.job.get("num", 0), "overrides": list(hydra_config.overrides.task)}
+        try:
+            result = command_function(command)(cfg)
+        except ZooError as error:
+            if not multirun:
+                error_line(str(error))
+                raise SystemExit(2) from None
+            error_line(f"job {entry['job']} ({' '.join(entry['overrides'])}): {error}")
+            SWEEP_RESULTS.append({**entry, "status": "failed", "error": str(error)})
+            return None
+        if multirun:
+            SWEEP_RESULTS.append({**entry, "status": "ok", "summary": result})
+        return result
+
+    run_job.__module__ = __name__
+    run_job.__name__ = f"{command}_job"
+    return run_job
+
+
+def command_function(command: str) -> Callable[[Any], Any]:
+    if command == "train":
+        from zoo.commands.train import train
+
+        return train
+    if command == "eval":
+        from zoo.commands.evaluate import evaluate
+
+        return evaluate
+    from zoo.commands.predict import predict
+
+    return predict
+
+
+ORIGINAL_ARGV: list[str] = []
+
+
+def run_hydra(command: str, rest: list[str]) -> int:
+    import hydra
+
+    from zoo.registry import config_dir
+
+    ORIGINAL_ARGV[:] = sys.argv
+    SWEEP_RESULTS.clear()
+    app = hydra.main(version_base="1.3", config_path=str(config_dir()), config_name=command)(job(command))
+    sys.argv[:] = [sys.argv[0], *rest]
+    try:
+        app()
+    finally:
+        sys.argv[:] = ORIGINAL_ARGV
+    if SWEEP_RESULTS:
+        print_sweep(SWEEP_RESULTS)
+        return 1 if any(result["status"] == "failed" for result in SWEEP_RESULTS) else 0
+    return 0
+
+
+def print_sweep(results: list[dict[str, Any]]) -> None:
+    from zoo.commands.common import format_value, print_table
+
+    rows = []
+    for result in results:
+        summary = result.get("summary") or {}
+        metric = ", ".join(f"{key} {format_value(value)}" for key, value in (summary.get("test") or {}).items())
+        status = result["status"] if result["status"] == "ok" else f"failed: {result['error'][:60]}"
+        rows.append((f"#{result['job']} {' '.join(result['overrides'])}", f"{status}  {metric}".strip()))
+    print_table(f"sweep: {len(results)} jobs", rows)
+
+
+def entry_point() -> None:
+    sys.exit(main())
+
+
+if os.environ.get("ZOO_CLI_DEBUG"):  # pragma: no cover
+    print(sys.argv, file=sys.stderr)

@@ -1,0 +1,37 @@
+"""`zoo eval ckpt_path=...`: the test-split metrics of a checkpoint, with the config stored in it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig
+
+from zoo.commands.common import format_value, plain, print_table, write_json_atomic
+from zoo.commands.restore import restore
+from zoo.commands.train import quiet_lightning
+from zoo.errors import ZooError
+
+
+def evaluate(cfg: DictConfig) -> dict[str, float]:
+    import lightning as L
+
+    from zoo.training.callbacks import progress_callbacks
+
+    quiet_lightning()
+    config = plain(cfg)
+    task, datamodule, run = restore(config["ckpt_path"], data_dir=config.get("data_dir"))
+    callbacks, enable_progress_bar = progress_callbacks("auto")
+    try:
+        trainer = L.Trainer(**config["trainer"], callbacks=callbacks, enable_progress_bar=enable_progress_bar)
+    except (TypeError, ValueError) as error:
+        raise ZooError(f"bad trainer option: {error}") from None
+    results = trainer.test(task, datamodule=datamodule, verbose=False)
+    metrics = {key: float(value) for key, value in results[0].items()}
+    rows: list[tuple[str, Any]] = [(key, format_value(value)) for key, value in metrics.items()]
+    rows.append(("checkpoint", str(config["ckpt_path"])))
+    print_table(f"zoo eval: {run.get('name')}", rows)
+    if config.get("output"):
+        write_json_atomic(Path(config["output"]), metrics)
+    return metrics
+

@@ -1,0 +1,136 @@
+"""`zoo train`: build data module, task and trainer from the composed config, fit, test the best
+checkpoint, and write summary.json into the run folder."""
+
+from __future__ import annotations
+
+import logging
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+import torch
+from omegaconf import DictConfig
+
+from zoo.commands.common import format_value, plain, print_table, write_json_atomic
+from zoo.data import build_datamodule
+from zoo.errors import ZooError
+from zoo.tasks import Task, build_task
+
+log = logging.getLogger("zoo")
+
+
+def quiet_lightning() -> None:
+    """Keep Lightning's start-up banners (GPU available..., tips) out of the user's terminal."""
+    logging.getLogger("lightning.pytorch.utilities.rank_zero").setLevel(logging.WARNING)
+    logging.getLogger("lightning.fabric.utilities.rank_zero").setLevel(logging.WARNING)
+    warnings.filterwarnings("ignore", ".*does not have many workers.*")
+    warnings.filterwarnings("ignore", r".*isinstance\(treespec, LeafSpec\)` is deprecated.*")
+    warnings.filterwarnings("ignore", ".*number of training batches.*smaller than the logging interval.*")
+
+
+def first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def check_model_fits_data(task: Task, datamodule: Any) -> None:
+    """One forward pass and loss on two training examples, so that a model whose input or output
+    size does not fit the data fails here with one line, before any training starts."""
+    datamodule.prepare_data()
+    datamodule.setup("fit")
+    batch = next(iter(datamodule.train_dataloader()))
+    small_batch = [part[:2] for part in batch]
+    was_training = task.training
+    task.eval()
+    try:
+        with torch.no_grad():
+            task.loss_and_outputs(small_batch)
+    except (RuntimeError, IndexError, ValueError) as error:
+        raise ZooError(f"the model does not fit the data: {first_line(error)}") from None
+    finally:
+        task.train(was_training)
+
+
+def build_training_task(config: dict[str, Any]) -> Task:
+    return build_task(
+        config["model"],
+        optimizer=config["optimizer"],
+        scheduler=config.get("scheduler") or None,
+        regularizer=config.get("regularizer") or None,
+    )
+
+
+def train(cfg: DictConfig) -> dict[str, Any]:
+    """Train as `zoo train` does and return the run summary (also written to summary.json)."""
+    import lightning as L
+    from hydra.utils import instantiate
+
+    from zoo.training.callbacks import StoreRunConfig, build_callbacks
+
+    quiet_lightning()
+    started = time.time()
+    config = plain(cfg)
+    output_dir = Path(config["paths"]["output_dir"])
+    L.seed_everything(config["seed"], workers=True, verbose=False)
+
+    datamodule = build_datamodule(config["data"])
+    task = build_training_task(config)
+    check_model_fits_data(task, datamodule)
+
+    callbacks, enable_progress_bar = build_callbacks(
+        config["callbacks"], task.monitor, task.monitor_mode, output_dir / "checkpoints"
+    )
+    callbacks.append(StoreRunConfig(config["model"]["_target_"], config))
+    loggers = [instantiate(logger) for logger in (cfg.get("logger") or {}).values()]
+    try:
+        trainer = L.Trainer(
+            **config["trainer"],
+            callbacks=callbacks,
+            logger=loggers or False,
+            enable_progress_bar=enable_progress_bar,
+            default_root_dir=output_dir,
+        )
+    except (TypeError, ValueError) as error:
+        raise ZooError(f"bad trainer option: {first_line(error)}") from None
+    trainer.fit(task, datamodule=datamodule, ckpt_path=config.get("ckpt_path"), weights_only=True)
+
+    checkpoint = trainer.checkpoint_callback
+    best_path = checkpoint.best_model_path or checkpoint.last_model_path
+    test_metrics: dict[str, float] = {}
+    if config.get("test", True):
+        results = trainer.test(
+            task, datamodule=datamodule, ckpt_path=best_path or None, weights_only=True, verbose=False
+        )
+        test_metrics = {key: float(value) for key, value in (results[0] if results else {}).items()}
+    best_score = checkpoint.best_model_score
+    summary = {
+        "name": config.get("name"),
+        "run_dir": str(output_dir),
+        "monitor": checkpoint.monitor,
+        "best_val": float(best_score) if best_score is not None else None,
+        "test": test_metrics,
+        "best_checkpoint": best_path,
+        "last_checkpoint": checkpoint.last_model_path,
+        "epochs": trainer.current_epoch,
+        "global_step": trainer.global_step,
+        "wall_time_s": round(time.time() - started, 2),
+        "expected": config.get("expected"),
+    }
+    if trainer.is_global_zero:
+        write_json_atomic(output_dir / "summary.json", summary)
+        print_summary(summary)
+    return summary
+
+
+def print_summary(summary: dict[str, Any]) -> None:
+    rows = [(f"best {summary['monitor']}", format_value(summary["best_val"]))]
+    rows += [(key, format_value(value)) for key, value in summary["test"].items()]
+    if summary.get("expected"):
+        rows.append(("expected", f"{summary['expected']['metric']} {summary['expected']['value']}"))
+    rows += [
+        ("best checkpoint", summary["best_checkpoint"]),
+        ("run folder", summary["run_dir"]),
+        ("time", f"{summary['wall_time_s']:.1f} s, {summary['epochs']} epochs"),
+    ]
+    print_table(f"zoo train: {summary['name']}", rows)

@@ -1,0 +1,140 @@
+"""A data module for datasets that fit in memory as one feature array and one target array
+(the toy sets and scikit-learn's bundled sets).
+
+Splits are deterministic: a permutation drawn from `seed` cuts the rows into train/val/test
+(unless the subclass supplies its own splits). Features are standardised with the training
+split's mean and standard deviation; those statistics and the class names are the module's
+state_dict, which Lightning stores in every checkpoint, so `zoo predict` can prepare raw feature
+rows exactly as in training without the dataset.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+from torch.utils.data import TensorDataset
+
+from zoo.data.base import TensorDataModule
+from zoo.errors import ZooError
+
+Splits = dict[str, tuple[np.ndarray, np.ndarray]]
+
+
+class ArrayDataModule(TensorDataModule):
+    """Subclasses implement `load_splits()` returning {"train"|"val"|"test": (X, y)}.
+
+    `num_features` / `num_classes` may be given by the config (model configs interpolate them);
+    they are checked against the data at setup.
+    """
+
+    regression = False
+
+    def __init__(
+        self,
+        batch_size: int = 64,
+        seed: int = 0,
+        val_fraction: float = 0.15,
+        test_fraction: float = 0.15,
+        standardize: bool = True,
+        num_workers: int = 0,
+        num_features: int | None = None,
+        num_classes: int | None = None,
+    ):
+        super().__init__(batch_size, seed, num_workers)
+        if not (0 <= val_fraction < 1 and 0 <= test_fraction < 1 and val_fraction + test_fraction < 1):
+            raise ValueError("data.val_fraction and data.test_fraction must be in [0, 1) and sum below 1")
+        self.val_fraction = val_fraction
+        self.test_fraction = test_fraction
+        self.standardize = standardize
+        self.num_features = num_features
+        self.num_classes = num_classes
+        self.class_names: list[str] = []
+        self.mean: list[float] | None = None
+        self.std: list[float] | None = None
+        self.target_mean: float | None = None  # regression targets are standardised too
+        self.target_std: float | None = None
+
+    # --- what a subclass provides ---------------------------------------------------------------
+    def load_splits(self) -> Splits:
+        raise NotImplementedError
+
+    def default_class_names(self, num_classes: int) -> list[str]:
+        return [str(c) for c in range(num_classes)]
+
+    # --- shared ---------------------------------------------------------------------------------
+    def split(self, x: np.ndarray, y: np.ndarray) -> Splits:
+        """Cut (x, y) into train/val/test by a permutation drawn from the seed."""
+        order = np.random.default_rng(self.seed).permutation(len(x))
+        n_test = round(len(x) * self.test_fraction)
+        n_val = round(len(x) * self.val_fraction)
+        parts = {"test": order[:n_test], "val": order[n_test : n_test + n_val], "train": order[n_test + n_val :]}
+        return {name: (x[index], y[index]) for name, index in parts.items()}
+
+    def setup(self, stage: str | None = None) -> None:
+        if self.datasets:
+            return
+        splits = self.load_splits()
+        x_train = splits["train"][0].reshape(len(splits["train"][0]), -1).astype(np.float64)
+        self.check_facts(splits)
+        if self.standardize and self.mean is None:
+            self.mean = x_train.mean(axis=0).tolist()
+            self.std = np.where(x_train.std(axis=0) > 1e-8, x_train.std(axis=0), 1.0).tolist()
+        if self.regression and self.target_mean is None:
+            y_train = splits["train"][1].astype(np.float64)
+            self.target_mean, self.target_std = float(y_train.mean()), float(y_train.std() or 1.0)
+        for name, (x, y) in splits.items():
+            self.datasets[name] = TensorDataset(self.features(x), self.targets(y))
+
+    def check_facts(self, splits: Splits) -> None:
+        x, y = splits["train"]
+        features = int(np.prod(x.shape[1:]))
+        if self.num_features is not None and self.num_features != features:
+            raise ZooError(f"data.num_features is {self.num_features} but the data has {features} features")
+        self.num_features = features
+        if not self.regression:
+            classes = int(max(split_y.max() for _, split_y in splits.values() if len(split_y)) + 1)
+            if self.num_classes is not None and self.num_classes < classes:
+                raise ZooError(f"data.num_classes is {self.num_classes} but the data has {classes} classes")
+            self.num_classes = self.num_classes or classes
+            if not self.class_names:
+                self.class_names = self.default_class_names(self.num_classes)
+
+    def features(self, x: np.ndarray) -> torch.Tensor:
+        """Raw feature rows → the float tensor the model sees (standardised as in training)."""
+        x = np.asarray(x, dtype=np.float64)
+        x = x.reshape(len(x), -1)
+        if self.num_features is not None and x.shape[1] != self.num_features:
+            raise ZooError(f"expected {self.num_features} features per row, got {x.shape[1]}")
+        if self.mean is not None:
+            x = (x - np.asarray(self.mean)) / np.asarray(self.std)
+        return torch.as_tensor(x, dtype=torch.float32)
+
+    def targets(self, y: np.ndarray) -> torch.Tensor:
+        if self.regression:
+            y = (np.asarray(y, dtype=np.float64) - self.target_mean) / self.target_std
+            return torch.as_tensor(y.reshape(len(y), -1), dtype=torch.float32)
+        return torch.as_tensor(np.asarray(y, dtype=np.int64))
+
+    def target_values(self, prediction: torch.Tensor) -> np.ndarray:
+        """Regression outputs back in the target's own units."""
+        return prediction.cpu().numpy() * self.target_std + self.target_mean
+
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "mean": self.mean,
+            "std": self.std,
+            "class_names": self.class_names,
+            "num_features": self.num_features,
+            "num_classes": self.num_classes,
+            "target_mean": self.target_mean,
+            "target_std": self.target_std,
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.mean, self.std = state.get("mean"), state.get("std")
+        self.class_names = list(state.get("class_names") or [])
+        self.num_features = state.get("num_features", self.num_features)
+        self.num_classes = state.get("num_classes", self.num_classes)
+        self.target_mean, self.target_std = state.get("target_mean"), state.get("target_std")

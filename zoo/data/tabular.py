@@ -1,0 +1,31 @@
+"""scikit-learn's bundled datasets, available offline: digits (8×8 images, 10 classes),
+breast cancer (30 features, 2 classes) and diabetes (10 features, a regression target)."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn import datasets
+
+from zoo.data.arrays import ArrayDataModule, Splits
+
+LOADERS = {
+    "digits": datasets.load_digits,
+    "breast_cancer": datasets.load_breast_cancer,
+    "diabetes": datasets.load_diabetes,
+}
+
+
+class SklearnDataModule(ArrayDataModule):
+    def __init__(self, dataset: str = "digits", **common):
+        if dataset not in LOADERS:
+            raise ValueError(f"unknown dataset {dataset!r}; choose one of {', '.join(LOADERS)}")
+        super().__init__(**common)
+        self.dataset = dataset
+        self.regression = dataset == "diabetes"
+
+    def load_splits(self) -> Splits:
+        bunch = LOADERS[self.dataset]()
+        if not self.regression and not self.class_names:
+            self.class_names = [str(name) for name in bunch.target_names]
+        y = bunch.target.astype(np.float32 if self.regression else np.int64)
+        return self.split(bunch.data.astype(np.float32), y)

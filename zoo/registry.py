@@ -1,0 +1,47 @@
+"""The config tree is the registry: models, datasets, optimizers, ... are the YAML files under
+configs/<group>/. This module finds that tree (in a source checkout or inside an installed wheel),
+lists each group's options with the one-line description on the file's first comment line, and
+composes configs with Hydra's compose API. It imports no torch, so `zoo list` is instant.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+LISTED_GROUPS = ("model", "data", "optimizer", "scheduler", "regularizer", "trainer", "logger", "experiment")
+CHOICE_GROUPS = ("model", "data", "optimizer", "scheduler", "regularizer", "trainer", "logger", "callbacks",
+                 "paths", "experiment")
+
+
+def config_dir() -> Path:
+    """zoo/configs inside a wheel; <repo>/configs in a source checkout (editable install)."""
+    for candidate in (PACKAGE_DIR / "configs", PACKAGE_DIR.parent / "configs"):
+        if (candidate / "train.yaml").is_file():
+            return candidate
+    raise FileNotFoundError(f"zoo's configs/ folder is missing (looked in {PACKAGE_DIR} and its parent)")
+
+
+def description(path: Path) -> str:
+    """The first line of the file if it is a comment, else ''."""
+    with path.open(encoding="utf-8") as file:
+        first = file.readline().strip()
+    return first.lstrip("#").strip() if first.startswith("#") and not first.startswith("# @") else ""
+
+
+def options(group: str) -> dict[str, str]:
+    """{option name: one-line description} for a config group, sorted by name."""
+    folder = config_dir() / group
+    if not folder.is_dir():
+        return {}
+    return {path.stem: description(path) for path in sorted(folder.glob("*.yaml"))}
+
+
+def compose(config_name: str = "train", overrides: list[str] | None = None) -> Any:
+    """The composed config (a DictConfig) for `config_name` with Hydra overrides applied."""
+    from hydra import compose as hydra_compose
+    from hydra import initialize_config_dir
+
+    with initialize_config_dir(config_dir=str(config_dir()), version_base="1.3"):
+        return hydra_compose(config_name=config_name, overrides=list(overrides or []))

@@ -1,0 +1,48 @@
+"""LightningModules, one per learning task. A model config composes a task around a net.
+
+`build_task` and `task_from_checkpoint` accept only task classes defined in zoo.tasks, and the
+task accepts only nets defined in zoo.models: config and checkpoint data can name nothing else.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from zoo.errors import ZooError
+from zoo.tasks.base import Task
+from zoo.tasks.classify import Classifier, Regressor
+
+__all__ = ["Task", "Classifier", "Regressor", "build_task", "task_from_checkpoint", "resolve_task_class"]
+
+TASKS: dict[str, type[Task]] = {f"zoo.tasks.{cls.__name__}": cls for cls in (Classifier, Regressor)}
+NON_TASK_KEYS = ("_target_", "_recursive_", "_convert_")
+
+
+def resolve_task_class(target: str) -> type[Task]:
+    try:
+        return TASKS[target]
+    except KeyError:
+        raise ZooError(f"unknown task {target!r}; the zoo has {', '.join(TASKS)}") from None
+
+
+def build_task(model_config: dict[str, Any], **training: Any) -> Task:
+    """Build a task from a model config (plain dict) plus optimizer/scheduler/regularizer configs."""
+    kwargs = {key: value for key, value in model_config.items() if key not in NON_TASK_KEYS}
+    cls = resolve_task_class(model_config.get("_target_"))
+    try:
+        return cls(**kwargs, **training)
+    except (TypeError, ValueError) as error:
+        raise ZooError(f"cannot build the model: {error}") from None
+
+
+def task_from_checkpoint(checkpoint: dict[str, Any]) -> Task:
+    """Rebuild the trained task from a checkpoint dict read by zoo.training.checkpoint."""
+    from zoo.training.checkpoint import task_target
+
+    cls = resolve_task_class(task_target(checkpoint))
+    try:
+        task = cls(**checkpoint["hyper_parameters"])
+        task.load_state_dict(checkpoint["state_dict"])
+    except (TypeError, ValueError, RuntimeError, KeyError) as error:
+        raise ZooError(f"checkpoint does not match its model: {error}") from None
+    return task.eval()

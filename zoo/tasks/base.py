@@ -1,0 +1,87 @@
+"""The part every task shares: building the net, the train/val/test step, metrics, logging,
+regularisation and the optimizer. A task subclass says only how to compute its loss and outputs.
+
+Metrics and logging are written once here for all three stages: a subclass returns
+(loss, metric_input, target) from `loss_and_outputs`, and `make_metrics` builds one torchmetrics
+collection that is cloned per stage.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import lightning as L
+import torch
+from torchmetrics import MetricCollection
+
+from zoo.models import build_net
+from zoo.training.optim import build_optimizer, build_scheduler
+from zoo.training.regularizers import build_regularizer
+
+STAGES = ("train", "val", "test")
+
+
+class Task(L.LightningModule):
+    """Base LightningModule. Subclasses call `self.save_hyperparameters()` first in __init__
+    (all arguments are plain Python types, so checkpoints load with weights_only=True), then
+    `self.setup_task(net_spec)`."""
+
+    monitor: ClassVar[str] = "val/loss"
+    monitor_mode: ClassVar[str] = "min"
+
+    def setup_task(self, net_spec: dict[str, Any]) -> None:
+        self.net = build_net(net_spec)
+        self.regularizer = build_regularizer(self.hparams.get("regularizer"))
+        metrics = self.make_metrics()
+        # Attribute names, not a ModuleDict keyed by stage: "train" is a reserved Module attribute.
+        for stage in STAGES:
+            setattr(self, f"{stage}_metrics", metrics.clone(prefix=f"{stage}/"))
+        self.num_train_examples = 1
+
+    # --- what a subclass provides -------------------------------------------------------------
+    def make_metrics(self) -> MetricCollection:
+        raise NotImplementedError
+
+    def loss_and_outputs(self, batch: Any) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(mean loss over the batch, what the metrics take as predictions, the target)."""
+        raise NotImplementedError
+
+    # --- shared machinery ---------------------------------------------------------------------
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+    def on_train_start(self) -> None:
+        dataset = getattr(self.trainer.train_dataloader, "dataset", None)
+        self.num_train_examples = len(dataset) if dataset is not None else 1
+
+    def shared_step(self, batch: Any, stage: str) -> torch.Tensor:
+        loss, predictions, target = self.loss_and_outputs(batch)
+        metrics = getattr(self, f"{stage}_metrics")
+        metrics.update(predictions, target)
+        on_step = stage == "train"
+        batch_size = target.shape[0]
+        self.log(f"{stage}/loss", loss, on_step=on_step, on_epoch=True, prog_bar=True, batch_size=batch_size)
+        self.log_dict(metrics, on_step=False, on_epoch=True, prog_bar=True, batch_size=batch_size)
+        if stage == "train" and self.regularizer is not None:
+            penalty = self.regularizer(self.net, self.num_train_examples)
+            self.log("train/penalty", penalty, on_step=False, on_epoch=True, batch_size=batch_size)
+            loss = loss + penalty
+        return loss
+
+    def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
+        return self.shared_step(batch, "train")
+
+    def validation_step(self, batch: Any, batch_idx: int) -> None:
+        self.shared_step(batch, "val")
+
+    def test_step(self, batch: Any, batch_idx: int) -> None:
+        self.shared_step(batch, "test")
+
+    def configure_optimizers(self) -> Any:
+        optimizer_config = self.hparams.get("optimizer") or {"_target_": "torch.optim.Adam", "lr": 1e-3}
+        optimizer = build_optimizer(self.named_parameters(), optimizer_config)
+        total_steps = int(self.trainer.estimated_stepping_batches) if self._trainer is not None else None
+        scheduler = build_scheduler(optimizer, self.hparams.get("scheduler"), total_steps)
+        if scheduler is None:
+            return optimizer
+        return {"optimizer": optimizer, "lr_scheduler": scheduler}

@@ -1,0 +1,53 @@
+"""Checkpoint reading. Every checkpoint the zoo opens goes through `load_checkpoint`, which uses
+torch.load(weights_only=True): tensors and plain Python types only, so a checkpoint cannot run code.
+
+Besides Lightning's keys, a zoo checkpoint holds checkpoint["zoo"] = {"task": <task class path>,
+"config": <the composed run config as a JSON string>}, enough to rebuild the task and its data
+pipeline with no other file.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from zoo.errors import ZooError
+
+ZOO_KEY = "zoo"
+
+
+def load_checkpoint(path: str | Path) -> dict[str, Any]:
+    path = Path(path)
+    if not path.is_file():
+        raise ZooError(f"checkpoint not found: {path}")
+    try:
+        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as error:
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise ZooError(
+            f"refused to load {path}: it holds more than weights and plain data ({first_line})"
+        ) from None
+    except (RuntimeError, EOFError, OSError, ValueError) as error:
+        raise ZooError(f"cannot read checkpoint {path}: it is corrupt or truncated ({error})") from None
+    if not isinstance(checkpoint, dict) or "state_dict" not in checkpoint:
+        raise ZooError(f"{path} is not a Lightning checkpoint (no state_dict)")
+    return checkpoint
+
+
+def run_config(checkpoint: dict[str, Any]) -> dict[str, Any]:
+    """The composed run config stored by the zoo at training time."""
+    try:
+        return json.loads(checkpoint[ZOO_KEY]["config"])
+    except (KeyError, TypeError, json.JSONDecodeError):
+        raise ZooError("this checkpoint was not written by `zoo train` (no stored run config)") from None
+
+
+def task_target(checkpoint: dict[str, Any]) -> str:
+    try:
+        return checkpoint[ZOO_KEY]["task"]
+    except (KeyError, TypeError):
+        raise ZooError("this checkpoint was not written by `zoo train` (no task name)") from None

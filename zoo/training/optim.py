@@ -1,0 +1,80 @@
+"""Optimizers and learning-rate schedulers built from plain config dicts.
+
+An optimizer config is {"_target_": "torch.optim.SGD", "lr": 0.1, ...}; a scheduler config adds the
+Lightning keys `interval` ("epoch" or "step"), `frequency` and `monitor`. Only classes from
+torch.optim (and zoo.training) can be named. Weight decay applies to weights only: biases and
+normalisation parameters (the 1-D parameters) get none.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable
+from typing import Any
+
+import torch
+from torch import nn
+
+from zoo.errors import ZooError
+
+OPTIMIZER_PREFIXES = ("torch.optim.", "zoo.training.")
+SCHEDULER_PREFIXES = ("torch.optim.lr_scheduler.", "zoo.training.")
+LIGHTNING_SCHEDULER_KEYS = ("interval", "frequency", "monitor")
+
+
+def is_decayed(name: str, param: nn.Parameter) -> bool:
+    """True for weight matrices and kernels; False for biases and normalisation γ, β (1-D)."""
+    return param.ndim >= 2
+
+
+def _resolve(target: Any, prefixes: tuple[str, ...], kind: str) -> type:
+    if not isinstance(target, str) or not target.startswith(prefixes):
+        raise ZooError(f"{kind} _target_ must be a class in {' or '.join(prefixes)}, got {target!r}")
+    module_name, _, name = target.rpartition(".")
+    try:
+        return getattr(importlib.import_module(module_name), name)
+    except (ImportError, AttributeError):
+        raise ZooError(f"unknown {kind} {target!r}") from None
+
+
+def parameter_groups(named_parameters: Iterable[tuple[str, nn.Parameter]], weight_decay: float) -> list[dict]:
+    decay, no_decay = [], []
+    for name, param in named_parameters:
+        if param.requires_grad:
+            (decay if is_decayed(name, param) else no_decay).append(param)
+    groups = [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+    return [group for group in groups if group["params"]]
+
+
+def build_optimizer(
+    named_parameters: Iterable[tuple[str, nn.Parameter]], config: dict[str, Any]
+) -> torch.optim.Optimizer:
+    kwargs = dict(config)
+    cls = _resolve(kwargs.pop("_target_", None), OPTIMIZER_PREFIXES, "optimizer")
+    lr = kwargs.get("lr")
+    if lr is not None and not (isinstance(lr, int | float) and lr > 0):
+        raise ZooError(f"optimizer.lr must be a positive number, got {lr!r}")
+    weight_decay = kwargs.pop("weight_decay", 0.0) or 0.0
+    groups = parameter_groups(named_parameters, weight_decay)
+    try:
+        return cls(groups, **kwargs)
+    except (TypeError, ValueError) as error:
+        raise ZooError(f"cannot build optimizer {cls.__name__}: {error}") from None
+
+
+def build_scheduler(
+    optimizer: torch.optim.Optimizer, config: dict[str, Any] | None, total_steps: int | None = None
+) -> dict[str, Any] | None:
+    """A Lightning lr-scheduler dict, or None when the config is empty (scheduler=none)."""
+    if not config:
+        return None
+    kwargs = dict(config)
+    cls = _resolve(kwargs.pop("_target_", None), SCHEDULER_PREFIXES, "scheduler")
+    lightning_keys = {key: kwargs.pop(key) for key in LIGHTNING_SCHEDULER_KEYS if key in kwargs}
+    if cls is torch.optim.lr_scheduler.OneCycleLR and kwargs.get("total_steps") is None:
+        kwargs["total_steps"] = total_steps
+    try:
+        scheduler = cls(optimizer, **kwargs)
+    except (TypeError, ValueError) as error:
+        raise ZooError(f"cannot build scheduler {cls.__name__}: {error}") from None
+    return {"scheduler": scheduler, **lightning_keys}
