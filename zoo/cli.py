@@ -8,7 +8,6 @@ composed once, so a misspelt model name or key is one readable line, not a stack
 from __future__ import annotations
 
 import itertools
-import os
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -51,9 +50,11 @@ def main(argv: list[str] | None = None) -> int:
             list_registry(rest)
             return 0
         if command not in HYDRA_COMMANDS:
-            raise ZooError(f"unknown command {command!r}; choose one of train, eval, predict, list (zoo --help)")
+            raise ZooError(
+                f"unknown command {command!r}; choose one of train, eval, predict, list (zoo --help)"
+            )
         if not any(arg.startswith("-") and arg not in ("-m", "--multirun") for arg in rest):
-            preflight(command, rest)
+            preflight(command, rest, multirun=any(arg in ("-m", "--multirun") for arg in rest))
     except ZooError as error:
         error_line(str(error))
         return 2
@@ -61,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 # --- checks before Hydra runs ----------------------------------------------------------------------
-def preflight(command: str, args: list[str]) -> None:
+def preflight(command: str, args: list[str], multirun: bool = False) -> None:
     """Check group choices and keys by composing the config for each sweep combination."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
     from hydra.errors import HydraException
@@ -81,6 +82,10 @@ def preflight(command: str, args: list[str]) -> None:
             values = list(override.sweep_string_iterator()) if override.is_sweep_override() else None
         except Exception:  # an interval or other sweep only a sweeper plugin expands
             return
+        if values is not None and not multirun:
+            raise ZooError(
+                f"{override.input_line} is a sweep: add -m to run one job per value, or quote it as a string"
+            )
         if values is None:
             values = [override.get_value_element_as_str()] if not override.is_delete() else [None]
         if key in CHOICE_GROUPS and override.package is None:
@@ -89,9 +94,12 @@ def preflight(command: str, args: list[str]) -> None:
                 if value is not None and value != "null" and value not in known:
                     raise ZooError(f"unknown {key} {value!r}; valid: {', '.join(known)}")
         prefix = override.get_key_element()
-        value_lists.append([f"{prefix}={value}" if value is not None else override.input_line for value in values])
+        value_lists.append(
+            [f"{prefix}={value}" if value is not None else override.input_line for value in values]
+        )
     kept = [
-        values for override, values in zip(parsed, value_lists, strict=True)
+        values
+        for override, values in zip(parsed, value_lists, strict=True)
         if not override.key_or_group.startswith("hydra")
     ]
     config_name = command
@@ -125,6 +133,9 @@ def validate(command: str, cfg: Any) -> None:
     """Values that would fail late or silently, checked before anything is built."""
     from omegaconf import OmegaConf
 
+    for key in ("ckpt_path", "input"):
+        if OmegaConf.is_missing(cfg, key):
+            raise ZooError(f"missing required value {key!r} (give it as {key}=...)")
     if command != "train":
         return
 
@@ -135,7 +146,9 @@ def validate(command: str, cfg: Any) -> None:
     if lr is not None and (isinstance(lr, bool) or not isinstance(lr, int | float) or lr <= 0):
         raise ZooError(f"optimizer.lr must be a positive number, got {lr!r}")
     batch_size = get("data.batch_size")
-    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1):
+    if batch_size is not None and (
+        isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1
+    ):
         raise ZooError(f"data.batch_size must be a positive integer, got {batch_size!r}")
     epochs = get("trainer.max_epochs")
     if epochs is not None and (not isinstance(epochs, int) or (epochs < 1 and epochs != -1)):
@@ -212,20 +225,23 @@ def run_hydra(command: str, rest: list[str]) -> int:
 
 
 def print_sweep(results: list[dict[str, Any]]) -> None:
-    from zoo.commands.common import format_value, print_table
+    """One row per job: its overrides, status and headline test metric."""
+    from rich.table import Table
 
-    rows = []
+    from zoo.commands.common import console, format_value
+
+    table = Table(title=f"sweep: {len(results)} jobs", title_justify="left")
+    for column in ("job", "overrides", "status", "test metric"):
+        table.add_column(column, overflow="fold")
     for result in results:
         summary = result.get("summary") or {}
-        metric = ", ".join(f"{key} {format_value(value)}" for key, value in (summary.get("test") or {}).items())
-        status = result["status"] if result["status"] == "ok" else f"failed: {result['error'][:60]}"
-        rows.append((f"#{result['job']} {' '.join(result['overrides'])}", f"{status}  {metric}".strip()))
-    print_table(f"sweep: {len(results)} jobs", rows)
+        metric_name = str(summary.get("monitor") or "").replace("val/", "test/")
+        metric = summary.get("test", {}).get(metric_name)
+        shown = f"{metric_name} {format_value(metric)}" if metric is not None else ""
+        status = "ok" if result["status"] == "ok" else f"failed: {result['error']}"
+        table.add_row(str(result["job"]), " ".join(result["overrides"]), status, shown)
+    console.print(table)
 
 
 def entry_point() -> None:
     sys.exit(main())
-
-
-if os.environ.get("ZOO_CLI_DEBUG"):  # pragma: no cover
-    print(sys.argv, file=sys.stderr)

@@ -11,8 +11,18 @@ from typing import Any
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 LISTED_GROUPS = ("model", "data", "optimizer", "scheduler", "regularizer", "trainer", "logger", "experiment")
-CHOICE_GROUPS = ("model", "data", "optimizer", "scheduler", "regularizer", "trainer", "logger", "callbacks",
-                 "paths", "experiment")
+CHOICE_GROUPS = (
+    "model",
+    "data",
+    "optimizer",
+    "scheduler",
+    "regularizer",
+    "trainer",
+    "logger",
+    "callbacks",
+    "paths",
+    "experiment",
+)
 
 
 def config_dir() -> Path:
@@ -24,10 +34,15 @@ def config_dir() -> Path:
 
 
 def description(path: Path) -> str:
-    """The first line of the file if it is a comment, else ''."""
+    """The first comment line of the file that is not a Hydra header (`# @package ...`), else ''."""
     with path.open(encoding="utf-8") as file:
-        first = file.readline().strip()
-    return first.lstrip("#").strip() if first.startswith("#") and not first.startswith("# @") else ""
+        for line in file:
+            line = line.strip()
+            if not line.startswith("#"):
+                return ""
+            if not line.lstrip("#").strip().startswith("@"):
+                return line.lstrip("#").strip()
+    return ""
 
 
 def options(group: str) -> dict[str, str]:

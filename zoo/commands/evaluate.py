@@ -34,4 +34,3 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
     if config.get("output"):
         write_json_atomic(Path(config["output"]), metrics)
     return metrics
-

@@ -18,8 +18,16 @@ TITLES = {
     "logger": "loggers (logger=...)",
     "experiment": "experiments (experiment=...)",
 }
-ALIASES = {"models": "model", "datasets": "data", "optimizers": "optimizer", "schedulers": "scheduler",
-           "regularizers": "regularizer", "trainers": "trainer", "loggers": "logger", "experiments": "experiment"}
+ALIASES = {
+    "models": "model",
+    "datasets": "data",
+    "optimizers": "optimizer",
+    "schedulers": "scheduler",
+    "regularizers": "regularizer",
+    "trainers": "trainer",
+    "loggers": "logger",
+    "experiments": "experiment",
+}
 
 
 def list_registry(groups: list[str] | None = None) -> None:

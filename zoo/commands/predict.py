@@ -62,7 +62,9 @@ def read_rows(source: Any) -> np.ndarray:
         elif path.suffix in (".csv", ".txt"):
             rows = read_csv_rows(path)
         else:
-            raise ZooError(f"unsupported input {path.name}: give a .csv or .npy file of feature rows, or a list")
+            raise ZooError(
+                f"unsupported input {path.name}: give a .csv or .npy file of feature rows, or a list"
+            )
     if rows.size == 0:
         raise ZooError("input is empty")
     if not np.isfinite(rows).all():

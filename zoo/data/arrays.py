@@ -69,7 +69,11 @@ class ArrayDataModule(TensorDataModule):
         order = np.random.default_rng(self.seed).permutation(len(x))
         n_test = round(len(x) * self.test_fraction)
         n_val = round(len(x) * self.val_fraction)
-        parts = {"test": order[:n_test], "val": order[n_test : n_test + n_val], "train": order[n_test + n_val :]}
+        parts = {
+            "test": order[:n_test],
+            "val": order[n_test : n_test + n_val],
+            "train": order[n_test + n_val :],
+        }
         return {name: (x[index], y[index]) for name, index in parts.items()}
 
     def setup(self, stage: str | None = None) -> None:

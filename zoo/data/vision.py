@@ -25,7 +25,18 @@ VISION_DATASETS: dict[str, tuple[type, float, float, list[str]]] = {
         datasets.FashionMNIST,
         0.2860,
         0.3530,
-        ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"],
+        [
+            "T-shirt/top",
+            "Trouser",
+            "Pullover",
+            "Dress",
+            "Coat",
+            "Sandal",
+            "Shirt",
+            "Sneaker",
+            "Bag",
+            "Ankle boot",
+        ],
     ),
 }
 

@@ -58,9 +58,19 @@ class Task(L.LightningModule):
         loss, predictions, target = self.loss_and_outputs(batch)
         metrics = getattr(self, f"{stage}_metrics")
         metrics.update(predictions, target)
-        on_step = stage == "train"
+        training = stage == "train"
         batch_size = target.shape[0]
-        self.log(f"{stage}/loss", loss, on_step=on_step, on_epoch=True, prog_bar=True, batch_size=batch_size)
+        # Evaluation losses are averaged across devices (once per epoch); the per-step training
+        # loss stays local, so that no step waits on a cross-device reduction just for logging.
+        self.log(
+            f"{stage}/loss",
+            loss,
+            on_step=training,
+            on_epoch=True,
+            prog_bar=True,
+            batch_size=batch_size,
+            sync_dist=not training,
+        )
         self.log_dict(metrics, on_step=False, on_epoch=True, prog_bar=True, batch_size=batch_size)
         if stage == "train" and self.regularizer is not None:
             penalty = self.regularizer(self.net, self.num_train_examples)

@@ -37,7 +37,9 @@ class EpochLines(Callback):
         metrics = {
             key: float(value)
             for key, value in trainer.callback_metrics.items()
-            if key.startswith(("train/", "val/")) and not key.endswith(("_step", "_epoch")) and value.numel() == 1
+            if key.startswith(("train/", "val/"))
+            and not key.endswith(("_step", "_epoch"))
+            and value.numel() == 1
         }
         shown = "  ".join(f"{key} {value:.4f}" for key, value in sorted(metrics.items()))
         log.info("epoch %d/%d  %s", trainer.current_epoch + 1, trainer.max_epochs, shown)

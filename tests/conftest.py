@@ -1,0 +1,50 @@
+"""Shared test helpers: composing configs, training in-process, and running the CLI."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from zoo.registry import compose
+
+# Tests never touch the network: a dataset that is not on disk must give the offline error.
+os.environ["ZOO_OFFLINE"] = "1"
+
+QUIET = ["logger=csv", "callbacks.progress=none", "trainer.accelerator=cpu"]
+
+
+def compose_train(overrides: list[str], output_dir: Path) -> Any:
+    """The train config as `zoo train` composes it, writing into output_dir."""
+    return compose("train", [*QUIET, "name=test", f"paths.output_dir={output_dir}", *overrides])
+
+
+@pytest.fixture
+def train_run(tmp_path: Path):
+    """train_run([...overrides]) -> the run summary; runs in-process like `zoo train`."""
+    from zoo.commands.train import train
+
+    counter = iter(range(1000))
+
+    def run(overrides: list[str]) -> dict[str, Any]:
+        return train(compose_train(overrides, tmp_path / f"run{next(counter)}"))
+
+    return run
+
+
+def zoo_env(cwd: Path) -> dict[str, str]:
+    env = {**os.environ, "ZOO_OFFLINE": "1", "ZOO_DATA_DIR": str(cwd / "data"), "COLUMNS": "200"}
+    env.pop("HYDRA_FULL_ERROR", None)
+    return env
+
+
+def run_zoo(
+    args: list[str], cwd: Path, timeout: float = 300, program: list[str] | None = None
+) -> subprocess.CompletedProcess:
+    """Run the CLI in a subprocess: `python -m zoo ...` by default, or `program ...`."""
+    command = [*(program or [sys.executable, "-m", "zoo"]), *args]
+    return subprocess.run(command, cwd=cwd, env=zoo_env(cwd), capture_output=True, text=True, timeout=timeout)

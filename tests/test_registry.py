@@ -1,0 +1,57 @@
+"""Every registered model, dataset and experiment composes and builds (the YAML files are the registry)."""
+
+import pytest
+import torch
+
+import zoo
+from zoo.commands.common import plain
+from zoo.data import build_datamodule
+from zoo.registry import compose, options
+
+# A dataset each model is meant for; adding a model config without adding it here fails below.
+MODEL_DATA = {"mlp": "digits", "perceptron": "breast_cancer", "mlp_regressor": "diabetes"}
+DOWNLOADED = {"mnist", "fashion_mnist"}  # tested on fixture files in tests/data/test_vision.py
+
+
+def test_every_model_has_a_test_dataset():
+    assert set(zoo.list_models()) == set(MODEL_DATA)
+
+
+@pytest.mark.parametrize("name", sorted(MODEL_DATA))
+def test_every_model_builds_and_runs_a_training_step(name):
+    task = zoo.create_model(name, data=MODEL_DATA[name])
+    datamodule = build_datamodule(plain(compose("train", [f"data={MODEL_DATA[name]}", "name=x"]).data))
+    datamodule.setup()
+    batch = next(iter(datamodule.train_dataloader()))
+    loss, _, _ = task.loss_and_outputs(batch)
+    loss.backward()
+    assert torch.isfinite(loss)
+    assert all(p.grad is not None for p in task.parameters())
+
+
+@pytest.mark.parametrize("name", sorted(set(options("data")) - DOWNLOADED))
+def test_every_offline_dataset_sets_up(name):
+    config = compose("train", [f"data={name}", "name=x"])
+    datamodule = build_datamodule(plain(config.data))
+    datamodule.setup()
+    x, _ = next(iter(datamodule.train_dataloader()))
+    assert x.shape[1] == config.data.num_features
+
+
+@pytest.mark.parametrize("name", sorted(options("experiment")))
+def test_every_experiment_composes_and_states_its_expected_result(name):
+    config = compose("train", [f"experiment={name}"])
+    assert config.name == name
+    assert config.expected.metric.startswith("test/") and 0 < config.expected.value <= 1
+
+
+@pytest.mark.parametrize(
+    "group", ["model", "data", "optimizer", "scheduler", "regularizer", "trainer", "logger", "experiment"]
+)
+def test_every_option_has_a_description(group):
+    assert all(options(group).values()), options(group)
+
+
+def test_create_model_rejects_unknown_names():
+    with pytest.raises(zoo.ZooError, match="unknown model 'lenet9'"):
+        zoo.create_model("lenet9")

@@ -1,0 +1,55 @@
+import pytest
+import torch
+
+from zoo.errors import ZooError
+from zoo.models.feedforward import MLP
+from zoo.registry import compose
+from zoo.training.optim import build_optimizer, build_scheduler
+
+
+def test_weight_decay_only_on_weights():
+    net = MLP(4, 2, hidden=[8], batch_norm=True)
+    optimizer = build_optimizer(
+        net.named_parameters(), {"_target_": "torch.optim.AdamW", "lr": 0.1, "weight_decay": 0.05}
+    )
+    decayed, undecayed = optimizer.param_groups
+    assert decayed["weight_decay"] == 0.05 and all(p.ndim == 2 for p in decayed["params"])
+    assert undecayed["weight_decay"] == 0.0 and all(p.ndim == 1 for p in undecayed["params"])
+    assert len(decayed["params"]) + len(undecayed["params"]) == len(list(net.parameters()))
+
+
+@pytest.mark.parametrize("name", ["sgd", "momentum", "nesterov", "adam", "adamw", "rmsprop"])
+def test_every_optimizer_config_builds_and_steps(name):
+    config = compose("train", [f"optimizer={name}", "name=x"])
+    net = torch.nn.Linear(3, 1)
+    from zoo.commands.common import plain
+
+    optimizer = build_optimizer(net.named_parameters(), plain(config.optimizer))
+    before = net.weight.detach().clone()
+    net(torch.randn(8, 3)).pow(2).mean().backward()
+    optimizer.step()
+    assert not torch.equal(before, net.weight)
+
+
+@pytest.mark.parametrize("name", ["step", "cosine", "onecycle", "plateau"])
+def test_every_scheduler_config_builds(name):
+    from zoo.commands.common import plain
+
+    config = plain(compose("train", [f"scheduler={name}", "name=x"]).scheduler)
+    optimizer = torch.optim.SGD(torch.nn.Linear(2, 1).parameters(), lr=0.1)
+    built = build_scheduler(optimizer, config, total_steps=100)
+    assert built["interval"] in ("epoch", "step")
+    assert build_scheduler(optimizer, {}) is None
+
+
+def test_only_optimizer_classes_from_torch_or_zoo_and_positive_lr():
+    params = list(torch.nn.Linear(2, 1).named_parameters())
+    with pytest.raises(ZooError, match="os.system"):
+        build_optimizer(params, {"_target_": "os.system", "lr": 0.1})
+    with pytest.raises(ZooError, match="lr"):
+        build_optimizer(params, {"_target_": "torch.optim.SGD", "lr": -0.1})
+
+
+def test_onecycle_schedule_spans_the_whole_run(train_run):
+    summary = train_run(["data=moons", "scheduler=onecycle", "trainer.max_epochs=2"])
+    assert summary["global_step"] > 0
