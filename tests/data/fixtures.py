@@ -30,3 +30,44 @@ def write_mnist(root: Path, folder: str = "MNIST", train: int = 60, test: int = 
             image[2 * label : 2 * label + 2] = 255
         write_idx(root / folder / "raw" / f"{prefix}-images-idx3-ubyte", images)
         write_idx(root / folder / "raw" / f"{prefix}-labels-idx1-ubyte", labels)
+
+
+def write_cifar10(root: Path, per_batch: int = 10, test: int = 20, seed: int = 0) -> list[str]:
+    """CIFAR-10's python format under root/cifar-10-batches-py: five pickled training batches, a test
+    batch (dicts of 'data': N×3072 uint8 rows as R, G, B planes, and 'labels') and batches.meta.
+    The official files were pickled by Python 2, whose str keys load as str with encoding="latin1"
+    (as torchvision loads them); str keys here load the same way."""
+    import pickle
+
+    rng = np.random.default_rng(seed)
+    names = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
+    folder = root / "cifar-10-batches-py"
+    folder.mkdir(parents=True, exist_ok=True)
+    batches = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]
+    for name in batches:
+        count = test if name == "test_batch" else per_batch
+        labels = (np.arange(count) % 10).tolist()
+        images = rng.integers(0, 256, size=(count, 3, 32, 32), dtype=np.uint8)
+        batch = {
+            "batch_label": name,
+            "labels": labels,
+            "data": images.reshape(count, 3072),
+            "filenames": [f"{name}_{i}.png" for i in range(count)],
+        }
+        with (folder / name).open("wb") as file:
+            pickle.dump(batch, file)
+    with (folder / "batches.meta").open("wb") as file:
+        pickle.dump({"label_names": names, "num_cases_per_batch": per_batch, "num_vis": 3072}, file)
+    return names
+
+
+def write_image_folder(root: Path, classes: dict[str, int], size: tuple[int, int] = (40, 30)) -> None:
+    """root/<class>/<i>.png: RGB images whose dominant colour channel is the class index."""
+    from PIL import Image
+
+    for index, (name, count) in enumerate(classes.items()):
+        (root / name).mkdir(parents=True, exist_ok=True)
+        for i in range(count):
+            pixels = np.zeros((*size, 3), dtype=np.uint8)
+            pixels[..., index % 3] = 200 + i % 50
+            Image.fromarray(pixels).save(root / name / f"{i}.png")

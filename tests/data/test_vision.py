@@ -17,12 +17,12 @@ def test_idx_fixture_files_load_through_torchvision(tmp_path, dataset, folder):
     dm.setup()
     sizes = {name: len(ds) for name, ds in dm.datasets.items()}
     assert sizes == {"train": 50, "val": 10, "test": 20}
-    x, y = next(iter(dm.test_dataloader()))
+    x, y = dm.on_after_batch_transfer(next(iter(dm.test_dataloader())), 0)
     assert x.shape == (8, 784) and x.dtype == torch.float32
     assert y.tolist() == [0, 1, 2, 3, 4, 5, 6, 7]
     # the normalisation is the dataset's: pixel p becomes (p/255 - mean)/std
     raw = np.full((1, 784), 255.0)
-    torch.testing.assert_close(dm.features(raw), torch.full((1, 784), (1 - dm.mean) / dm.std))
+    torch.testing.assert_close(dm.features(raw), torch.full((1, 784), (1 - dm.mean[0]) / dm.std[0]))
 
 
 def test_missing_dataset_offline_is_one_clear_message(tmp_path):
@@ -40,7 +40,7 @@ def test_split_is_deterministic_from_the_seed(tmp_path):
     def val_labels(seed):
         dm = VisionDataModule("mnist", data_dir=str(tmp_path), download=False, val_size=10, seed=seed)
         dm.setup()
-        return dm.datasets["val"].tensors[1].tolist()
+        return dm.splits["val"][1].tolist()
 
     assert val_labels(1) == val_labels(1)
     assert val_labels(1) != val_labels(2)

@@ -1,7 +1,9 @@
 """`zoo predict ckpt_path=... input=...`: predictions for raw inputs, prepared as in training.
 
-Inputs for feature models: a .csv file (numeric rows, an optional header line), a .npy array,
-or an inline list `input=[x1,x2,...]` (one row) / `input=[[...],[...]]` (several rows).
+Inputs: a .csv file (numeric rows, an optional header line), a .npy array, or an inline list
+`input=[x1,x2,...]` (one row) / `input=[[...],[...]]` (several rows); for image models also an
+image file of any size and colour mode (converted as the training data was), or a folder of
+images, whose predictions are written to a CSV (`output`, by default predictions.csv).
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from rich.table import Table
 
 from zoo.commands.common import console, plain
 from zoo.commands.restore import restore
+from zoo.data.images import IMAGE_SUFFIXES
+from zoo.data.vision import image_files
 from zoo.errors import ZooError
 from zoo.tasks import Classifier, Regressor
 
@@ -72,20 +76,55 @@ def read_rows(source: Any) -> np.ndarray:
     return rows
 
 
+def is_image_source(source: Any) -> bool:
+    if isinstance(source, list | tuple):
+        return False
+    path = Path(str(source))
+    return path.is_dir() or path.suffix.lower() in IMAGE_SUFFIXES
+
+
+def model_input(datamodule: Any, source: Any) -> tuple[Any, list[str]]:
+    """(the model's input tensor, a name per input row) for any supported source."""
+    if not is_image_source(source):
+        rows = read_rows(source)
+        return datamodule.features(rows), [str(i) for i in range(len(rows))]
+    if not hasattr(datamodule, "read_images"):
+        raise ZooError("this model was not trained on images: give feature rows (.csv, .npy or a list)")
+    path = Path(str(source))
+    if path.is_dir():
+        paths = image_files(path)
+        if not paths:
+            raise ZooError(f"no image files in {path}")
+    elif path.is_file():
+        paths = [path]
+    else:
+        raise ZooError(f"input file not found: {path}")
+    return datamodule.read_images(paths), [str(p) for p in paths]
+
+
 def predict(cfg: DictConfig) -> list[dict[str, Any]]:
     config = plain(cfg)
     task, datamodule, run = restore(config["ckpt_path"])
-    x = datamodule.features(read_rows(config["input"]))
+    x, names = model_input(datamodule, config["input"])
+    if (
+        config.get("output") is None
+        and is_image_source(config["input"])
+        and Path(str(config["input"])).is_dir()
+    ):
+        config["output"] = "predictions.csv"
     if isinstance(task, Classifier):
         predictions = classify(task, x, datamodule.class_names, int(config.get("top_k") or 5))
     elif isinstance(task, Regressor):
         values = datamodule.target_values(task.predict_values(x))
-        predictions = [{"row": i, "value": [float(v) for v in row]} for i, row in enumerate(values)]
+        predictions = [{"input": i, "value": [float(v) for v in row]} for i, row in enumerate(values)]
     else:
         raise ZooError(f"predict does not support {type(task).__name__} yet")
+    for prediction, name in zip(predictions, names, strict=True):
+        prediction["input"] = name
     show(predictions)
     if config.get("output"):
         write_predictions(Path(config["output"]), predictions)
+        console.print(f"predictions written to {config['output']}")
     return predictions
 
 
@@ -96,7 +135,7 @@ def classify(task: Classifier, x: Any, class_names: list[str], top_k: int) -> li
     names = class_names or [str(c) for c in range(probabilities.shape[1])]
     return [
         {
-            "row": i,
+            "input": i,
             "class": names[int(index[0])],
             "probability": float(p[0]),
             "top": [(names[int(c)], float(q)) for c, q in zip(index, p, strict=True)],
@@ -108,16 +147,16 @@ def classify(task: Classifier, x: Any, class_names: list[str], top_k: int) -> li
 def show(predictions: list[dict[str, Any]]) -> None:
     table = Table(title="zoo predict", title_justify="left")
     if "class" in predictions[0]:
-        for column in ("row", "class", "probability", "top classes"):
+        for column in ("input", "class", "probability", "top classes"):
             table.add_column(column)
         for p in predictions:
             top = ", ".join(f"{name} {q:.3f}" for name, q in p["top"])
-            table.add_row(str(p["row"]), p["class"], f"{p['probability']:.4f}", top)
+            table.add_row(str(p["input"]), p["class"], f"{p['probability']:.4f}", top)
     else:
-        table.add_column("row")
+        table.add_column("input")
         table.add_column("prediction")
         for p in predictions:
-            table.add_row(str(p["row"]), ", ".join(f"{v:.4f}" for v in p["value"]))
+            table.add_row(str(p["input"]), ", ".join(f"{v:.4f}" for v in p["value"]))
     console.print(table)
 
 
@@ -126,8 +165,8 @@ def write_predictions(path: Path, predictions: list[dict[str, Any]]) -> None:
     with path.open("w", newline="", encoding="utf-8") as file:
         writer = csv.writer(file)
         if "class" in predictions[0]:
-            writer.writerow(["row", "class", "probability"])
-            writer.writerows([p["row"], p["class"], p["probability"]] for p in predictions)
+            writer.writerow(["input", "class", "probability"])
+            writer.writerows([p["input"], p["class"], p["probability"]] for p in predictions)
         else:
-            writer.writerow(["row", "prediction"])
-            writer.writerows([p["row"], *p["value"]] for p in predictions)
+            writer.writerow(["input", "prediction"])
+            writer.writerows([p["input"], *p["value"]] for p in predictions)

@@ -40,7 +40,7 @@ def check_model_fits_data(task: Task, datamodule: Any) -> None:
     datamodule.prepare_data()
     datamodule.setup("fit")
     batch = next(iter(datamodule.train_dataloader()))
-    small_batch = [part[:2] for part in batch]
+    small_batch = datamodule.on_after_batch_transfer([part[:2].cpu() for part in batch], 0)
     was_training = task.training
     task.eval()
     try:

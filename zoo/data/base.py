@@ -1,17 +1,32 @@
-"""The base of the zoo's data modules: train/val/test splits held as in-memory TensorDatasets,
-seeded shuffling, and the three loaders written once."""
+"""The base of the zoo's data modules: train/val/test splits held in memory, seeded shuffling,
+and the three loaders written once."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import lightning as L
 import torch
-from torch.utils.data import DataLoader, TensorDataset
+from torch.utils.data import DataLoader, Dataset, Sampler
 
-STAGE_SPLITS = ("train", "val", "test")
+
+class SeededShuffle(Sampler[int]):
+    """A new permutation of range(n) each epoch, drawn from its own generator seeded once: the
+    same seed gives the same sequence of epochs, whatever else consumes random numbers."""
+
+    def __init__(self, n: int, seed: int):
+        self.n = n
+        self.generator = torch.Generator().manual_seed(seed)
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(torch.randperm(self.n, generator=self.generator).tolist())
 
 
 class TensorDataModule(L.LightningDataModule):
-    """Subclasses fill `self.datasets` ({"train"|"val"|"test": TensorDataset}) in `setup`."""
+    """Subclasses fill `self.datasets` ({"train"|"val"|"test": Dataset}) in `setup`."""
 
     def __init__(self, batch_size: int, seed: int = 0, num_workers: int = 0):
         super().__init__()
@@ -22,16 +37,16 @@ class TensorDataModule(L.LightningDataModule):
         self.batch_size = batch_size
         self.seed = seed
         self.num_workers = num_workers
-        self.datasets: dict[str, TensorDataset] = {}
+        self.datasets: dict[str, Dataset] = {}
 
     def loader(self, name: str, shuffle: bool) -> DataLoader:
         if name not in self.datasets:
             self.setup()
+        dataset = self.datasets[name]
         return DataLoader(
-            self.datasets[name],
+            dataset,
             batch_size=self.batch_size,
-            shuffle=shuffle,
-            generator=torch.Generator().manual_seed(self.seed) if shuffle else None,
+            sampler=SeededShuffle(len(dataset), self.seed) if shuffle else None,
             num_workers=self.num_workers,
             persistent_workers=self.num_workers > 0,
         )

@@ -29,8 +29,18 @@ class Task(L.LightningModule):
     monitor: ClassVar[str] = "val/loss"
     monitor_mode: ClassVar[str] = "min"
 
-    def setup_task(self, net_spec: dict[str, Any]) -> None:
+    def setup_task(
+        self, net_spec: dict[str, Any], compile: bool = False, channels_last: bool = False
+    ) -> None:
+        """Build the net. `channels_last` stores conv weights and inputs as NHWC (tensor cores);
+        `compile` compiles the net in place (nn.Module.compile), which keeps state-dict keys
+        unchanged, so compiled and uncompiled checkpoints are interchangeable."""
         self.net = build_net(net_spec)
+        self.channels_last = channels_last
+        if channels_last:
+            self.net = self.net.to(memory_format=torch.channels_last)
+        if compile:
+            self.net.compile()
         self.regularizer = build_regularizer(self.hparams.get("regularizer"))
         metrics = self.make_metrics()
         # Attribute names, not a ModuleDict keyed by stage: "train" is a reserved Module attribute.
@@ -48,6 +58,8 @@ class Task(L.LightningModule):
 
     # --- shared machinery ---------------------------------------------------------------------
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.channels_last and x.ndim == 4:
+            x = x.contiguous(memory_format=torch.channels_last)
         return self.net(x)
 
     def on_train_start(self) -> None:

@@ -47,6 +47,8 @@ class Classifier(Task):
         optimizer: dict[str, Any] | None = None,
         scheduler: dict[str, Any] | None = None,
         regularizer: dict[str, Any] | None = None,
+        compile: bool = False,
+        channels_last: bool = False,
     ):
         super().__init__()
         self.save_hyperparameters()
@@ -56,7 +58,9 @@ class Classifier(Task):
             raise ValueError(f"model.output=sigmoid is for 2 classes; this data has {num_classes}")
         self.output = output
         self.num_classes = num_classes
-        self.setup_task(with_output_size(net, 1 if output == "sigmoid" else num_classes))
+        self.setup_task(
+            with_output_size(net, 1 if output == "sigmoid" else num_classes), compile, channels_last
+        )
 
     def make_metrics(self) -> MetricCollection:
         return MetricCollection({"acc": MulticlassAccuracy(self.num_classes, average="micro")})
@@ -81,12 +85,12 @@ class Classifier(Task):
 
     def loss_and_outputs(self, batch: Any) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         x, y = batch
-        scores = self.net(x)
+        scores = self(x)
         return self.loss(scores, y), self.probabilities(scores.detach()), y
 
     @torch.no_grad()
     def predict_proba(self, x: torch.Tensor) -> torch.Tensor:
-        return self.probabilities(self.net(x))
+        return self.probabilities(self(x))
 
 
 class Regressor(Task):
@@ -102,20 +106,21 @@ class Regressor(Task):
         optimizer: dict[str, Any] | None = None,
         scheduler: dict[str, Any] | None = None,
         regularizer: dict[str, Any] | None = None,
+        compile: bool = False,
     ):
         super().__init__()
         self.save_hyperparameters()
         self.num_targets = num_targets
-        self.setup_task(with_output_size(net, num_targets))
+        self.setup_task(with_output_size(net, num_targets), compile)
 
     def make_metrics(self) -> MetricCollection:
         return MetricCollection({"mse": MeanSquaredError(), "mae": MeanAbsoluteError()})
 
     def loss_and_outputs(self, batch: Any) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         x, y = batch
-        prediction = self.net(x).reshape(y.shape)
+        prediction = self(x).reshape(y.shape)
         return F.mse_loss(prediction, y), prediction.detach(), y
 
     @torch.no_grad()
     def predict_values(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(x)
+        return self(x)

@@ -1,0 +1,248 @@
+"""The image pipeline shared by every image dataset.
+
+Images are held as one uint8 tensor (N, C, H, W) per split. Batches leave the loader as uint8
+(4× less to copy to the GPU) and are normalised, per dataset channel mean and std, after they
+reach the device (`on_after_batch_transfer`). Two ways to batch:
+
+- DataLoader: per-image torchvision.transforms.v2 augmentation in worker processes;
+- on the device (`on_device=true`, the default when training on a GPU): the whole split is
+  copied to the GPU once and batches are index slices, augmented there with batched tensor
+  operations, so the input pipeline never stalls the model.
+
+Both draw the same shuffling order from the seed (SeededShuffle), so without augmentation they
+give identical batches.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch.utils.data import Dataset
+from torchvision.transforms import v2
+
+from zoo.data.base import SeededShuffle, TensorDataModule
+from zoo.errors import ZooError
+
+AUGMENTATIONS = ("none", "crop_flip")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
+
+
+def random_crop_flip(images: torch.Tensor, padding: int, generator: torch.Generator) -> torch.Tensor:
+    """Per-image random crop of the zero-padded batch and random horizontal flip, batched."""
+    n, _, height, width = images.shape
+    device = images.device
+    padded = F.pad(images, (padding, padding, padding, padding))
+    top = torch.randint(0, 2 * padding + 1, (n,), device=device, generator=generator)
+    left = torch.randint(0, 2 * padding + 1, (n,), device=device, generator=generator)
+    rows = (top[:, None] + torch.arange(height, device=device))[:, :, None]
+    cols = (left[:, None] + torch.arange(width, device=device))[:, None, :]
+    cropped = padded[torch.arange(n, device=device)[:, None, None], :, rows, cols].permute(0, 3, 1, 2)
+    flip = torch.rand(n, device=device, generator=generator) < 0.5
+    return torch.where(flip[:, None, None, None], cropped.flip(-1), cropped)
+
+
+class ImageTensors(Dataset):
+    """uint8 images and labels; an optional per-image transform (DataLoader path)."""
+
+    def __init__(self, images: torch.Tensor, labels: torch.Tensor, transform: Callable | None = None):
+        self.images, self.labels, self.transform = images, labels, transform
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+        image = self.images[index]
+        return (self.transform(image) if self.transform else image), self.labels[index]
+
+
+class DeviceBatches:
+    """Batches sliced from tensors that already live on the training device."""
+
+    def __init__(
+        self,
+        images: torch.Tensor,
+        labels: torch.Tensor,
+        batch_size: int,
+        sampler: SeededShuffle | None,
+        augment: Callable[[torch.Tensor], torch.Tensor] | None = None,
+        shard: tuple[int, int] = (0, 1),
+    ):
+        self.images, self.labels, self.batch_size = images, labels, batch_size
+        self.sampler, self.augment = sampler, augment
+        self.rank, self.world_size = shard
+
+    def __len__(self) -> int:
+        return math.ceil(len(range(self.rank, len(self.labels), self.world_size)) / self.batch_size)
+
+    def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        device = self.images.device
+        order = torch.tensor(list(self.sampler)) if self.sampler else torch.arange(len(self.labels))
+        order = order[self.rank :: self.world_size].to(device)
+        for start in range(0, len(order), self.batch_size):
+            index = order[start : start + self.batch_size]
+            images = self.images[index]
+            yield (self.augment(images) if self.augment else images), self.labels[index]
+
+
+def read_image(path: str | Path, channels: int, size: tuple[int, int]) -> torch.Tensor:
+    """An image file of any size and colour mode → uint8 (channels, H, W), as training data."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            image = image.convert("L" if channels == 1 else "RGB").resize((size[1], size[0]), Image.BILINEAR)
+            array = np.asarray(image, dtype=np.uint8)
+    except (UnidentifiedImageError, OSError) as error:
+        raise ZooError(f"{path} is not an image file that can be read ({type(error).__name__})") from None
+    array = array[None] if array.ndim == 2 else array.transpose(2, 0, 1)
+    return torch.from_numpy(array.copy())
+
+
+class ImageDataModule(TensorDataModule):
+    """Subclasses implement `load_splits()` → {"train"|"val"|"test": (uint8 (N,C,H,W), int64 labels)}
+    and set `class_names`; `mean`/`std` (per channel, in 0..1 units) are dataset constants or,
+    when None, measured on the training split."""
+
+    def __init__(
+        self,
+        batch_size: int = 128,
+        seed: int = 0,
+        num_workers: int = 0,
+        augment: str = "none",
+        padding: int = 4,
+        on_device: bool | str = "auto",
+        flatten: bool = False,
+        num_features: int | None = None,
+        num_classes: int | None = None,
+        input_shape: list[int] | None = None,
+    ):
+        super().__init__(batch_size, seed, num_workers)
+        if augment not in AUGMENTATIONS:
+            raise ValueError(f"data.augment must be one of {', '.join(AUGMENTATIONS)}, got {augment!r}")
+        if on_device not in (True, False, "auto"):
+            raise ValueError(f"data.on_device must be true, false or auto, got {on_device!r}")
+        self.augment, self.padding, self.on_device, self.flatten = augment, padding, on_device, flatten
+        self.num_features, self.num_classes = num_features, num_classes
+        self.expected_shape = list(input_shape) if input_shape is not None else None
+        self.class_names: list[str] = []
+        self.mean: list[float] | None = None
+        self.std: list[float] | None = None
+        self.image_shape: list[int] | None = None  # (C, H, W)
+        self.splits: dict[str, tuple[torch.Tensor, torch.Tensor]] = {}
+        self.device_splits: dict[str, tuple[torch.Tensor, torch.Tensor]] = {}
+
+    def load_splits(self) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+        raise NotImplementedError
+
+    # --- setup -------------------------------------------------------------------------------
+    def setup(self, stage: str | None = None) -> None:
+        if self.splits:
+            return
+        self.splits = self.load_splits()
+        images = self.splits["train"][0]
+        if images.dtype != torch.uint8 or images.ndim != 4:
+            raise TypeError("load_splits must return uint8 images of shape (N, C, H, W)")
+        self.image_shape = list(images.shape[1:])
+        self.check_facts()
+        if self.mean is None:
+            pixels = images.float().div(255).transpose(0, 1).reshape(images.shape[1], -1)
+            self.mean, self.std = pixels.mean(1).tolist(), pixels.std(1).clamp_min(1e-3).tolist()
+        transform = self.augmentation()
+        for name, (split_images, labels) in self.splits.items():
+            self.datasets[name] = ImageTensors(split_images, labels, transform if name == "train" else None)
+
+    def check_facts(self) -> None:
+        """The config's facts (which model configs interpolate) must match the images."""
+        if self.expected_shape is not None and self.expected_shape != self.image_shape:
+            raise ZooError(f"data.input_shape is {self.expected_shape} but the images are {self.image_shape}")
+        features = math.prod(self.image_shape)
+        if self.flatten and self.num_features is not None and self.num_features != features:
+            raise ZooError(f"data.num_features is {self.num_features} but the images give {features}")
+        classes = int(max(int(labels.max()) for _, labels in self.splits.values() if len(labels)) + 1)
+        if self.num_classes is not None and self.num_classes < classes:
+            raise ZooError(f"data.num_classes is {self.num_classes} but the data has {classes} classes")
+        self.num_classes = self.num_classes or classes
+        self.num_features = features
+
+    def augmentation(self) -> Callable | None:
+        if self.augment == "crop_flip":
+            size = self.image_shape[1:]
+            return v2.Compose([v2.RandomCrop(size, padding=self.padding), v2.RandomHorizontalFlip()])
+        return None
+
+    # --- batching ----------------------------------------------------------------------------
+    def target_device(self) -> torch.device | None:
+        """The device to hold the data on, or None for the DataLoader path."""
+        trainer = getattr(self, "trainer", None)
+        device = trainer.strategy.root_device if trainer is not None else torch.device("cpu")
+        if self.on_device == "auto":
+            return device if device.type == "cuda" else None
+        return device if self.on_device else None
+
+    def loader(self, name: str, shuffle: bool) -> Any:
+        if name not in self.datasets:
+            self.setup()
+        device = self.target_device()
+        if device is None:
+            loader = super().loader(name, shuffle)
+            loader.pin_memory = torch.cuda.is_available()
+            return loader
+        if name not in self.device_splits:
+            images, labels = self.splits[name]
+            self.device_splits[name] = (images.to(device), labels.to(device))
+        images, labels = self.device_splits[name]
+        augment = None
+        if name == "train" and self.augment == "crop_flip":
+            generator = torch.Generator(device=device).manual_seed(self.seed)
+            augment = partial(random_crop_flip, padding=self.padding, generator=generator)
+        trainer = getattr(self, "trainer", None)
+        shard = (trainer.global_rank, trainer.world_size) if trainer is not None else (0, 1)
+        sampler = SeededShuffle(len(labels), self.seed) if shuffle else None
+        return DeviceBatches(images, labels, self.batch_size, sampler, augment, shard)
+
+    def normalize(self, images: torch.Tensor) -> torch.Tensor:
+        """uint8 images → float, per-channel standardised (and flattened for MLPs)."""
+        mean = torch.tensor(self.mean, device=images.device).view(-1, 1, 1)
+        std = torch.tensor(self.std, device=images.device).view(-1, 1, 1)
+        x = (images.float() / 255 - mean) / std
+        return x.flatten(1) if self.flatten else x
+
+    def on_after_batch_transfer(self, batch: Any, dataloader_idx: int) -> Any:
+        images, labels = batch
+        return self.normalize(images), labels
+
+    # --- raw inputs for predict --------------------------------------------------------------
+    def features(self, rows: np.ndarray | torch.Tensor) -> torch.Tensor:
+        """Pixel values 0..255, as rows of C·H·W values or images (N, [C,] H, W) → model input."""
+        channels, height, width = self.image_shape
+        x = torch.as_tensor(np.asarray(rows, dtype=np.float32))
+        if x.ndim == 2 and x.shape[1] != channels * height * width:
+            raise ZooError(f"expected {channels * height * width} pixel values per row, got {x.shape[1]}")
+        x = x.reshape(-1, channels, height, width).clamp(0, 255).round().to(torch.uint8)
+        return self.normalize(x)
+
+    def read_images(self, paths: list[Path]) -> torch.Tensor:
+        channels, height, width = self.image_shape
+        return self.normalize(torch.stack([read_image(path, channels, (height, width)) for path in paths]))
+
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "mean": self.mean,
+            "std": self.std,
+            "class_names": self.class_names,
+            "image_shape": self.image_shape,
+            "num_classes": self.num_classes,
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.mean, self.std = state.get("mean", self.mean), state.get("std", self.std)
+        self.class_names = list(state.get("class_names") or self.class_names)
+        self.image_shape = state.get("image_shape", self.image_shape)
+        self.num_classes = state.get("num_classes", self.num_classes)
