@@ -9,8 +9,16 @@ from zoo.data import build_datamodule
 from zoo.registry import compose, options
 
 # A dataset each model is meant for; adding a model config without adding it here fails below.
-MODEL_DATA = {"mlp": "digits", "perceptron": "breast_cancer", "mlp_regressor": "diabetes"}
-DOWNLOADED = {"mnist", "fashion_mnist"}  # tested on fixture files in tests/data/test_vision.py
+MODEL_DATA = {
+    "mlp": "digits",
+    "perceptron": "breast_cancer",
+    "mlp_regressor": "diabetes",
+    "lenet5": "digits_images",
+    **{f"resnet{depth}": "digits_images" for depth in (18, 34, 50, 20, 32, 56)},
+    **{f"plain{depth}": "digits_images" for depth in (20, 56)},
+}
+# Datasets that need files: tested on fixture files in tests/data/test_vision.py and test_images.py.
+NEEDS_FILES = {"mnist", "fashion_mnist", "cifar10", "cifar100", "image_folder"}
 
 
 def test_every_model_has_a_test_dataset():
@@ -22,20 +30,21 @@ def test_every_model_builds_and_runs_a_training_step(name):
     task = zoo.create_model(name, data=MODEL_DATA[name])
     datamodule = build_datamodule(plain(compose("train", [f"data={MODEL_DATA[name]}", "name=x"]).data))
     datamodule.setup()
-    batch = next(iter(datamodule.train_dataloader()))
-    loss, _, _ = task.loss_and_outputs(batch)
+    x, y = datamodule.on_after_batch_transfer(next(iter(datamodule.train_dataloader())), 0)
+    loss, _, _ = task.loss_and_outputs((x[:4], y[:4]))
     loss.backward()
     assert torch.isfinite(loss)
     assert all(p.grad is not None for p in task.parameters())
 
 
-@pytest.mark.parametrize("name", sorted(set(options("data")) - DOWNLOADED))
+@pytest.mark.parametrize("name", sorted(set(options("data")) - NEEDS_FILES))
 def test_every_offline_dataset_sets_up(name):
     config = compose("train", [f"data={name}", "name=x"])
     datamodule = build_datamodule(plain(config.data))
     datamodule.setup()
-    x, _ = next(iter(datamodule.train_dataloader()))
-    assert x.shape[1] == config.data.num_features
+    x, _ = datamodule.on_after_batch_transfer(next(iter(datamodule.train_dataloader())), 0)
+    expected = config.data.get("input_shape") or [config.data.num_features]
+    assert list(x.shape[1:]) == list(expected)
 
 
 @pytest.mark.parametrize("name", sorted(options("experiment")))

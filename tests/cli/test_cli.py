@@ -165,6 +165,9 @@ def test_bad_predict_inputs_are_one_readable_line(default_run, tmp_path):
     (tmp_path / "words.csv").write_text("a,b\n1,2\nx,y\n")
     (tmp_path / "empty.csv").write_text("")
     (tmp_path / "binary.csv").write_bytes(bytes(range(256)))
+    from PIL import Image
+
+    Image.new("RGB", (8, 8)).save(tmp_path / "photo.png")
     cases = {
         "short.csv": "64 features",
         "words.csv": "line 3",
@@ -172,6 +175,7 @@ def test_bad_predict_inputs_are_one_readable_line(default_run, tmp_path):
         "binary.csv": "UTF-8",
         "missing.csv": "not found",
         "photo.gif": "not found",
+        "photo.png": "not trained on images",
     }
     for name, expected in cases.items():
         line = one_line_error(run_zoo(["predict", checkpoint, f"input={tmp_path / name}"], cwd))

@@ -10,19 +10,17 @@ from zoo.errors import ZooError
 @pytest.mark.parametrize(("dataset", "folder"), [("mnist", "MNIST"), ("fashion_mnist", "FashionMNIST")])
 def test_idx_fixture_files_load_through_torchvision(tmp_path, dataset, folder):
     write_mnist(tmp_path, folder, train=60, test=20)
-    dm = VisionDataModule(
-        dataset, data_dir=str(tmp_path), download=False, val_size=10, batch_size=8, flatten=True
-    )
+    dm = VisionDataModule(dataset, data_dir=str(tmp_path), download=False, val_size=10, batch_size=8)
     dm.prepare_data()
     dm.setup()
     sizes = {name: len(ds) for name, ds in dm.datasets.items()}
     assert sizes == {"train": 50, "val": 10, "test": 20}
     x, y = dm.on_after_batch_transfer(next(iter(dm.test_dataloader())), 0)
-    assert x.shape == (8, 784) and x.dtype == torch.float32
+    assert x.shape == (8, 1, 28, 28) and x.dtype == torch.float32
     assert y.tolist() == [0, 1, 2, 3, 4, 5, 6, 7]
     # the normalisation is the dataset's: pixel p becomes (p/255 - mean)/std
     raw = np.full((1, 784), 255.0)
-    torch.testing.assert_close(dm.features(raw), torch.full((1, 784), (1 - dm.mean[0]) / dm.std[0]))
+    torch.testing.assert_close(dm.features(raw), torch.full((1, 1, 28, 28), (1 - dm.mean[0]) / dm.std[0]))
 
 
 def test_missing_dataset_offline_is_one_clear_message(tmp_path):

@@ -8,7 +8,10 @@ def test_lenet5_layers_follow_the_paper():
     net = LeNet5(num_classes=10)
     convs = [m for m in net.modules() if isinstance(m, torch.nn.Conv2d)]
     linears = [m for m in net.modules() if isinstance(m, torch.nn.Linear)]
-    assert [(c.in_channels, c.out_channels, c.kernel_size) for c in convs] == [(1, 6, (5, 5)), (6, 16, (5, 5))]
+    assert [(c.in_channels, c.out_channels, c.kernel_size) for c in convs] == [
+        (1, 6, (5, 5)),
+        (6, 16, (5, 5)),
+    ]
     assert [(m.in_features, m.out_features) for m in linears] == [(400, 120), (120, 84), (84, 10)]
     assert sum(p.numel() for p in net.parameters()) == 61_706
 

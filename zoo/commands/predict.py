@@ -88,17 +88,14 @@ def model_input(datamodule: Any, source: Any) -> tuple[Any, list[str]]:
     if not is_image_source(source):
         rows = read_rows(source)
         return datamodule.features(rows), [str(i) for i in range(len(rows))]
+    path = Path(str(source))
+    if not path.exists():
+        raise ZooError(f"input file not found: {path}")
     if not hasattr(datamodule, "read_images"):
         raise ZooError("this model was not trained on images: give feature rows (.csv, .npy or a list)")
-    path = Path(str(source))
-    if path.is_dir():
-        paths = image_files(path)
-        if not paths:
-            raise ZooError(f"no image files in {path}")
-    elif path.is_file():
-        paths = [path]
-    else:
-        raise ZooError(f"input file not found: {path}")
+    paths = image_files(path) if path.is_dir() else [path]
+    if not paths:
+        raise ZooError(f"no image files in {path}")
     return datamodule.read_images(paths), [str(p) for p in paths]
 
 

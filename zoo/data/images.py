@@ -118,7 +118,6 @@ class ImageDataModule(TensorDataModule):
         augment: str = "none",
         padding: int = 4,
         on_device: bool | str = "auto",
-        flatten: bool = False,
         num_features: int | None = None,
         num_classes: int | None = None,
         input_shape: list[int] | None = None,
@@ -128,7 +127,7 @@ class ImageDataModule(TensorDataModule):
             raise ValueError(f"data.augment must be one of {', '.join(AUGMENTATIONS)}, got {augment!r}")
         if on_device not in (True, False, "auto"):
             raise ValueError(f"data.on_device must be true, false or auto, got {on_device!r}")
-        self.augment, self.padding, self.on_device, self.flatten = augment, padding, on_device, flatten
+        self.augment, self.padding, self.on_device = augment, padding, on_device
         self.num_features, self.num_classes = num_features, num_classes
         self.expected_shape = list(input_shape) if input_shape is not None else None
         self.class_names: list[str] = []
@@ -163,7 +162,7 @@ class ImageDataModule(TensorDataModule):
         if self.expected_shape is not None and self.expected_shape != self.image_shape:
             raise ZooError(f"data.input_shape is {self.expected_shape} but the images are {self.image_shape}")
         features = math.prod(self.image_shape)
-        if self.flatten and self.num_features is not None and self.num_features != features:
+        if self.num_features is not None and self.num_features != features:
             raise ZooError(f"data.num_features is {self.num_features} but the images give {features}")
         classes = int(max(int(labels.max()) for _, labels in self.splits.values() if len(labels)) + 1)
         if self.num_classes is not None and self.num_classes < classes:
@@ -208,11 +207,11 @@ class ImageDataModule(TensorDataModule):
         return DeviceBatches(images, labels, self.batch_size, sampler, augment, shard)
 
     def normalize(self, images: torch.Tensor) -> torch.Tensor:
-        """uint8 images → float, per-channel standardised (and flattened for MLPs)."""
+        """uint8 images → float, per-channel standardised (an MLP flattens them itself)."""
         mean = torch.tensor(self.mean, device=images.device).view(-1, 1, 1)
         std = torch.tensor(self.std, device=images.device).view(-1, 1, 1)
         x = (images.float() / 255 - mean) / std
-        return x.flatten(1) if self.flatten else x
+        return x
 
     def on_after_batch_transfer(self, batch: Any, dataloader_idx: int) -> Any:
         images, labels = batch
