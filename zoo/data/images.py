@@ -75,7 +75,10 @@ class DeviceBatches:
         shard: tuple[int, int] = (0, 1),
     ):
         self.images, self.labels, self.batch_size = images, labels, batch_size
-        self.sampler, self.augment = sampler, augment
+        self.shuffle, self.augment = (
+            sampler,
+            augment,
+        )  # not `.sampler`: Lightning would take it for a DataLoader
         self.rank, self.world_size = shard
 
     def __len__(self) -> int:
@@ -83,7 +86,7 @@ class DeviceBatches:
 
     def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         device = self.images.device
-        order = torch.tensor(list(self.sampler)) if self.sampler else torch.arange(len(self.labels))
+        order = torch.tensor(list(self.shuffle)) if self.shuffle else torch.arange(len(self.labels))
         order = order[self.rank :: self.world_size].to(device)
         for start in range(0, len(order), self.batch_size):
             index = order[start : start + self.batch_size]
