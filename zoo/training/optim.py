@@ -8,13 +8,13 @@ normalisation parameters (the 1-D parameters) get none.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterable
 from typing import Any
 
 import torch
 from torch import nn
 
+from zoo.allowlist import resolve_class
 from zoo.errors import ZooError
 
 OPTIMIZER_PREFIXES = ("torch.optim.", "zoo.training.")
@@ -28,13 +28,10 @@ def is_decayed(name: str, param: nn.Parameter) -> bool:
 
 
 def _resolve(target: Any, prefixes: tuple[str, ...], kind: str) -> type:
-    if not isinstance(target, str) or not target.startswith(prefixes):
-        raise ZooError(f"{kind} _target_ must be a class in {' or '.join(prefixes)}, got {target!r}")
-    module_name, _, name = target.rpartition(".")
     try:
-        return getattr(importlib.import_module(module_name), name)
-    except (ImportError, AttributeError):
-        raise ZooError(f"unknown {kind} {target!r}") from None
+        return resolve_class(target, prefixes, kind)
+    except ValueError as error:
+        raise ZooError(str(error)) from None
 
 
 def parameter_groups(named_parameters: Iterable[tuple[str, nn.Parameter]], weight_decay: float) -> list[dict]:

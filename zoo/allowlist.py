@@ -1,0 +1,26 @@
+"""Resolve a config's `_target_` to a class, only within named module prefixes.
+
+Configs and checkpoint hyperparameters name classes by dotted path; this is the one place that
+turns such a string into a class, and it refuses anything outside the given prefixes, so stored
+data can never make the zoo import or call an arbitrary function. Pure Python (models import it).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+
+def resolve_class(target: object, prefixes: tuple[str, ...], kind: str, base: type = object) -> type:
+    """The class named by `target`; ValueError if it is outside `prefixes`, missing, or not a `base`."""
+    if not isinstance(target, str) or not target.startswith(prefixes):
+        raise ValueError(
+            f"{kind} _target_ must name a class in {' or '.join(p + '*' for p in prefixes)}, got {target!r}"
+        )
+    module_name, _, name = target.rpartition(".")
+    try:
+        cls = getattr(importlib.import_module(module_name), name)
+    except (ImportError, AttributeError):
+        raise ValueError(f"unknown {kind} {target!r}") from None
+    if not (isinstance(cls, type) and issubclass(cls, base)):
+        raise ValueError(f"{target!r} is not a {base.__name__} class")
+    return cls
