@@ -16,9 +16,11 @@ MODEL_DATA = {
     "lenet5": "digits_images",
     **{f"resnet{depth}": "digits_images" for depth in (18, 34, 50, 20, 32, 56)},
     **{f"plain{depth}": "digits_images" for depth in (20, 56)},
+    **{name: "grammar" for name in ("lstm_lm", "gru_lm", "rnn_lm", "window_lm")},
 }
 # Datasets that need files: tested on fixture files in tests/data/test_vision.py and test_images.py.
 NEEDS_FILES = {"mnist", "fashion_mnist", "cifar10", "cifar100", "image_folder"}
+NEEDS_FILES |= {"text_files", "tiny_shakespeare", "wikitext2", "wikitext103"}  # tests/data/test_text.py
 
 
 def test_every_model_has_a_test_dataset():
@@ -43,8 +45,11 @@ def test_every_offline_dataset_sets_up(name):
     datamodule = build_datamodule(plain(config.data))
     datamodule.setup()
     x, _ = datamodule.on_after_batch_transfer(next(iter(datamodule.train_dataloader())), 0)
-    expected = config.data.get("input_shape") or [config.data.num_features]
-    assert list(x.shape[1:]) == list(expected)
+    if "bptt" in config.data:  # token windows
+        assert list(x.shape) == [config.data.batch_size, config.data.bptt] and not x.is_floating_point()
+    else:
+        expected = config.data.get("input_shape") or [config.data.num_features]
+        assert list(x.shape[1:]) == list(expected)
 
 
 @pytest.mark.parametrize("name", sorted(options("experiment")))

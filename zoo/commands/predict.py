@@ -21,7 +21,7 @@ from zoo.commands.restore import restore
 from zoo.data.images import IMAGE_SUFFIXES
 from zoo.data.vision import image_files
 from zoo.errors import ZooError
-from zoo.tasks import Classifier, Regressor
+from zoo.tasks import Classifier, LanguageModel, Regressor
 
 
 def read_csv_rows(path: Path) -> np.ndarray:
@@ -99,9 +99,42 @@ def model_input(datamodule: Any, source: Any) -> tuple[Any, list[str]]:
     return datamodule.read_images(paths), [str(p) for p in paths]
 
 
+def generate_text(task: LanguageModel, tokenizer: Any, prompt: Any, config: dict[str, Any]) -> dict[str, Any]:
+    """Continue `prompt`; an empty prompt starts a new sequence (after <eos>); words the tokenizer
+    does not know become <unk>, as the tokenizer defines, and are counted in the output."""
+    import torch
+
+    from zoo.data.text import EOS, UNK
+
+    if isinstance(prompt, list | tuple | dict) or prompt is None:
+        raise ZooError('a language model\'s input is a text prompt: input="some words"')
+    prompt = str(prompt)
+    ids = tokenizer.encode(prompt).ids if prompt.strip() else []
+    unknown = sum(1 for token in ids if token == UNK)
+    context = torch.tensor([[EOS, *ids]])
+    generator = torch.Generator().manual_seed(int(config.get("seed") or 0))
+    tokens = task.generate(
+        context, int(config["max_new_tokens"]), float(config["temperature"]), config.get("top_k"), generator
+    )
+    continuation = tokenizer.decode(tokens[0, len(ids) + 1 :].tolist(), skip_special_tokens=False)
+    return {
+        "prompt": prompt,
+        "generated": continuation.replace("<eos>", "\n").strip(),
+        "unknown_tokens": unknown,
+    }
+
+
 def predict(cfg: DictConfig) -> list[dict[str, Any]]:
     config = plain(cfg)
     task, datamodule, run = restore(config["ckpt_path"])
+    if isinstance(task, LanguageModel):
+        result = generate_text(task, datamodule.tokenizer, config["input"], config)
+        if result["unknown_tokens"]:
+            console.print(
+                f"note: {result['unknown_tokens']} prompt token(s) unknown to the tokenizer became <unk>"
+            )
+        console.print(f"[bold]{result['prompt']}[/bold] {result['generated']}", highlight=False, markup=True)
+        return [result]
     x, names = model_input(datamodule, config["input"])
     if (
         config.get("output") is None

@@ -10,6 +10,7 @@ import contextlib
 import os
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 
 DOWNLOAD_TIMEOUT_S = 30
 
@@ -27,3 +28,19 @@ def network_timeout(seconds: float = DOWNLOAD_TIMEOUT_S) -> Iterator[None]:
         yield
     finally:
         socket.setdefaulttimeout(previous)
+
+
+def download_file(url: str, destination: Path) -> Path:
+    """Download `url` to `destination` through a temporary file beside it (never half a file)."""
+    import urllib.request
+
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    temporary = destination.with_name(destination.name + ".part")
+    try:
+        with network_timeout(), urllib.request.urlopen(url) as response, temporary.open("wb") as file:
+            while chunk := response.read(1 << 20):
+                file.write(chunk)
+        os.replace(temporary, destination)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return destination

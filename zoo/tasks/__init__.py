@@ -11,10 +11,21 @@ from typing import Any
 from zoo.errors import ZooError
 from zoo.tasks.base import Task
 from zoo.tasks.classify import Classifier, Regressor
+from zoo.tasks.language import LanguageModel
 
-__all__ = ["Task", "Classifier", "Regressor", "build_task", "task_from_checkpoint", "resolve_task_class"]
+__all__ = [
+    "Task",
+    "Classifier",
+    "Regressor",
+    "LanguageModel",
+    "build_task",
+    "task_from_checkpoint",
+    "resolve_task_class",
+]
 
-TASKS: dict[str, type[Task]] = {f"zoo.tasks.{cls.__name__}": cls for cls in (Classifier, Regressor)}
+TASKS: dict[str, type[Task]] = {
+    f"zoo.tasks.{cls.__name__}": cls for cls in (Classifier, Regressor, LanguageModel)
+}
 NON_TASK_KEYS = ("_target_", "_recursive_", "_convert_")
 
 

@@ -52,8 +52,11 @@ class Task(L.LightningModule):
     def make_metrics(self) -> MetricCollection:
         raise NotImplementedError
 
-    def loss_and_outputs(self, batch: Any) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """(mean loss over the batch, what the metrics take as predictions, the target)."""
+    def loss_and_outputs(
+        self, batch: Any, stage: str | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(mean loss over the batch, what the metrics take as predictions, the target); `stage`
+        is "train"/"val"/"test" inside the loops, None for a one-off call."""
         raise NotImplementedError
 
     # --- shared machinery ---------------------------------------------------------------------
@@ -67,7 +70,7 @@ class Task(L.LightningModule):
         self.num_train_examples = len(dataset) if dataset is not None else 1
 
     def shared_step(self, batch: Any, stage: str) -> torch.Tensor:
-        loss, predictions, target = self.loss_and_outputs(batch)
+        loss, predictions, target = self.loss_and_outputs(batch, stage)
         metrics = getattr(self, f"{stage}_metrics")
         metrics.update(predictions, target)
         training = stage == "train"

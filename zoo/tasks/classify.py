@@ -83,7 +83,9 @@ class Classifier(Task):
         one_hot = F.one_hot(target, self.num_classes).to(scores.dtype)
         return F.binary_cross_entropy_with_logits(scores, one_hot, reduction="sum") / target.shape[0]
 
-    def loss_and_outputs(self, batch: Any) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def loss_and_outputs(
+        self, batch: Any, stage: str | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         x, y = batch
         scores = self(x)
         return self.loss(scores, y), self.probabilities(scores.detach()), y
@@ -116,7 +118,9 @@ class Regressor(Task):
     def make_metrics(self) -> MetricCollection:
         return MetricCollection({"mse": MeanSquaredError(), "mae": MeanAbsoluteError()})
 
-    def loss_and_outputs(self, batch: Any) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def loss_and_outputs(
+        self, batch: Any, stage: str | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         x, y = batch
         prediction = self(x).reshape(y.shape)
         return F.mse_loss(prediction, y), prediction.detach(), y

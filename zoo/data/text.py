@@ -1,0 +1,224 @@
+"""Text for language models: tokenizers (Hugging Face `tokenizers`, trained on the training split
+and stored as JSON inside checkpoints) and a data module that cuts a token stream into batches
+for truncated backpropagation through time.
+
+Corpora: `grammar` (generated offline, with its exact per-token cross-entropy), `text_files`
+(yours: train/val/test paths), `tiny_shakespeare` (characters) and `wikitext2` / `wikitext103`
+(raw), downloaded into <data_dir> on first use.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import lightning as L
+import torch
+from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, trainers
+from torch.utils.data import DataLoader, Dataset
+
+from zoo.data import grammar
+from zoo.data.downloads import download_file, downloads_allowed
+from zoo.errors import ZooError
+
+SPECIAL_TOKENS = ["<pad>", "<unk>", "<bos>", "<eos>"]
+PAD, UNK, BOS, EOS = range(4)
+TOKENIZERS = ("word", "char", "bpe")
+
+
+def train_tokenizer(kind: str, texts: list[str], vocab_size: int) -> Tokenizer:
+    """A word-level, character-level or byte-level BPE tokenizer learnt from `texts`; ids 0-3 are
+    <pad>, <unk>, <bos>, <eos>."""
+    if kind == "bpe":
+        tokenizer = Tokenizer(models.BPE(unk_token="<unk>"))
+        tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+        tokenizer.decoder = decoders.ByteLevel()
+        trainer = trainers.BpeTrainer(
+            vocab_size=vocab_size,
+            special_tokens=SPECIAL_TOKENS,
+            initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        )
+    elif kind in ("word", "char"):
+        tokenizer = Tokenizer(models.WordLevel(unk_token="<unk>"))
+        if kind == "word":
+            tokenizer.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+        else:
+            tokenizer.pre_tokenizer = pre_tokenizers.Split(Regex("."), behavior="isolated")
+            tokenizer.decoder = decoders.Fuse()
+        trainer = trainers.WordLevelTrainer(vocab_size=vocab_size, special_tokens=SPECIAL_TOKENS)
+    else:
+        raise ValueError(f"tokenizer must be one of {', '.join(TOKENIZERS)}, got {kind!r}")
+    tokenizer.train_from_iterator(texts, trainer)
+    return tokenizer
+
+
+def encode_lines(tokenizer: Tokenizer, lines: list[str]) -> torch.Tensor:
+    """One id stream: each line's tokens followed by <eos>."""
+    ids: list[int] = []
+    for encoding in tokenizer.encode_batch(lines):
+        ids.extend(encoding.ids)
+        ids.append(EOS)
+    return torch.tensor(ids, dtype=torch.long)
+
+
+class BPTTWindows(Dataset):
+    """The stream reshaped to (batch, N): item i is (inputs, targets) = columns [iT, iT+T) and
+    [iT+1, iT+T+1). Consecutive items continue each row, so a hidden state can carry over."""
+
+    def __init__(self, stream: torch.Tensor, batch_size: int, bptt: int):
+        usable = (len(stream) // batch_size) * batch_size
+        if usable < 2 * batch_size:
+            raise ZooError(f"the text has {len(stream)} tokens: too few for batch_size={batch_size}")
+        self.data = stream[:usable].view(batch_size, -1)
+        self.bptt = bptt
+
+    def __len__(self) -> int:
+        return -(-(self.data.shape[1] - 1) // self.bptt)
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+        start = index * self.bptt
+        length = min(self.bptt, self.data.shape[1] - 1 - start)
+        return self.data[:, start : start + length], self.data[:, start + 1 : start + 1 + length]
+
+
+WIKITEXT = {
+    "wikitext2": ("https://wikitext.smerity.com/wikitext-2-raw-v1.zip", "wikitext-2-raw"),
+    "wikitext103": ("https://wikitext.smerity.com/wikitext-103-raw-v1.zip", "wikitext-103-raw"),
+}
+SHAKESPEARE_URL = "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt"
+CORPORA = ("grammar", "text_files", "tiny_shakespeare", *WIKITEXT)
+
+
+def read_lines(path: Path) -> list[str]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ZooError(f"text file not found: {path}") from None
+    except UnicodeDecodeError:
+        raise ZooError(f"{path} is not UTF-8 text") from None
+    return [line for line in (line.strip() for line in text.splitlines()) if line]
+
+
+class LanguageModelDataModule(L.LightningDataModule):
+    def __init__(
+        self,
+        corpus: str = "grammar",
+        tokenizer: str = "word",
+        vocab_size: int = 30000,
+        batch_size: int = 32,
+        bptt: int = 35,
+        seed: int = 0,
+        num_sentences: int = 3000,
+        data_dir: str = "data",
+        download: bool = True,
+        train: str | None = None,
+        val: str | None = None,
+        test: str | None = None,
+        num_workers: int = 0,
+    ):
+        super().__init__()
+        if corpus not in CORPORA:
+            raise ValueError(f"unknown corpus {corpus!r}; choose one of {', '.join(CORPORA)}")
+        if tokenizer not in TOKENIZERS:
+            raise ValueError(f"tokenizer must be one of {', '.join(TOKENIZERS)}, got {tokenizer!r}")
+        if not isinstance(batch_size, int) or batch_size < 1 or not isinstance(bptt, int) or bptt < 1:
+            raise ValueError("data.batch_size and data.bptt must be positive integers")
+        self.corpus, self.tokenizer_kind, self.vocab_size = corpus, tokenizer, vocab_size
+        self.batch_size, self.bptt, self.seed, self.num_sentences = batch_size, bptt, seed, num_sentences
+        self.data_dir, self.download = Path(data_dir), download
+        self.paths = {"train": train, "val": val, "test": test}
+        self.tokenizer: Tokenizer | None = None
+        self.datasets: dict[str, BPTTWindows] = {}
+        self.true_cross_entropy: dict[str, float] = {}
+
+    # --- corpora ---------------------------------------------------------------------------------
+    def load_texts(self) -> dict[str, list[str]]:
+        if self.corpus == "grammar":
+            counts = {
+                "train": self.num_sentences,
+                "val": self.num_sentences // 5,
+                "test": self.num_sentences // 5,
+            }
+            texts = {}
+            for offset, (split, count) in enumerate(counts.items()):
+                sentences = grammar.generate(count, self.seed * 3 + offset)
+                self.true_cross_entropy[split] = grammar.true_cross_entropy(sentences)
+                texts[split] = [" ".join(sentence.words) for sentence in sentences]
+            return texts
+        if self.corpus == "text_files":
+            missing = [split for split, path in self.paths.items() if not path]
+            if missing:
+                raise ZooError(f"data=text_files needs data.{missing[0]}=path/to/file.txt")
+            return {split: read_lines(Path(path)) for split, path in self.paths.items()}
+        if self.corpus == "tiny_shakespeare":
+            lines = read_lines(self.fetch(SHAKESPEARE_URL, self.data_dir / "tiny_shakespeare" / "input.txt"))
+            n = len(lines)
+            return {
+                "train": lines[: int(0.9 * n)],
+                "val": lines[int(0.9 * n) : int(0.95 * n)],
+                "test": lines[int(0.95 * n) :],
+            }
+        url, folder = WIKITEXT[self.corpus]
+        root = self.data_dir / folder
+        if not (root / "wiki.train.raw").is_file():
+            archive = self.fetch(url, self.data_dir / Path(url).name)
+            with zipfile.ZipFile(archive) as zipped:
+                zipped.extractall(self.data_dir)
+        return {
+            split: read_lines(root / f"wiki.{name}.raw")
+            for split, name in (("train", "train"), ("val", "valid"), ("test", "test"))
+        }
+
+    def fetch(self, url: str, destination: Path) -> Path:
+        if destination.is_file():
+            return destination
+        if not downloads_allowed(self.download):
+            raise ZooError(
+                f"{destination} is missing and downloading is off: run once with network access, "
+                f"or download {url} to {destination}"
+            )
+        try:
+            return download_file(url, destination)
+        except OSError as error:
+            raise ZooError(f"could not download {url} ({error}); put the file at {destination}") from None
+
+    # --- Lightning -------------------------------------------------------------------------------
+    def setup(self, stage: str | None = None) -> None:
+        if self.datasets:
+            return
+        texts = self.load_texts()
+        if self.tokenizer is None:
+            self.tokenizer = train_tokenizer(self.tokenizer_kind, texts["train"], self.vocab_size)
+        for split, lines in texts.items():
+            self.datasets[split] = BPTTWindows(
+                encode_lines(self.tokenizer, lines), self.batch_size, self.bptt
+            )
+
+    def loader(self, split: str) -> DataLoader:
+        if split not in self.datasets:
+            self.setup()
+        # batch_size=None: each item already is a (batch, bptt) window, in order
+        return DataLoader(self.datasets[split], batch_size=None, shuffle=False)
+
+    def train_dataloader(self) -> DataLoader:
+        return self.loader("train")
+
+    def val_dataloader(self) -> DataLoader:
+        return self.loader("val")
+
+    def test_dataloader(self) -> DataLoader:
+        return self.loader("test")
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"tokenizer": self.tokenizer.to_str() if self.tokenizer else None}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        if state.get("tokenizer"):
+            self.tokenizer = Tokenizer.from_str(state["tokenizer"])
+
+    @property
+    def actual_vocab_size(self) -> int:
+        if self.tokenizer is None:
+            self.setup()
+        return self.tokenizer.get_vocab_size()

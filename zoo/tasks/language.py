@@ -1,0 +1,81 @@
+"""Task `LanguageModel`: next-token cross-entropy over token streams, perplexity = exp(loss).
+
+With a stateful net (RNN, window model) the state is carried from one batch to the next within
+an epoch and detached at each batch boundary: truncated backpropagation through time (gradients
+flow back at most `bptt` steps). Gradient clipping is the trainer's `gradient_clip_val`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import torch
+import torch.nn.functional as F
+from torchmetrics import MetricCollection
+from torchmetrics.text import Perplexity
+
+from zoo.models.language import sample_next
+from zoo.models.recurrent import detach_state
+from zoo.tasks.base import Task
+
+
+class LanguageModel(Task):
+    monitor: ClassVar[str] = "val/ppl"
+    monitor_mode: ClassVar[str] = "min"
+
+    def __init__(
+        self,
+        net: dict[str, Any],
+        vocab_size: int,
+        optimizer: dict[str, Any] | None = None,
+        scheduler: dict[str, Any] | None = None,
+        regularizer: dict[str, Any] | None = None,
+        compile: bool = False,
+    ):
+        super().__init__()
+        self.save_hyperparameters()
+        self.setup_task({**net, "vocab_size": vocab_size}, compile)
+        self.carried: dict[str, Any] = {}  # per stage: the state at the end of the previous batch
+
+    def make_metrics(self) -> MetricCollection:
+        return MetricCollection({"ppl": Perplexity()})
+
+    def forward(self, tokens: torch.Tensor, state: Any = None) -> tuple[torch.Tensor, Any]:
+        return self.net(tokens, state)
+
+    def loss_and_outputs(
+        self, batch: Any, stage: str | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        tokens, targets = batch
+        logits, state = self(tokens, self.carried.get(stage))
+        if stage is not None:
+            self.carried[stage] = detach_state(state)
+        loss = F.cross_entropy(logits.flatten(0, 1), targets.flatten())
+        return loss, logits.detach().float(), targets
+
+    def on_train_epoch_start(self) -> None:
+        self.carried.pop("train", None)
+
+    def on_validation_epoch_start(self) -> None:
+        self.carried.pop("val", None)
+
+    def on_test_epoch_start(self) -> None:
+        self.carried.pop("test", None)
+
+    @torch.no_grad()
+    def generate(
+        self,
+        prompt: torch.Tensor,
+        max_new_tokens: int,
+        temperature: float = 1.0,
+        top_k: int | None = None,
+        generator: torch.Generator | None = None,
+    ) -> torch.Tensor:
+        """Continue each row of `prompt` (B, T) by sampling max_new_tokens tokens."""
+        logits, state = self(prompt)
+        out = [prompt]
+        for _ in range(max_new_tokens):
+            token = sample_next(logits[:, -1], temperature, top_k, generator)[:, None]
+            out.append(token)
+            logits, state = self(token, state)
+        return torch.cat(out, dim=1)
