@@ -25,6 +25,9 @@ def quiet_lightning() -> None:
     logging.getLogger("lightning.pytorch.utilities.rank_zero").setLevel(logging.WARNING)
     logging.getLogger("lightning.fabric.utilities.rank_zero").setLevel(logging.WARNING)
     warnings.filterwarnings("ignore", ".*does not have many workers.*")
+    warnings.filterwarnings(
+        "ignore", ".*exists and is not empty.*"
+    )  # the run folder already holds .hydra/ etc.
     warnings.filterwarnings("ignore", r".*isinstance\(treespec, LeafSpec\)` is deprecated.*")
     warnings.filterwarnings("ignore", ".*number of training batches.*smaller than the logging interval.*")
 

@@ -12,19 +12,21 @@ from zoo.errors import ZooError
 from zoo.tasks.base import Task
 from zoo.tasks.classify import Classifier, Regressor
 from zoo.tasks.language import LanguageModel
+from zoo.tasks.tag import Tagger
 
 __all__ = [
     "Task",
     "Classifier",
     "Regressor",
     "LanguageModel",
+    "Tagger",
     "build_task",
     "task_from_checkpoint",
     "resolve_task_class",
 ]
 
 TASKS: dict[str, type[Task]] = {
-    f"zoo.tasks.{cls.__name__}": cls for cls in (Classifier, Regressor, LanguageModel)
+    f"zoo.tasks.{cls.__name__}": cls for cls in (Classifier, Regressor, LanguageModel, Tagger)
 }
 NON_TASK_KEYS = ("_target_", "_recursive_", "_convert_")
 

@@ -60,10 +60,10 @@ class Task(L.LightningModule):
         raise NotImplementedError
 
     # --- shared machinery ---------------------------------------------------------------------
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, *more: torch.Tensor) -> torch.Tensor:
         if self.channels_last and x.ndim == 4:
             x = x.contiguous(memory_format=torch.channels_last)
-        return self.net(x)
+        return self.net(x, *more)
 
     def on_train_start(self) -> None:
         dataset = getattr(self.trainer.train_dataloader, "dataset", None)

@@ -86,8 +86,8 @@ class Classifier(Task):
     def loss_and_outputs(
         self, batch: Any, stage: str | None = None
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        x, y = batch
-        scores = self(x)
+        *inputs, y = batch  # (x, y), or (tokens, lengths, y) for a sequence classifier
+        scores = self(*inputs)
         return self.loss(scores, y), self.probabilities(scores.detach()), y
 
     @torch.no_grad()

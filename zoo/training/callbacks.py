@@ -85,5 +85,24 @@ def build_callbacks(
                 monitor=config.get("monitor") or monitor, mode=config.get("mode") or mode, **early_stopping
             )
         )
+    if config.get("gradient_norms"):
+        callbacks.append(GradientNorms(int(config["gradient_norms"])))
     progress, enable_bar = progress_callbacks(config.get("progress", "auto"))
     return callbacks + progress, enable_bar
+
+
+class GradientNorms(Callback):
+    """Logs the 2-norm of each parameter's gradient (before clipping) every `every_n_steps` steps,
+    as grad_2.0_norm/<parameter> columns in metrics.csv and TensorBoard: vanishing and exploding
+    gradients made visible, layer by layer."""
+
+    def __init__(self, every_n_steps: int = 50):
+        self.every_n_steps = every_n_steps
+
+    def on_before_optimizer_step(
+        self, trainer: L.Trainer, pl_module: L.LightningModule, optimizer: Any
+    ) -> None:
+        if trainer.global_step % self.every_n_steps == 0:
+            from lightning.pytorch.utilities import grad_norm
+
+            pl_module.log_dict(grad_norm(pl_module, norm_type=2), on_step=True, on_epoch=False)

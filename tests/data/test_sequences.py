@@ -1,0 +1,119 @@
+import pytest
+import torch
+
+from zoo.data.sequences import (
+    IGNORE,
+    SequenceDataModule,
+    copy_task,
+    read_conll2003,
+    read_conllu,
+    read_imdb,
+    read_sst2,
+)
+from zoo.errors import ZooError
+
+CONLLU = """# sent_id = 1
+# text = I don't know.
+1\tI\tI\tPRON\tPRP\t_\t3\tnsubj\t_\t_
+2-3\tdon't\t_\t_\t_\t_\t_\t_\t_\t_
+2\tdo\tdo\tAUX\tVBP\t_\t3\taux\t_\t_
+3\tn't\tnot\tPART\tRB\t_\t3\tadvmod\t_\t_
+4\tknow\tknow\tVERB\tVB\t_\t0\troot\t_\t_
+4.1\tit\tit\tPRON\tPRP\t_\t_\t_\t_\t_
+5\t.\t.\tPUNCT\t.\t_\t4\tpunct\t_\t_
+
+# sent_id = 2
+1\tYes\tyes\tINTJ\tUH\t_\t0\troot\t_\t_
+
+"""
+
+CONLL2003 = """-DOCSTART- -X- -X- O
+
+EU NNP B-NP B-ORG
+rejects VBZ B-VP O
+German JJ B-NP B-MISC
+call NN I-NP O
+
+Peter NNP B-NP B-PER
+Blackburn NNP I-NP I-PER
+"""
+
+
+def test_conllu_reader_keeps_syntactic_words_and_upos(tmp_path):
+    (tmp_path / "a.conllu").write_text(CONLLU)
+    assert read_conllu(tmp_path / "a.conllu") == [
+        (["I", "do", "n't", "know", "."], ["PRON", "AUX", "PART", "VERB", "PUNCT"]),
+        (["Yes"], ["INTJ"]),
+    ]
+
+
+def test_conll2003_reader_takes_the_ner_column(tmp_path):
+    (tmp_path / "train.txt").write_text(CONLL2003)
+    assert read_conll2003(tmp_path / "train.txt") == [
+        (["EU", "rejects", "German", "call"], ["B-ORG", "O", "B-MISC", "O"]),
+        (["Peter", "Blackburn"], ["B-PER", "I-PER"]),
+    ]
+    (tmp_path / "bad.txt").write_text("just three columns\n")
+    with pytest.raises(ZooError, match="CoNLL-2003"):
+        read_conll2003(tmp_path / "bad.txt")
+
+
+def test_sst2_and_imdb_readers(tmp_path):
+    (tmp_path / "train.tsv").write_text("sentence\tlabel\nhide new secretions \t0\na gorgeous film \t1\n")
+    assert read_sst2(tmp_path / "train.tsv") == [
+        (["hide", "new", "secretions"], 0),
+        (["a", "gorgeous", "film"], 1),
+    ]
+    for label, text in (("neg", "Dull.<br />Very dull"), ("pos", "Great fun")):
+        (tmp_path / "imdb" / label).mkdir(parents=True)
+        (tmp_path / "imdb" / label / "0_1.txt").write_text(text)
+    assert read_imdb(tmp_path / "imdb") == [(["dull.", "very", "dull"], 0), (["great", "fun"], 1)]
+
+
+def test_ud_and_conll2003_modules_read_fixture_folders_offline(tmp_path):
+    for split in ("train", "dev", "test"):
+        (tmp_path / "conllu").mkdir(exist_ok=True)
+        (tmp_path / "conllu" / f"en_ewt-ud-{split}.conllu").write_text(CONLLU * 5)
+    dm = SequenceDataModule(
+        "conllu",
+        tags=["AUX", "INTJ", "PART", "PRON", "PUNCT", "VERB"],
+        data_dir=str(tmp_path),
+        download=False,
+        batch_size=2,
+    )
+    dm.setup()
+    tokens, lengths, tags = next(iter(dm.val_dataloader()))
+    assert lengths.tolist() == [5, 1] and tags[1, 1:].eq(IGNORE).all()
+    (tmp_path / "conll2003").mkdir()
+    for split in ("train", "valid", "test"):
+        (tmp_path / "conll2003" / f"{split}.txt").write_text(CONLL2003)
+    ner = SequenceDataModule(
+        "conll2003",
+        tags=["O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC", "B-MISC", "I-MISC"],
+        data_dir=str(tmp_path),
+        batch_size=2,
+    )
+    ner.setup()
+    assert len(ner.encoded["train"]) == 2
+    with pytest.raises(ZooError, match="missing"):
+        SequenceDataModule("conllu", data_dir=str(tmp_path / "none"), download=False).setup()
+
+
+def test_copy_task_targets_only_the_recall_steps():
+    ((words, tags),) = copy_task(1, symbols=8, length=3, lag=5, seed=0)
+    assert len(words) == 3 + 5 + 1 + 3 and words[8] == "|"
+    assert tags[:9] == [None] * 9 and tags[9:] == words[:3]
+
+
+def test_padding_never_changes_a_sequences_outputs():
+    from zoo.models.sequence import RNNSequenceClassifier, RNNTagger
+
+    torch.manual_seed(0)
+    tokens = torch.tensor([[5, 6, 7, 0, 0], [5, 6, 7, 8, 9]])
+    lengths = torch.tensor([3, 5])
+    for pooling in ("last", "mean"):
+        net = RNNSequenceClassifier(10, 2, embed_dim=4, hidden=4, pooling=pooling).eval()
+        alone = net(tokens[:1, :3], lengths[:1])
+        torch.testing.assert_close(net(tokens, lengths)[:1], alone)
+    tagger = RNNTagger(10, 3, embed_dim=4, hidden=4).eval()
+    torch.testing.assert_close(tagger(tokens, lengths)[0, :3], tagger(tokens[:1, :3], lengths[:1])[0])

@@ -1,0 +1,264 @@
+"""Labelled token sequences: a label per sequence (sentiment) or a tag per token (part of speech,
+named entities, and the copy task's recalls), in padded batches (tokens, lengths, targets).
+
+Sources: `grammar` (offline: POS tags and sentiment of the generated corpus), `copy` (offline: a
+long-lag copy task), `conllu` (Universal Dependencies, e.g. UD English-EWT), `conll2003` (NER,
+BIO tags), `sst2` (GLUE's TSV) and `imdb` (aclImdb folders), read from <data_dir> and downloaded
+on first use where a stable address exists.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+import lightning as L
+import torch
+from tokenizers import Tokenizer
+from torch.utils.data import DataLoader
+
+from zoo.data import grammar
+from zoo.data.base import SeededShuffle
+from zoo.data.downloads import download_file, downloads_allowed
+from zoo.data.text import train_tokenizer
+from zoo.errors import ZooError
+
+IGNORE = -100  # targets that no loss or metric counts (padding, the copy task's non-recall steps)
+Example = tuple[list[str], Any]  # (words, tags: list[str | None] or label: int)
+
+UD_EWT_URL = (
+    "https://raw.githubusercontent.com/UniversalDependencies/UD_English-EWT/master/en_ewt-ud-{split}.conllu"
+)
+SOURCES = ("grammar", "copy", "conllu", "conll2003", "sst2", "imdb")
+
+
+def read_conllu(path: Path) -> list[Example]:
+    """CoNLL-U: one token per line (ID FORM LEMMA UPOS ...), sentences separated by blank lines;
+    comment lines start with #, multiword ranges (1-2) and empty nodes (1.1) are skipped."""
+    examples, words, tags = [], [], []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            if words:
+                examples.append((words, tags))
+            words, tags = [], []
+        elif not line.startswith("#"):
+            columns = line.split("\t")
+            if len(columns) != 10:
+                raise ZooError(f"{path}: not CoNLL-U (expected 10 tab-separated columns): {line[:60]!r}")
+            if columns[0].isdigit():
+                words.append(columns[1])
+                tags.append(columns[3])
+    if words:
+        examples.append((words, tags))
+    return examples
+
+
+def read_conll2003(path: Path) -> list[Example]:
+    """CoNLL-2003: "word POS chunk NER" per line, blank lines between sentences, -DOCSTART- lines."""
+    examples, words, tags = [], [], []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        columns = line.split()
+        if not columns or columns[0] == "-DOCSTART-":
+            if words:
+                examples.append((words, tags))
+            words, tags = [], []
+            continue
+        if len(columns) != 4:
+            raise ZooError(f"{path}: not CoNLL-2003 (expected 4 columns): {line[:60]!r}")
+        words.append(columns[0])
+        tags.append(columns[3])
+    if words:
+        examples.append((words, tags))
+    return examples
+
+
+def read_sst2(path: Path) -> list[Example]:
+    """GLUE SST-2 TSV: a header "sentence<TAB>label", then one sentence and its 0/1 label per line."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    if not lines or lines[0].split("\t") != ["sentence", "label"]:
+        raise ZooError(f"{path}: not GLUE SST-2 TSV (header 'sentence<TAB>label')")
+    return [
+        (sentence.split(), int(label)) for sentence, label in (line.rsplit("\t", 1) for line in lines[1:])
+    ]
+
+
+def read_imdb(folder: Path) -> list[Example]:
+    """aclImdb: <folder>/neg/*.txt and <folder>/pos/*.txt, one review per file."""
+    examples = []
+    for label, name in enumerate(("neg", "pos")):
+        for review in sorted((folder / name).glob("*.txt")):
+            text = review.read_text(encoding="utf-8").replace("<br />", " ").lower()
+            examples.append((text.split(), label))
+    return examples
+
+
+def copy_task(count: int, symbols: int, length: int, lag: int, seed: int) -> list[Example]:
+    """`length` random symbols, `lag` blanks, a delimiter, then `length` more blanks during which
+    the symbols must be recalled in order. Only the recall steps have a target (tag)."""
+    rng = random.Random(seed)
+    examples = []
+    for _ in range(count):
+        sequence = [f"s{rng.randrange(symbols)}" for _ in range(length)]
+        words = sequence + ["_"] * lag + ["|"] + ["_"] * length
+        tags: list[str | None] = [None] * (length + lag + 1) + sequence
+        examples.append((words, tags))
+    return examples
+
+
+class SequenceDataModule(L.LightningDataModule):
+    def __init__(
+        self,
+        source: str = "grammar",
+        target: str = "tags",
+        tags: list[str] | None = None,
+        num_classes: int | None = None,
+        batch_size: int = 32,
+        seed: int = 0,
+        vocab_size: int = 20000,
+        num_sentences: int = 2000,
+        copy_symbols: int = 8,
+        copy_length: int = 3,
+        copy_lag: int = 20,
+        data_dir: str = "data",
+        download: bool = True,
+        max_length: int | None = None,
+    ):
+        super().__init__()
+        if source not in SOURCES:
+            raise ValueError(f"unknown source {source!r}; choose one of {', '.join(SOURCES)}")
+        if target not in ("tags", "label"):
+            raise ValueError(f"target must be 'tags' or 'label', got {target!r}")
+        if not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError(f"data.batch_size must be a positive integer, got {batch_size!r}")
+        self.source, self.target, self.tags, self.num_classes = source, target, list(tags or []), num_classes
+        self.batch_size, self.seed, self.vocab_size, self.num_sentences = (
+            batch_size,
+            seed,
+            vocab_size,
+            num_sentences,
+        )
+        self.copy = (copy_symbols, copy_length, copy_lag)
+        self.data_dir, self.download, self.max_length = Path(data_dir), download, max_length
+        self.tokenizer: Tokenizer | None = None
+        self.encoded: dict[str, list[tuple[list[int], Any]]] = {}
+
+    # --- sources ---------------------------------------------------------------------------------
+    def load_examples(self) -> dict[str, list[Example]]:
+        splits = ("train", "val", "test")
+        if self.source == "grammar":
+            counts = (self.num_sentences, self.num_sentences // 4, self.num_sentences // 4)
+            return {
+                split: [
+                    (s.words, s.tags if self.target == "tags" else s.sentiment)
+                    for s in grammar.generate(count, self.seed * 3 + offset + 100)
+                ]
+                for offset, (split, count) in enumerate(zip(splits, counts, strict=True))
+            }
+        if self.source == "copy":
+            symbols, length, lag = self.copy
+            counts = (self.num_sentences, self.num_sentences // 4, self.num_sentences // 4)
+            return {
+                split: copy_task(count, symbols, length, lag, self.seed * 3 + offset)
+                for offset, (split, count) in enumerate(zip(splits, counts, strict=True))
+            }
+        if self.source == "conllu":
+            return {
+                split: read_conllu(self.fetch(UD_EWT_URL.format(split=name), f"en_ewt-ud-{name}.conllu"))
+                for split, name in zip(splits, ("train", "dev", "test"), strict=True)
+            }
+        if self.source == "conll2003":
+            return {
+                split: read_conll2003(self.local(f"conll2003/{name}.txt"))
+                for split, name in zip(splits, ("train", "valid", "test"), strict=True)
+            }
+        if self.source == "sst2":  # GLUE's test labels are hidden: the dev set is the test split
+            train = read_sst2(self.local("SST-2/train.tsv"))
+            cut = len(train) // 20
+            return {"train": train[cut:], "val": train[:cut], "test": read_sst2(self.local("SST-2/dev.tsv"))}
+        train = read_imdb(self.local("aclImdb/train"))
+        random.Random(self.seed).shuffle(train)
+        cut = len(train) // 10
+        return {"train": train[cut:], "val": train[:cut], "test": read_imdb(self.local("aclImdb/test"))}
+
+    def local(self, relative: str) -> Path:
+        path = self.data_dir / relative
+        if not path.exists():
+            raise ZooError(
+                f"{path} is missing: download the {self.source} dataset and put it there (see data/README.md)"
+            )
+        return path
+
+    def fetch(self, url: str, name: str) -> Path:
+        path = self.data_dir / self.source / name
+        if path.is_file():
+            return path
+        if not downloads_allowed(self.download):
+            raise ZooError(f"{path} is missing and downloading is off: download {url} to {path}")
+        try:
+            return download_file(url, path)
+        except OSError as error:
+            raise ZooError(f"could not download {url} ({error}); put the file at {path}") from None
+
+    # --- Lightning -------------------------------------------------------------------------------
+    def setup(self, stage: str | None = None) -> None:
+        if self.encoded:
+            return
+        examples = self.load_examples()
+        if self.tokenizer is None:
+            texts = [" ".join(words) for words, _ in examples["train"]]
+            self.tokenizer = train_tokenizer("word", texts, self.vocab_size)
+        if self.target == "tags" and not self.tags:
+            self.tags = sorted({tag for _, tags in examples["train"] for tag in tags if tag is not None})
+        for split, items in examples.items():
+            self.encoded[split] = [self.encode(words, target) for words, target in items]
+
+    def encode(self, words: list[str], target: Any) -> tuple[list[int], Any]:
+        ids = [self.tokenizer.token_to_id(word) or 1 for word in words][: self.max_length]  # 1 = <unk>
+        if self.target == "label":
+            return ids, int(target)
+        index = {tag: i for i, tag in enumerate(self.tags)}
+        unknown = {tag for tag in target if tag is not None and tag not in index}
+        if unknown:
+            raise ZooError(f"tags {sorted(unknown)} are not in data.tags {self.tags}")
+        return ids, [IGNORE if tag is None else index[tag] for tag in target][: self.max_length]
+
+    def collate(self, batch: list[tuple[list[int], Any]]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        lengths = torch.tensor([max(len(ids), 1) for ids, _ in batch])
+        tokens = torch.zeros(len(batch), int(lengths.max()), dtype=torch.long)
+        for row, (ids, _) in enumerate(batch):
+            tokens[row, : len(ids)] = torch.tensor(ids, dtype=torch.long)
+        if self.target == "label":
+            return tokens, lengths, torch.tensor([label for _, label in batch])
+        targets = torch.full(tokens.shape, IGNORE, dtype=torch.long)
+        for row, (_, tags) in enumerate(batch):
+            targets[row, : len(tags)] = torch.tensor(tags, dtype=torch.long)
+        return tokens, lengths, targets
+
+    def loader(self, split: str, shuffle: bool) -> DataLoader:
+        if split not in self.encoded:
+            self.setup()
+        items = self.encoded[split]
+        return DataLoader(
+            items,
+            batch_size=self.batch_size,
+            collate_fn=self.collate,
+            sampler=SeededShuffle(len(items), self.seed) if shuffle else None,
+        )
+
+    def train_dataloader(self) -> DataLoader:
+        return self.loader("train", True)
+
+    def val_dataloader(self) -> DataLoader:
+        return self.loader("val", False)
+
+    def test_dataloader(self) -> DataLoader:
+        return self.loader("test", False)
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"tokenizer": self.tokenizer.to_str() if self.tokenizer else None, "tags": self.tags}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        if state.get("tokenizer"):
+            self.tokenizer = Tokenizer.from_str(state["tokenizer"])
+        self.tags = list(state.get("tags") or self.tags)
