@@ -117,3 +117,22 @@ def test_padding_never_changes_a_sequences_outputs():
         torch.testing.assert_close(net(tokens, lengths)[:1], alone)
     tagger = RNNTagger(10, 3, embed_dim=4, hidden=4).eval()
     torch.testing.assert_close(tagger(tokens, lengths)[0, :3], tagger(tokens[:1, :3], lengths[:1])[0])
+
+
+def test_a_downloaded_archive_is_unpacked_and_read(tmp_path):
+    import shutil
+
+    source = tmp_path / "build" / "SST-2"
+    source.mkdir(parents=True)
+    rows = "sentence\tlabel\n" + "a fine film \t1\na dull film \t0\n" * 30
+    (source / "train.tsv").write_text(rows)
+    (source / "dev.tsv").write_text(rows)
+    data = tmp_path / "data" / "sst2"
+    data.mkdir(parents=True)
+    shutil.make_archive(str(data / "SST-2"), "zip", tmp_path / "build")  # as fetched: data/sst2/SST-2.zip
+    dm = SequenceDataModule(
+        "sst2", target="label", num_classes=2, data_dir=str(tmp_path / "data"), download=False
+    )
+    dm.setup()
+    assert (tmp_path / "data" / "SST-2" / "train.tsv").is_file()
+    assert len(dm.encoded["test"]) == 60 and len(dm.encoded["val"]) == 3

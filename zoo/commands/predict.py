@@ -21,7 +21,7 @@ from zoo.commands.restore import restore
 from zoo.data.images import IMAGE_SUFFIXES
 from zoo.data.vision import image_files
 from zoo.errors import ZooError
-from zoo.tasks import Classifier, LanguageModel, Regressor
+from zoo.tasks import Classifier, LanguageModel, Regressor, Tagger
 
 
 def read_csv_rows(path: Path) -> np.ndarray:
@@ -124,9 +124,33 @@ def generate_text(task: LanguageModel, tokenizer: Any, prompt: Any, config: dict
     }
 
 
+def label_sentence(task: Any, datamodule: Any, text: Any, top_k: int) -> dict[str, Any]:
+    """A tag per word (Tagger) or the classes of the whole sentence (sequence Classifier)."""
+    import torch
+
+    if not isinstance(text, str) or not text.split():
+        raise ZooError('this model reads a sentence: input="the dog runs"')
+    words = text.split()
+    ids, _ = datamodule.encode(words, [None] * len(words) if datamodule.target == "tags" else 0)
+    tokens, lengths = torch.tensor([ids]), torch.tensor([len(ids)])
+    with torch.no_grad():
+        scores = task(tokens, lengths)
+    if isinstance(task, Tagger):
+        tags = [datamodule.tags[i] for i in scores[0].argmax(-1).tolist()]
+        console.print(" ".join(f"{word}/[bold]{tag}[/bold]" for word, tag in zip(words, tags, strict=True)))
+        return {"input": text, "tags": tags}
+    return classify(task, (tokens, lengths), datamodule.class_names, top_k)[0]
+
+
 def predict(cfg: DictConfig) -> list[dict[str, Any]]:
     config = plain(cfg)
     task, datamodule, run = restore(config["ckpt_path"])
+    if hasattr(datamodule, "encode") and hasattr(datamodule, "collate"):  # token sequences
+        result = label_sentence(task, datamodule, config["input"], int(config.get("top_k") or 5))
+        if "class" in result:
+            result["input"] = config["input"]
+            show([result])
+        return [result]
     if isinstance(task, LanguageModel):
         result = generate_text(task, datamodule.tokenizer, config["input"], config)
         if result["unknown_tokens"]:
@@ -159,7 +183,7 @@ def predict(cfg: DictConfig) -> list[dict[str, Any]]:
 
 
 def classify(task: Classifier, x: Any, class_names: list[str], top_k: int) -> list[dict[str, Any]]:
-    probabilities = task.predict_proba(x)
+    probabilities = task.predict_proba(*x) if isinstance(x, tuple) else task.predict_proba(x)
     k = min(top_k, probabilities.shape[1])
     top_p, top_index = probabilities.topk(k, dim=1)
     names = class_names or [str(c) for c in range(probabilities.shape[1])]

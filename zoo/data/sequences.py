@@ -30,6 +30,10 @@ Example = tuple[list[str], Any]  # (words, tags: list[str | None] or label: int)
 UD_EWT_URL = (
     "https://raw.githubusercontent.com/UniversalDependencies/UD_English-EWT/master/en_ewt-ud-{split}.conllu"
 )
+ARCHIVES = {  # source: (url, the folder the archive unpacks to under data_dir)
+    "sst2": ("https://dl.fbaipublicfiles.com/glue/data/SST-2.zip", "SST-2"),
+    "imdb": ("https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz", "aclImdb"),
+}
 SOURCES = ("grammar", "copy", "conllu", "conll2003", "sst2", "imdb")
 
 
@@ -113,6 +117,7 @@ class SequenceDataModule(L.LightningDataModule):
         target: str = "tags",
         tags: list[str] | None = None,
         num_classes: int | None = None,
+        class_names: list[str] | None = None,
         batch_size: int = 32,
         seed: int = 0,
         vocab_size: int = 20000,
@@ -132,6 +137,7 @@ class SequenceDataModule(L.LightningDataModule):
         if not isinstance(batch_size, int) or batch_size < 1:
             raise ValueError(f"data.batch_size must be a positive integer, got {batch_size!r}")
         self.source, self.target, self.tags, self.num_classes = source, target, list(tags or []), num_classes
+        self.class_names = list(class_names or [])
         self.batch_size, self.seed, self.vocab_size, self.num_sentences = (
             batch_size,
             seed,
@@ -172,6 +178,8 @@ class SequenceDataModule(L.LightningDataModule):
                 split: read_conll2003(self.local(f"conll2003/{name}.txt"))
                 for split, name in zip(splits, ("train", "valid", "test"), strict=True)
             }
+        if self.source in ARCHIVES:
+            self.unpack(*ARCHIVES[self.source])
         if self.source == "sst2":  # GLUE's test labels are hidden: the dev set is the test split
             train = read_sst2(self.local("SST-2/train.tsv"))
             cut = len(train) // 20
@@ -188,6 +196,18 @@ class SequenceDataModule(L.LightningDataModule):
                 f"{path} is missing: download the {self.source} dataset and put it there (see data/README.md)"
             )
         return path
+
+    def unpack(self, url: str, folder: str) -> None:
+        """Download and unpack an archive into data_dir unless `folder` is already there."""
+        if (self.data_dir / folder).is_dir():
+            return
+        archive = self.fetch(url, Path(url).name)
+        import shutil
+
+        try:
+            shutil.unpack_archive(archive, self.data_dir)
+        except (shutil.ReadError, OSError, EOFError) as error:
+            raise ZooError(f"cannot unpack {archive} ({error}); delete it and try again") from None
 
     def fetch(self, url: str, name: str) -> Path:
         path = self.data_dir / self.source / name
@@ -256,9 +276,14 @@ class SequenceDataModule(L.LightningDataModule):
         return self.loader("test", False)
 
     def state_dict(self) -> dict[str, Any]:
-        return {"tokenizer": self.tokenizer.to_str() if self.tokenizer else None, "tags": self.tags}
+        return {
+            "tokenizer": self.tokenizer.to_str() if self.tokenizer else None,
+            "tags": self.tags,
+            "class_names": self.class_names,
+        }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         if state.get("tokenizer"):
             self.tokenizer = Tokenizer.from_str(state["tokenizer"])
         self.tags = list(state.get("tags") or self.tags)
+        self.class_names = list(state.get("class_names") or self.class_names)

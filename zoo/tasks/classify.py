@@ -91,8 +91,8 @@ class Classifier(Task):
         return self.loss(scores, y), self.probabilities(scores.detach()), y
 
     @torch.no_grad()
-    def predict_proba(self, x: torch.Tensor) -> torch.Tensor:
-        return self.probabilities(self(x))
+    def predict_proba(self, *inputs: torch.Tensor) -> torch.Tensor:
+        return self.probabilities(self(*inputs))
 
 
 class Regressor(Task):
