@@ -94,7 +94,7 @@ def test_ud_and_conll2003_modules_read_fixture_folders_offline(tmp_path):
         batch_size=2,
     )
     ner.setup()
-    assert len(ner.encoded["train"]) == 2
+    assert len(ner.datasets["train"]) == 2
     with pytest.raises(ZooError, match="missing"):
         SequenceDataModule("conllu", data_dir=str(tmp_path / "none"), download=False).setup()
 
@@ -135,4 +135,4 @@ def test_a_downloaded_archive_is_unpacked_and_read(tmp_path):
     )
     dm.setup()
     assert (tmp_path / "data" / "SST-2" / "train.tsv").is_file()
-    assert len(dm.encoded["test"]) == 60 and len(dm.encoded["val"]) == 3
+    assert len(dm.datasets["test"]) == 60 and len(dm.datasets["val"]) == 3

@@ -38,6 +38,7 @@ class TensorDataModule(L.LightningDataModule):
         self.seed = seed
         self.num_workers = num_workers
         self.datasets: dict[str, Dataset] = {}
+        self.collate_fn = None  # the DataLoader's default: stack the items
 
     def loader(self, name: str, shuffle: bool) -> DataLoader:
         if name not in self.datasets:
@@ -49,6 +50,7 @@ class TensorDataModule(L.LightningDataModule):
             sampler=SeededShuffle(len(dataset), self.seed) if shuffle else None,
             num_workers=self.num_workers,
             persistent_workers=self.num_workers > 0,
+            collate_fn=self.collate_fn,
         )
 
     def train_dataloader(self) -> DataLoader:

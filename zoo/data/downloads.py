@@ -44,3 +44,21 @@ def download_file(url: str, destination: Path) -> Path:
     finally:
         temporary.unlink(missing_ok=True)
     return destination
+
+
+def fetch(url: str, destination: Path, download: bool) -> Path:
+    """`destination`, downloading it from `url` first if it is missing and downloads are allowed;
+    otherwise one ZooError that names the URL and the place to put the file."""
+    from zoo.errors import ZooError
+
+    if destination.is_file():
+        return destination
+    if not downloads_allowed(download):
+        raise ZooError(
+            f"{destination} is missing and downloading is off: run once with network access, "
+            f"or download {url} to {destination}"
+        )
+    try:
+        return download_file(url, destination)
+    except OSError as error:
+        raise ZooError(f"could not download {url} ({error}); put the file at {destination}") from None

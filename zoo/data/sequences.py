@@ -13,14 +13,12 @@ import random
 from pathlib import Path
 from typing import Any
 
-import lightning as L
 import torch
 from tokenizers import Tokenizer
-from torch.utils.data import DataLoader
 
 from zoo.data import grammar
-from zoo.data.base import SeededShuffle
-from zoo.data.downloads import download_file, downloads_allowed
+from zoo.data.base import TensorDataModule
+from zoo.data.downloads import fetch
 from zoo.data.text import train_tokenizer
 from zoo.errors import ZooError
 
@@ -110,7 +108,7 @@ def copy_task(count: int, symbols: int, length: int, lag: int, seed: int) -> lis
     return examples
 
 
-class SequenceDataModule(L.LightningDataModule):
+class SequenceDataModule(TensorDataModule):
     def __init__(
         self,
         source: str = "grammar",
@@ -129,25 +127,18 @@ class SequenceDataModule(L.LightningDataModule):
         download: bool = True,
         max_length: int | None = None,
     ):
-        super().__init__()
+        super().__init__(batch_size, seed)
         if source not in SOURCES:
             raise ValueError(f"unknown source {source!r}; choose one of {', '.join(SOURCES)}")
         if target not in ("tags", "label"):
             raise ValueError(f"target must be 'tags' or 'label', got {target!r}")
-        if not isinstance(batch_size, int) or batch_size < 1:
-            raise ValueError(f"data.batch_size must be a positive integer, got {batch_size!r}")
         self.source, self.target, self.tags, self.num_classes = source, target, list(tags or []), num_classes
         self.class_names = list(class_names or [])
-        self.batch_size, self.seed, self.vocab_size, self.num_sentences = (
-            batch_size,
-            seed,
-            vocab_size,
-            num_sentences,
-        )
+        self.vocab_size, self.num_sentences = vocab_size, num_sentences
         self.copy = (copy_symbols, copy_length, copy_lag)
         self.data_dir, self.download, self.max_length = Path(data_dir), download, max_length
         self.tokenizer: Tokenizer | None = None
-        self.encoded: dict[str, list[tuple[list[int], Any]]] = {}
+        self.collate_fn = self.collate  # datasets: lists of (token ids, target), padded per batch
 
     # --- sources ---------------------------------------------------------------------------------
     def load_examples(self) -> dict[str, list[Example]]:
@@ -210,19 +201,11 @@ class SequenceDataModule(L.LightningDataModule):
             raise ZooError(f"cannot unpack {archive} ({error}); delete it and try again") from None
 
     def fetch(self, url: str, name: str) -> Path:
-        path = self.data_dir / self.source / name
-        if path.is_file():
-            return path
-        if not downloads_allowed(self.download):
-            raise ZooError(f"{path} is missing and downloading is off: download {url} to {path}")
-        try:
-            return download_file(url, path)
-        except OSError as error:
-            raise ZooError(f"could not download {url} ({error}); put the file at {path}") from None
+        return fetch(url, self.data_dir / self.source / name, self.download)
 
     # --- Lightning -------------------------------------------------------------------------------
     def setup(self, stage: str | None = None) -> None:
-        if self.encoded:
+        if self.datasets:
             return
         examples = self.load_examples()
         if self.tokenizer is None:
@@ -231,7 +214,7 @@ class SequenceDataModule(L.LightningDataModule):
         if self.target == "tags" and not self.tags:
             self.tags = sorted({tag for _, tags in examples["train"] for tag in tags if tag is not None})
         for split, items in examples.items():
-            self.encoded[split] = [self.encode(words, target) for words, target in items]
+            self.datasets[split] = [self.encode(words, target) for words, target in items]
 
     def encode(self, words: list[str], target: Any) -> tuple[list[int], Any]:
         ids = [self.tokenizer.token_to_id(word) or 1 for word in words][: self.max_length]  # 1 = <unk>
@@ -254,26 +237,6 @@ class SequenceDataModule(L.LightningDataModule):
         for row, (_, tags) in enumerate(batch):
             targets[row, : len(tags)] = torch.tensor(tags, dtype=torch.long)
         return tokens, lengths, targets
-
-    def loader(self, split: str, shuffle: bool) -> DataLoader:
-        if split not in self.encoded:
-            self.setup()
-        items = self.encoded[split]
-        return DataLoader(
-            items,
-            batch_size=self.batch_size,
-            collate_fn=self.collate,
-            sampler=SeededShuffle(len(items), self.seed) if shuffle else None,
-        )
-
-    def train_dataloader(self) -> DataLoader:
-        return self.loader("train", True)
-
-    def val_dataloader(self) -> DataLoader:
-        return self.loader("val", False)
-
-    def test_dataloader(self) -> DataLoader:
-        return self.loader("test", False)
 
     def state_dict(self) -> dict[str, Any]:
         return {

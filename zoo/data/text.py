@@ -19,7 +19,7 @@ from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, train
 from torch.utils.data import DataLoader, Dataset
 
 from zoo.data import grammar
-from zoo.data.downloads import download_file, downloads_allowed
+from zoo.data.downloads import fetch
 from zoo.errors import ZooError
 
 SPECIAL_TOKENS = ["<pad>", "<unk>", "<bos>", "<eos>"]
@@ -152,7 +152,9 @@ class LanguageModelDataModule(L.LightningDataModule):
                 raise ZooError(f"data=text_files needs data.{missing[0]}=path/to/file.txt")
             return {split: read_lines(Path(path)) for split, path in self.paths.items()}
         if self.corpus == "tiny_shakespeare":
-            lines = read_lines(self.fetch(SHAKESPEARE_URL, self.data_dir / "tiny_shakespeare" / "input.txt"))
+            lines = read_lines(
+                fetch(SHAKESPEARE_URL, self.data_dir / "tiny_shakespeare" / "input.txt", self.download)
+            )
             n = len(lines)
             return {
                 "train": lines[: int(0.9 * n)],
@@ -162,26 +164,13 @@ class LanguageModelDataModule(L.LightningDataModule):
         url, folder = WIKITEXT[self.corpus]
         root = self.data_dir / folder
         if not (root / "wiki.train.raw").is_file():
-            archive = self.fetch(url, self.data_dir / Path(url).name)
+            archive = fetch(url, self.data_dir / Path(url).name, self.download)
             with zipfile.ZipFile(archive) as zipped:
                 zipped.extractall(self.data_dir)
         return {
             split: read_lines(root / f"wiki.{name}.raw")
             for split, name in (("train", "train"), ("val", "valid"), ("test", "test"))
         }
-
-    def fetch(self, url: str, destination: Path) -> Path:
-        if destination.is_file():
-            return destination
-        if not downloads_allowed(self.download):
-            raise ZooError(
-                f"{destination} is missing and downloading is off: run once with network access, "
-                f"or download {url} to {destination}"
-            )
-        try:
-            return download_file(url, destination)
-        except OSError as error:
-            raise ZooError(f"could not download {url} ({error}); put the file at {destination}") from None
 
     # --- Lightning -------------------------------------------------------------------------------
     def setup(self, stage: str | None = None) -> None:
