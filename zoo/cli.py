@@ -25,11 +25,12 @@ commands:
   eval      test a checkpoint on its dataset:  zoo eval ckpt_path=runs/.../checkpoints/best.ckpt
   predict   predict with a checkpoint:  zoo predict ckpt_path=... input=rows.csv (or .npy, or [x1,x2])
   list      list models, datasets, optimizers, schedulers, ... with descriptions:  zoo list [group]
+  gradcheck check a model's gradients against central differences:  zoo gradcheck model=mlp data=xor
 
 Every Hydra option works after the command: `zoo train --cfg job` prints the composed config,
 `zoo train --help` lists the config groups. Set HYDRA_FULL_ERROR=1 to see full tracebacks.
 """
-HYDRA_COMMANDS = ("train", "eval", "predict")
+HYDRA_COMMANDS = ("train", "eval", "predict", "gradcheck")
 MAX_PREFLIGHT_COMBINATIONS = 32
 
 
@@ -197,6 +198,10 @@ def command_function(command: str) -> Callable[[Any], Any]:
         from zoo.commands.evaluate import evaluate
 
         return evaluate
+    if command == "gradcheck":
+        from zoo.commands.gradcheck import gradcheck
+
+        return gradcheck
     from zoo.commands.predict import predict
 
     return predict

@@ -18,7 +18,20 @@ def test_weight_decay_only_on_weights():
     assert len(decayed["params"]) + len(undecayed["params"]) == len(list(net.parameters()))
 
 
-@pytest.mark.parametrize("name", ["sgd", "momentum", "nesterov", "adam", "adamw", "rmsprop"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "sgd",
+        "momentum",
+        "nesterov",
+        "adam",
+        "adamw",
+        "rmsprop",
+        "course_sgd",
+        "course_adam",
+        "course_rmsprop",
+    ],
+)
 def test_every_optimizer_config_builds_and_steps(name):
     config = compose("train", [f"optimizer={name}", "name=x"])
     net = torch.nn.Linear(3, 1)

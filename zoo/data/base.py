@@ -39,6 +39,7 @@ class TensorDataModule(L.LightningDataModule):
         self.num_workers = num_workers
         self.datasets: dict[str, Dataset] = {}
         self.collate_fn = None  # the DataLoader's default: stack the items
+        self.pin_memory = False
 
     def loader(self, name: str, shuffle: bool) -> DataLoader:
         if name not in self.datasets:
@@ -51,6 +52,7 @@ class TensorDataModule(L.LightningDataModule):
             num_workers=self.num_workers,
             persistent_workers=self.num_workers > 0,
             collate_fn=self.collate_fn,
+            pin_memory=self.pin_memory,
         )
 
     def train_dataloader(self) -> DataLoader:

@@ -133,6 +133,7 @@ class ImageDataModule(TensorDataModule):
         self.augment, self.padding, self.on_device = augment, padding, on_device
         self.num_features, self.num_classes = num_features, num_classes
         self.expected_shape = list(input_shape) if input_shape is not None else None
+        self.pin_memory = torch.cuda.is_available()  # uint8 batches copied to a GPU: page-locked
         self.class_names: list[str] = []
         self.mean: list[float] | None = None
         self.std: list[float] | None = None
@@ -193,9 +194,7 @@ class ImageDataModule(TensorDataModule):
             self.setup()
         device = self.target_device()
         if device is None:
-            loader = super().loader(name, shuffle)
-            loader.pin_memory = torch.cuda.is_available()
-            return loader
+            return super().loader(name, shuffle)
         if name not in self.device_splits:
             images, labels = self.splits[name]
             self.device_splits[name] = (images.to(device), labels.to(device))

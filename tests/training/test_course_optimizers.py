@@ -1,0 +1,52 @@
+import pytest
+import torch
+
+from zoo.training.optimizers import CourseAdam, CourseRMSprop, CourseSGD
+
+CASES = [
+    (CourseSGD, {"lr": 0.005}, torch.optim.SGD, {"lr": 0.005}),
+    (CourseSGD, {"lr": 0.005, "momentum": 0.9}, torch.optim.SGD, {"lr": 0.005, "momentum": 0.9}),
+    (
+        CourseSGD,
+        {"lr": 0.005, "momentum": 0.9, "weight_decay": 0.01},
+        torch.optim.SGD,
+        {"lr": 0.005, "momentum": 0.9, "weight_decay": 0.01},
+    ),
+    (CourseAdam, {"lr": 0.01}, torch.optim.Adam, {"lr": 0.01}),
+    (CourseAdam, {"lr": 0.01, "weight_decay": 0.01}, torch.optim.Adam, {"lr": 0.01, "weight_decay": 0.01}),
+    (CourseRMSprop, {"lr": 0.01}, torch.optim.RMSprop, {"lr": 0.01}),
+]
+
+
+def trajectory(cls, kwargs, steps=100):
+    torch.manual_seed(0)
+    w = torch.nn.Parameter(torch.randn(5, dtype=torch.float64))
+    a = torch.diag(torch.tensor([1.0, 3.0, 10.0, 30.0, 100.0], dtype=torch.float64))  # ill-conditioned
+    optimizer = cls([w], **kwargs)
+    points = []
+    for _ in range(steps):
+        optimizer.zero_grad()
+        (0.5 * w @ a @ w + w.sum()).backward()
+        optimizer.step()
+        points.append(w.detach().clone())
+    return torch.stack(points)
+
+
+@pytest.mark.parametrize(("ours", "our_kwargs", "theirs", "their_kwargs"), CASES)
+def test_written_optimizers_follow_torch_step_for_step(ours, our_kwargs, theirs, their_kwargs):
+    torch.testing.assert_close(
+        trajectory(ours, our_kwargs), trajectory(theirs, their_kwargs), atol=1e-6, rtol=0
+    )
+
+
+def test_adam_with_the_courses_epsilon_inside_the_square_root_differs_where_v_is_small():
+    torch_path = trajectory(CourseAdam, {"lr": 0.01, "eps": 1e-3})
+    course_path = trajectory(CourseAdam, {"lr": 0.01, "eps": 1e-3, "eps_inside_sqrt": True})
+    assert not torch.allclose(torch_path, course_path, atol=1e-6)
+
+
+def test_course_optimizers_train_through_the_config(train_run):
+    for name in ("course_sgd", "course_adam", "course_rmsprop"):
+        assert (
+            train_run(["data=moons", f"optimizer={name}", "trainer.max_epochs=3"])["test"]["test/acc"] > 0.8
+        )
