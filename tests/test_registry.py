@@ -19,6 +19,7 @@ MODEL_DATA = {
     **{name: "grammar" for name in ("lstm_lm", "gru_lm", "rnn_lm", "window_lm")},
     "bilstm_tagger": "grammar_pos",
     "lstm_classifier": "grammar_sentiment",
+    "skipgram": "grammar_skipgram",
 }
 # Datasets that need files: tested on fixture files in tests/data/test_vision.py and test_images.py.
 NEEDS_FILES = {"mnist", "fashion_mnist", "cifar10", "cifar100", "image_folder"}
@@ -48,7 +49,7 @@ def test_every_offline_dataset_sets_up(name):
     datamodule = build_datamodule(plain(config.data))
     datamodule.setup()
     x = datamodule.on_after_batch_transfer(next(iter(datamodule.train_dataloader())), 0)[0]
-    if "source" in config.data:  # padded token sequences (tokens, lengths, targets)
+    if "source" in config.data or "negatives" in config.data:  # token sequences or skip-gram triples
         assert x.ndim == 2 and not x.is_floating_point()
     elif "bptt" in config.data:  # token windows
         assert list(x.shape) == [config.data.batch_size, config.data.bptt] and not x.is_floating_point()

@@ -21,7 +21,7 @@ from zoo.commands.restore import restore
 from zoo.data.images import IMAGE_SUFFIXES
 from zoo.data.vision import image_files
 from zoo.errors import ZooError
-from zoo.tasks import Classifier, LanguageModel, Regressor, Tagger
+from zoo.tasks import Classifier, LanguageModel, Regressor, Tagger, WordEmbedding
 
 
 def read_csv_rows(path: Path) -> np.ndarray:
@@ -142,9 +142,34 @@ def label_sentence(task: Any, datamodule: Any, text: Any, top_k: int) -> dict[st
     return classify(task, (tokens, lengths), datamodule.class_names, top_k)[0]
 
 
+def nearest_words(task: WordEmbedding, tokenizer: Any, query: Any, top_k: int) -> dict[str, Any]:
+    """`dog` → its nearest words; `king - man + woman` → the words nearest that sum of vectors."""
+    import re
+
+    import torch
+
+    terms = re.findall(r"([+-]?)\s*([^\s+-]+)", str(query or ""))
+    if not terms:
+        raise ZooError('give a word or a sum of words: input="dog" or input="king - man + woman"')
+    vectors = task.net.input_vectors.weight.detach()
+    total, used = torch.zeros(vectors.shape[1]), []
+    for sign, word in terms:
+        index = tokenizer.token_to_id(word)
+        if index is None:
+            raise ZooError(f"{word!r} is not in the embedding's vocabulary")
+        total += -vectors[index] if sign == "-" else vectors[index]
+        used.append(index)
+    neighbours = task.net.similar(total, top_k, exclude=used)
+    result = [(tokenizer.id_to_token(i), score) for i, score in neighbours]
+    console.print(f"[bold]{query}[/bold] ≈ " + ", ".join(f"{word} {score:.3f}" for word, score in result))
+    return {"input": query, "nearest": result}
+
+
 def predict(cfg: DictConfig) -> list[dict[str, Any]]:
     config = plain(cfg)
     task, datamodule, run = restore(config["ckpt_path"])
+    if isinstance(task, WordEmbedding):
+        return [nearest_words(task, datamodule.tokenizer, config["input"], int(config.get("top_k") or 5))]
     if hasattr(datamodule, "encode") and hasattr(datamodule, "collate"):  # token sequences
         result = label_sentence(task, datamodule, config["input"], int(config.get("top_k") or 5))
         if "class" in result:

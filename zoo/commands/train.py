@@ -55,9 +55,39 @@ def check_model_fits_data(task: Task, datamodule: Any) -> None:
         task.train(was_training)
 
 
+PRETRAINED_KEYS = ("embeddings", "freeze_embeddings")  # model options applied after the task is built
+
+
+def load_embeddings(task: Task, datamodule: Any, path: str, freeze: bool) -> None:
+    """Pretrained word vectors (GloVe or word2vec text) into the net's first embedding layer, by the
+    data's tokenizer vocabulary (`model.embeddings=path`, `model.freeze_embeddings=true`)."""
+    from torch import nn
+
+    from zoo.models.embeddings import load_pretrained
+
+    layer = next((m for m in task.net.modules() if isinstance(m, nn.Embedding)), None)
+    tokenizer = getattr(datamodule, "tokenizer", None)
+    if layer is None or tokenizer is None:
+        raise ZooError(
+            "model.embeddings needs a model with an embedding layer and text data with a tokenizer"
+        )
+    try:
+        found = load_pretrained(layer, tokenizer.get_vocab(), path, bool(freeze))
+    except (OSError, ValueError) as error:
+        raise ZooError(f"cannot load model.embeddings: {error}") from None
+    log.info(
+        "pretrained vectors for %d of %d words from %s%s",
+        found,
+        layer.num_embeddings,
+        path,
+        " (frozen)" if freeze else "",
+    )
+
+
 def build_training_task(config: dict[str, Any]) -> Task:
+    model = {key: value for key, value in config["model"].items() if key not in PRETRAINED_KEYS}
     return build_task(
-        config["model"],
+        model,
         optimizer=config["optimizer"],
         scheduler=config.get("scheduler") or None,
         regularizer=config.get("regularizer") or None,
@@ -80,6 +110,10 @@ def train(cfg: DictConfig) -> dict[str, Any]:
     datamodule = build_datamodule(config["data"])
     task = build_training_task(config)
     check_model_fits_data(task, datamodule)
+    if config["model"].get("embeddings"):
+        load_embeddings(
+            task, datamodule, config["model"]["embeddings"], config["model"].get("freeze_embeddings")
+        )
 
     callbacks, enable_progress_bar = build_callbacks(
         config["callbacks"], task.monitor, task.monitor_mode, output_dir / "checkpoints"
@@ -98,23 +132,27 @@ def train(cfg: DictConfig) -> dict[str, Any]:
         raise ZooError(f"bad trainer option: {first_line(error)}") from None
     trainer.fit(task, datamodule=datamodule, ckpt_path=config.get("ckpt_path"), weights_only=True)
 
+    # Read the checkpoint callback before testing: trainer.test(ckpt_path=...) restores callback
+    # states from that file, which would roll last_model_path back to when best.ckpt was written.
     checkpoint = trainer.checkpoint_callback
     best_path = checkpoint.best_model_path or checkpoint.last_model_path
+    last_path, monitor = checkpoint.last_model_path, checkpoint.monitor
+    best_score = checkpoint.best_model_score
+    best_score = float(best_score) if best_score is not None else None
     test_metrics: dict[str, float] = {}
     if config.get("test", True):
         results = trainer.test(
             task, datamodule=datamodule, ckpt_path=best_path or None, weights_only=True, verbose=False
         )
         test_metrics = {key: float(value) for key, value in (results[0] if results else {}).items()}
-    best_score = checkpoint.best_model_score
     summary = {
         "name": config.get("name"),
         "run_dir": str(output_dir),
-        "monitor": checkpoint.monitor,
-        "best_val": float(best_score) if best_score is not None else None,
+        "monitor": monitor,
+        "best_val": best_score,
         "test": test_metrics,
         "best_checkpoint": best_path,
-        "last_checkpoint": checkpoint.last_model_path,
+        "last_checkpoint": last_path,
         "epochs": trainer.current_epoch,
         "global_step": trainer.global_step,
         "wall_time_s": round(time.time() - started, 2),

@@ -250,3 +250,70 @@ class SequenceDataModule(TensorDataModule):
             self.tokenizer = Tokenizer.from_str(state["tokenizer"])
         self.tags = list(state.get("tags") or self.tags)
         self.class_names = list(state.get("class_names") or self.class_names)
+
+
+class SkipGramDataModule(TensorDataModule):
+    """(centre, context, noise) triples from the grammar corpus: every pair of words at most
+    `window` apart in a sentence, and `negatives` noise words per pair drawn (seeded) from the
+    training unigram distribution raised to the power ¾."""
+
+    def __init__(
+        self,
+        window: int = 2,
+        negatives: int = 5,
+        num_sentences: int = 2000,
+        vocab_size: int = 64,
+        batch_size: int = 256,
+        seed: int = 0,
+    ):
+        super().__init__(batch_size, seed)
+        self.window, self.negatives, self.num_sentences, self.vocab_size = (
+            window,
+            negatives,
+            num_sentences,
+            vocab_size,
+        )
+        self.tokenizer: Tokenizer | None = None
+        self.collate_fn = self.collate
+
+    def setup(self, stage: str | None = None) -> None:
+        if self.datasets:
+            return
+        counts = (self.num_sentences, self.num_sentences // 5, self.num_sentences // 5)
+        splits = {
+            split: grammar.generate(count, self.seed * 3 + offset + 200)
+            for offset, (split, count) in enumerate(zip(("train", "val", "test"), counts, strict=True))
+        }
+        if self.tokenizer is None:
+            self.tokenizer = train_tokenizer(
+                "word", [" ".join(s.words) for s in splits["train"]], self.vocab_size
+            )
+        frequency = torch.zeros(self.tokenizer.get_vocab_size())
+        for sentence in splits["train"]:
+            for word in sentence.words:
+                frequency[self.tokenizer.token_to_id(word)] += 1
+        self.noise = frequency.pow(0.75) / frequency.pow(0.75).sum()
+        self.generator = torch.Generator().manual_seed(self.seed)
+        for split, sentences in splits.items():
+            pairs = []
+            for sentence in sentences:
+                ids = [self.tokenizer.token_to_id(word) or 1 for word in sentence.words]
+                for i, centre in enumerate(ids):
+                    for j in range(max(0, i - self.window), min(len(ids), i + self.window + 1)):
+                        if j != i:
+                            pairs.append((centre, ids[j]))
+            self.datasets[split] = pairs
+
+    def collate(self, batch: list[tuple[int, int]]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        centre, context = torch.tensor(batch).T
+        noise = torch.multinomial(
+            self.noise, len(batch) * self.negatives, replacement=True, generator=self.generator
+        ).view(len(batch), self.negatives)
+        return centre, context, noise
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"tokenizer": self.tokenizer.to_str() if self.tokenizer else None}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        if state.get("tokenizer"):
+            self.tokenizer = Tokenizer.from_str(state["tokenizer"])

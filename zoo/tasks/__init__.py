@@ -11,6 +11,7 @@ from typing import Any
 from zoo.errors import ZooError
 from zoo.tasks.base import Task
 from zoo.tasks.classify import Classifier, Regressor
+from zoo.tasks.embed import WordEmbedding
 from zoo.tasks.language import LanguageModel
 from zoo.tasks.tag import Tagger
 
@@ -20,13 +21,14 @@ __all__ = [
     "Regressor",
     "LanguageModel",
     "Tagger",
+    "WordEmbedding",
     "build_task",
     "task_from_checkpoint",
     "resolve_task_class",
 ]
 
 TASKS: dict[str, type[Task]] = {
-    f"zoo.tasks.{cls.__name__}": cls for cls in (Classifier, Regressor, LanguageModel, Tagger)
+    f"zoo.tasks.{cls.__name__}": cls for cls in (Classifier, Regressor, LanguageModel, Tagger, WordEmbedding)
 }
 NON_TASK_KEYS = ("_target_", "_recursive_", "_convert_")
 

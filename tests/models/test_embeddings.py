@@ -1,0 +1,72 @@
+import pytest
+import torch
+
+from zoo.data import grammar
+from zoo.models.embeddings import load_pretrained, read_vectors
+
+
+def test_skipgram_puts_words_of_one_part_of_speech_closer_together(train_run):
+    from tokenizers import Tokenizer
+
+    from zoo.tasks import task_from_checkpoint
+    from zoo.training.checkpoint import load_checkpoint
+
+    summary = train_run(
+        ["model=skipgram", "data=grammar_skipgram", "optimizer.lr=0.01", "trainer.max_epochs=5"]
+    )
+    checkpoint = load_checkpoint(summary["last_checkpoint"])
+    task = task_from_checkpoint(checkpoint)
+    tokenizer = Tokenizer.from_str(checkpoint["SkipGramDataModule"]["tokenizer"])
+    groups = {
+        "NOUN": ["dog", "cat", "bird", "child", "teacher", "river", "car", "house"],
+        "VERB": ["sees", "likes", "finds", "follows", "hears", "sleeps", "runs", "waits", "sings"],
+        "DET": grammar.DETERMINERS,
+    }
+    vectors = torch.nn.functional.normalize(task.net.input_vectors.weight.detach(), dim=-1)
+    ids = {tag: [tokenizer.token_to_id(w) for w in words] for tag, words in groups.items()}
+    within, between = [], []
+    for tag, rows in ids.items():
+        for other, other_rows in ids.items():
+            similarity = vectors[rows] @ vectors[other_rows].T
+            if tag == other:
+                within.append(similarity[~torch.eye(len(rows), dtype=torch.bool)].mean())
+            else:
+                between.append(similarity.mean())
+    assert torch.stack(within).mean() > torch.stack(between).mean() + 0.3, (within, between)
+
+
+@pytest.mark.parametrize("header", ["", "3 4\n"])  # GloVe, word2vec text
+def test_vector_files_set_the_rows_of_the_words_they_list(tmp_path, header):
+    path = tmp_path / "vectors.txt"
+    path.write_text(header + "dog 1 2 3 4\ncat 0.5 0.5 0.5 0.5\nzebra 9 9 9 9\n")
+    assert set(read_vectors(path)) == {"dog", "cat", "zebra"}
+    layer = torch.nn.Embedding(5, 4)
+    before = layer.weight.detach().clone()
+    found = load_pretrained(layer, {"<pad>": 0, "dog": 3, "cat": 4, "fish": 2}, path, freeze=True)
+    assert found == 2
+    assert layer.weight[3].tolist() == [1, 2, 3, 4] and layer.weight[4].tolist() == [0.5] * 4
+    assert torch.equal(layer.weight[:3], before[:3]) and not layer.weight.requires_grad
+    with pytest.raises(ValueError, match="4-dimensional"):
+        load_pretrained(torch.nn.Embedding(5, 3), {"dog": 1}, path)
+
+
+def test_model_embeddings_option_loads_vectors_into_a_tagger(train_run, tmp_path):
+    path = tmp_path / "glove.txt"
+    path.write_text("".join(f"{w} " + " ".join(["0.25"] * 64) + "\n" for w in ("dog", "cat")))
+    summary = train_run(
+        [
+            "model=bilstm_tagger",
+            "data=grammar_pos",
+            f"model.embeddings={path}",
+            "model.freeze_embeddings=true",
+            "trainer.max_epochs=1",
+        ]
+    )
+    from zoo.training.checkpoint import load_checkpoint
+
+    state = load_checkpoint(summary["last_checkpoint"])
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_str(state["SequenceDataModule"]["tokenizer"])
+    row = state["state_dict"]["net.encoder.embedding.weight"][tokenizer.token_to_id("dog")]
+    assert torch.allclose(row, torch.full((64,), 0.25))  # frozen: still the pretrained vector
