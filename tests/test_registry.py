@@ -49,7 +49,9 @@ def test_every_offline_dataset_sets_up(name):
     datamodule = build_datamodule(plain(config.data))
     datamodule.setup()
     x = datamodule.on_after_batch_transfer(next(iter(datamodule.train_dataloader())), 0)[0]
-    if "source" in config.data or "negatives" in config.data:  # token sequences or skip-gram triples
+    if "negatives" in config.data:  # skip-gram (centre, context, noise) ids
+        assert x.ndim == 1 and not x.is_floating_point()
+    elif "source" in config.data:  # padded token sequences (tokens, lengths, targets)
         assert x.ndim == 2 and not x.is_floating_point()
     elif "bptt" in config.data:  # token windows
         assert list(x.shape) == [config.data.batch_size, config.data.bptt] and not x.is_floating_point()
