@@ -198,3 +198,22 @@ def test_checkpoint_loads_with_weights_only_and_has_plain_hyperparameters(defaul
     checkpoint = torch.load(Path(run_dir) / "checkpoints/best.ckpt", weights_only=True)
     assert checkpoint["zoo"]["task"] == "zoo.tasks.Classifier"
     assert json.loads(checkpoint["zoo"]["config"])["data"]["dataset"] == "digits"
+
+
+def test_ddp_on_two_cpu_processes_reruns_the_same_command(tmp_path):
+    # Lightning starts the second rank by re-running argv: `zoo train ...` must stay re-runnable.
+    result = run_zoo(
+        [
+            "train",
+            "trainer=ddp",
+            "trainer.devices=2",
+            "trainer.accelerator=cpu",
+            "data=moons",
+            "trainer.max_epochs=2",
+        ],
+        tmp_path,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    (run_dir,) = (tmp_path / "runs" / "mlp_moons").iterdir()
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["epochs"] == 2 and summary["test"]["test/acc"] > 0.7
