@@ -72,7 +72,8 @@ class Task(L.LightningModule):
     def shared_step(self, batch: Any, stage: str) -> torch.Tensor:
         loss, predictions, target = self.loss_and_outputs(batch, stage)
         metrics = getattr(self, f"{stage}_metrics")
-        metrics.update(predictions, target)
+        if len(metrics):  # a task whose only measure is its loss has none
+            metrics.update(predictions, target)
         training = stage == "train"
         batch_size = target.shape[0]
         # Evaluation losses are averaged across devices (once per epoch); the per-step training
@@ -86,7 +87,8 @@ class Task(L.LightningModule):
             batch_size=batch_size,
             sync_dist=not training,
         )
-        self.log_dict(metrics, on_step=False, on_epoch=True, prog_bar=True, batch_size=batch_size)
+        if len(metrics):
+            self.log_dict(metrics, on_step=False, on_epoch=True, prog_bar=True, batch_size=batch_size)
         if stage == "train" and self.regularizer is not None:
             penalty = self.regularizer(self.net, self.num_train_examples)
             self.log("train/penalty", penalty, on_step=False, on_epoch=True, batch_size=batch_size)
