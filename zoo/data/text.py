@@ -15,7 +15,7 @@ from typing import Any
 
 import lightning as L
 import torch
-from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, trainers
+from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
 from torch.utils.data import DataLoader, Dataset
 
 from zoo.data import grammar
@@ -24,12 +24,13 @@ from zoo.errors import ZooError
 
 SPECIAL_TOKENS = ["<pad>", "<unk>", "<bos>", "<eos>"]
 PAD, UNK, BOS, EOS = range(4)
-TOKENIZERS = ("word", "char", "bpe")
+TOKENIZERS = ("word", "wordpunct", "char", "bpe")
 
 
 def train_tokenizer(kind: str, texts: list[str], vocab_size: int) -> Tokenizer:
-    """A word-level, character-level or byte-level BPE tokenizer learnt from `texts`; ids 0-3 are
-    <pad>, <unk>, <bos>, <eos>."""
+    """A tokenizer learnt from `texts`; ids 0-3 are <pad>, <unk>, <bos>, <eos>. Kinds: "word" (split
+    at whitespace), "wordpunct" (lowercased; words and punctuation marks are separate tokens),
+    "char" and "bpe" (byte-level)."""
     if kind == "bpe":
         tokenizer = Tokenizer(models.BPE(unk_token="<unk>"))
         tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
@@ -39,9 +40,12 @@ def train_tokenizer(kind: str, texts: list[str], vocab_size: int) -> Tokenizer:
             special_tokens=SPECIAL_TOKENS,
             initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
         )
-    elif kind in ("word", "char"):
+    elif kind in ("word", "wordpunct", "char"):
         tokenizer = Tokenizer(models.WordLevel(unk_token="<unk>"))
-        if kind == "word":
+        if kind == "wordpunct":
+            tokenizer.normalizer = normalizers.Lowercase()
+            tokenizer.pre_tokenizer = pre_tokenizers.Whitespace()
+        elif kind == "word":
             tokenizer.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
         else:
             tokenizer.pre_tokenizer = pre_tokenizers.Split(Regex("."), behavior="isolated")
