@@ -20,11 +20,13 @@ MODEL_DATA = {
     "bilstm_tagger": "grammar_pos",
     "lstm_classifier": "grammar_sentiment",
     "skipgram": "grammar_skipgram",
+    "rnn_seq2seq": "grammar_translation",
 }
 # Datasets that need files: tested on fixture files in tests/data/test_vision.py and test_images.py.
 NEEDS_FILES = {"mnist", "fashion_mnist", "cifar10", "cifar100", "image_folder"}
 NEEDS_FILES |= {"text_files", "tiny_shakespeare", "wikitext2", "wikitext103"}  # tests/data/test_text.py
 NEEDS_FILES |= {"ud_ewt", "conll2003", "sst2", "imdb"}  # tests/data/test_sequences.py
+NEEDS_FILES |= {"multi30k", "parallel"}  # tests/data/test_translation.py
 
 
 def test_every_model_has_a_test_dataset():

@@ -21,7 +21,7 @@ from zoo.commands.restore import restore
 from zoo.data.images import IMAGE_SUFFIXES
 from zoo.data.vision import image_files
 from zoo.errors import ZooError
-from zoo.tasks import Classifier, LanguageModel, Regressor, Tagger, WordEmbedding
+from zoo.tasks import Classifier, LanguageModel, Regressor, Seq2Seq, Tagger, WordEmbedding
 
 
 def read_csv_rows(path: Path) -> np.ndarray:
@@ -165,9 +165,50 @@ def nearest_words(task: WordEmbedding, tokenizer: Any, query: Any, top_k: int) -
     return {"input": query, "nearest": result}
 
 
+def translate_text(task: Seq2Seq, datamodule: Any, text: Any, config: dict[str, Any]) -> dict[str, Any]:
+    """Translate one sentence (beam search with config beam_size; 1 is greedy); with plot=true
+    (or plot=path.png) also save the attention heatmap."""
+    import torch
+
+    if not isinstance(text, str) or not text.strip():
+        raise ZooError('a sequence-to-sequence model reads a sentence: input="ein Mann fährt Fahrrad"')
+    ids, unknown = datamodule.encode_source(text)
+    if not ids:
+        raise ZooError(f"the input {text!r} has no tokens the model's tokenizer can read")
+    beam_size = int(config.get("beam_size") or 1)
+    result = task.translate(torch.tensor([ids]), torch.tensor([len(ids)]), beam_size=beam_size)
+    generated = result.tokens[0].tolist()
+    translation = datamodule.decode_target(generated)
+    if unknown:
+        console.print(f"note: {unknown} input token(s) unknown to the tokenizer became <unk>")
+    console.print(f"[bold]{text}[/bold] → {translation}", highlight=False)
+    output = {"input": text, "translation": translation, "log_prob": float(result.log_prob[0])}
+    output["unknown_tokens"] = unknown
+    plot = config.get("plot")
+    if plot:
+        if result.attention is None:
+            raise ZooError("this model has no attention to plot (it decodes from a fixed context)")
+        from zoo.data.text import EOS
+        from zoo.viz.attention import attention_map
+
+        shown = generated[: generated.index(EOS) + 1] if EOS in generated else generated
+        path = attention_map(
+            result.attention[0, : len(shown)].numpy(),
+            datamodule.source_tokens(ids),
+            datamodule.target_tokens(shown),
+            "attention.png" if plot is True else str(plot),
+            title=text,
+        )
+        console.print(f"attention heatmap written to {path}")
+        output["plot"] = str(path)
+    return output
+
+
 def predict(cfg: DictConfig) -> list[dict[str, Any]]:
     config = plain(cfg)
     task, datamodule, run = restore(config["ckpt_path"])
+    if isinstance(task, Seq2Seq):
+        return [translate_text(task, datamodule, config["input"], config)]
     if isinstance(task, WordEmbedding):
         return [nearest_words(task, datamodule.tokenizer, config["input"], int(config.get("top_k") or 5))]
     if hasattr(datamodule, "encode") and hasattr(datamodule, "collate"):  # token sequences

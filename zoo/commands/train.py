@@ -116,7 +116,7 @@ def train(cfg: DictConfig) -> dict[str, Any]:
         )
 
     callbacks, enable_progress_bar = build_callbacks(
-        config["callbacks"], task.monitor, task.monitor_mode, output_dir / "checkpoints"
+        config["callbacks"], task.monitor, task.monitor_mode, output_dir
     )
     callbacks.append(StoreRunConfig(config["model"]["_target_"], config))
     loggers = [instantiate(logger) for logger in (cfg.get("logger") or {}).values()]

@@ -14,6 +14,8 @@ from lightning.pytorch.callbacks import Callback, ModelCheckpoint, RichProgressB
 from zoo.errors import ZooError
 from zoo.training.checkpoint import ZOO_KEY
 
+EOS = 3  # the zoo's tokenizers: <pad> <unk> <bos> <eos> = 0..3
+
 log = logging.getLogger("zoo")
 
 
@@ -62,11 +64,11 @@ def progress_callbacks(progress: str) -> tuple[list[Callback], bool]:
 
 
 def build_callbacks(
-    config: dict[str, Any], monitor: str, mode: str, checkpoint_dir: Path
+    config: dict[str, Any], monitor: str, mode: str, output_dir: Path
 ) -> tuple[list[Callback], bool]:
     """Callbacks from the `callbacks` config group; returns (callbacks, enable_progress_bar)."""
     checkpoint = ModelCheckpoint(
-        dirpath=checkpoint_dir,
+        dirpath=output_dir / "checkpoints",
         filename="best",
         monitor=config.get("monitor") or monitor,
         mode=config.get("mode") or mode,
@@ -85,8 +87,13 @@ def build_callbacks(
                 monitor=config.get("monitor") or monitor, mode=config.get("mode") or mode, **early_stopping
             )
         )
+    plots = output_dir / "plots"
     if config.get("gradient_norms"):
-        callbacks.append(GradientNorms(int(config["gradient_norms"])))
+        callbacks.append(GradientNorms(int(config["gradient_norms"]), plots / "gradient_norms.png"))
+    if config.get("learning_curves", True):
+        callbacks.append(LearningCurves(plots / "learning_curves.png"))
+    if config.get("attention_maps"):
+        callbacks.append(AttentionMaps(plots / "attention", int(config["attention_maps"])))
     progress, enable_bar = progress_callbacks(config.get("progress", "auto"))
     return callbacks + progress, enable_bar
 
@@ -94,10 +101,12 @@ def build_callbacks(
 class GradientNorms(Callback):
     """Logs the 2-norm of each parameter's gradient (before clipping) every `every_n_steps` steps,
     as grad_2.0_norm/<parameter> columns in metrics.csv and TensorBoard: vanishing and exploding
-    gradients made visible, layer by layer."""
+    gradients made visible, layer by layer. With a `plot` path, the norms of the weight matrices
+    are also drawn there at the end of training."""
 
-    def __init__(self, every_n_steps: int = 50):
-        self.every_n_steps = every_n_steps
+    def __init__(self, every_n_steps: int = 50, plot: Path | None = None):
+        self.every_n_steps, self.plot = every_n_steps, plot
+        self.history: dict[str, list[float]] = {}
 
     def on_before_optimizer_step(
         self, trainer: L.Trainer, pl_module: L.LightningModule, optimizer: Any
@@ -105,4 +114,68 @@ class GradientNorms(Callback):
         if trainer.global_step % self.every_n_steps == 0:
             from lightning.pytorch.utilities import grad_norm
 
-            pl_module.log_dict(grad_norm(pl_module, norm_type=2), on_step=True, on_epoch=False)
+            norms = grad_norm(pl_module, norm_type=2)
+            pl_module.log_dict(norms, on_step=True, on_epoch=False)
+            weights = {name for name, p in pl_module.named_parameters() if p.ndim >= 2}
+            for key, value in norms.items():
+                name = key.partition("/")[2]
+                if name in weights:
+                    self.history.setdefault(name, []).append(float(value))
+
+    def on_train_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        if self.plot is not None and self.history and trainer.is_global_zero:
+            from zoo.viz.curves import gradient_norms
+
+            gradient_norms(self.history, self.plot, title="gradient norm of each weight matrix")
+
+
+class LearningCurves(Callback):
+    """Keeps the epoch-level train/ and val/ metrics and draws them at the end of training."""
+
+    def __init__(self, plot: Path):
+        self.plot = plot
+        self.history: list[dict[str, float]] = []
+
+    def on_train_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        row = {"epoch": float(trainer.current_epoch + 1)}
+        for key, value in trainer.callback_metrics.items():
+            if key.startswith(("train/", "val/")) and not key.endswith("_step") and value.numel() == 1:
+                row[key.removesuffix("_epoch")] = float(value)
+        self.history.append(row)
+
+    def on_train_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        if self.history and trainer.is_global_zero:
+            from zoo.viz.curves import learning_curves
+
+            learning_curves(self.history, self.plot)
+
+
+class AttentionMaps(Callback):
+    """After each validation, heatmaps of where the decoder looked while translating the first
+    `count` validation sentences (greedy decoding): <folder>/epoch<E>_<i>.png. Tasks without
+    attention (or without `translate`) are skipped."""
+
+    def __init__(self, folder: Path, count: int = 3):
+        self.folder, self.count = Path(folder), count
+
+    def on_validation_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        datamodule = trainer.datamodule
+        if trainer.sanity_checking or not trainer.is_global_zero or not hasattr(pl_module, "translate"):
+            return
+        from zoo.viz.attention import attention_map
+
+        examples = datamodule.datasets["val"][: self.count]
+        src, lengths, _ = datamodule.collate(examples)
+        result = pl_module.translate(src.to(pl_module.device), lengths.to(pl_module.device), beam_size=1)
+        if result.attention is None:
+            return
+        for i, (source_ids, _) in enumerate(examples):
+            generated = result.tokens[i].tolist()
+            generated = generated[: generated.index(EOS) + 1] if EOS in generated else generated
+            attention_map(
+                result.attention[i, : len(generated), : len(source_ids)].float().cpu().numpy(),
+                datamodule.source_tokens(source_ids),
+                datamodule.target_tokens(generated),
+                self.folder / f"epoch{trainer.current_epoch:03d}_{i}.png",
+                title=f"epoch {trainer.current_epoch}: validation sentence {i}",
+            )

@@ -1,0 +1,189 @@
+"""Task `Seq2Seq`: an encoder-decoder trained on (source, target) pairs, for any net with the
+interface of zoo.models.decoding (the RNN encoder-decoder, the Transformer).
+
+Training: cross-entropy of each target token given the source and the previous target tokens,
+optionally with label smoothing. With teacher_forcing = 1 the decoder always reads the true
+previous token; below 1, each step reads the model's own previous prediction with probability
+1 - teacher_forcing (scheduled sampling), which is closer to how it will be used.
+Validation and test decode (greedy, or beam search with beam_size > 1) and score the output:
+token accuracy and exact match for synthetic tasks, and BLEU for natural language (bleu: true),
+computed with sacreBLEU's algorithm over the target tokens (tokenize="none": tokenized BLEU).
+The zoo's tokenizers put <pad> <unk> <bos> <eos> at ids 0..3.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torchmetrics import Metric, MetricCollection
+from torchmetrics.text import SacreBLEUScore
+
+from zoo.models.decoding import Hypotheses, beam_search, greedy_decode
+from zoo.tasks.base import Task
+
+PAD, BOS, EOS = 0, 2, 3
+IGNORE = -100
+
+
+def align(predictions: torch.Tensor, length: int) -> torch.Tensor:
+    """Generated tokens (B, L) cut or padded with <pad> to `length` columns."""
+    if predictions.shape[1] >= length:
+        return predictions[:, :length]
+    return F.pad(predictions, (0, length - predictions.shape[1]), value=PAD)
+
+
+class TokenAccuracy(Metric):
+    """Share of target tokens (<eos> included) whose position holds the same generated token."""
+
+    full_state_update = False
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.add_state("correct", default=torch.tensor(0), dist_reduce_fx="sum")
+        self.add_state("total", default=torch.tensor(0), dist_reduce_fx="sum")
+
+    def update(self, predictions: torch.Tensor, targets: torch.Tensor) -> None:
+        real = targets != IGNORE
+        self.correct += ((predictions == targets) & real).sum()
+        self.total += real.sum()
+
+    def compute(self) -> torch.Tensor:
+        return self.correct.float() / self.total.clamp_min(1)
+
+
+class ExactMatch(Metric):
+    """Share of sentences generated exactly, up to and including <eos>."""
+
+    full_state_update = False
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.add_state("correct", default=torch.tensor(0), dist_reduce_fx="sum")
+        self.add_state("total", default=torch.tensor(0), dist_reduce_fx="sum")
+
+    def update(self, predictions: torch.Tensor, targets: torch.Tensor) -> None:
+        self.correct += ((predictions == targets) | (targets == IGNORE)).all(dim=1).sum()
+        self.total += targets.shape[0]
+
+    def compute(self) -> torch.Tensor:
+        return self.correct.float() / self.total.clamp_min(1)
+
+
+def token_strings(rows: torch.Tensor) -> list[str]:
+    """Each row of ids up to <eos> (or the target's end) as a string of ids, for BLEU."""
+    strings = []
+    for row in rows.tolist():
+        row = row[: row.index(EOS)] if EOS in row else row
+        strings.append(" ".join(str(token) for token in row if token not in (PAD, IGNORE)))
+    return strings
+
+
+class TokenBLEU(SacreBLEUScore):
+    """Corpus BLEU-4 (sacreBLEU's algorithm) over target token ids: equal to BLEU over the words
+    of a word-level tokenizer."""
+
+    def __init__(self) -> None:
+        super().__init__(tokenize="none")
+
+    def update(self, predictions: torch.Tensor, targets: torch.Tensor) -> None:  # type: ignore[override]
+        super().update(token_strings(predictions), [[reference] for reference in token_strings(targets)])
+
+
+class Seq2Seq(Task):
+    def __init__(
+        self,
+        net: dict[str, Any],
+        src_vocab_size: int,
+        tgt_vocab_size: int,
+        teacher_forcing: float = 1.0,
+        label_smoothing: float = 0.0,
+        bleu: bool = False,
+        beam_size: int = 1,
+        length_penalty: float = 0.0,
+        max_length: int | None = None,
+        optimizer: dict[str, Any] | None = None,
+        scheduler: dict[str, Any] | None = None,
+        regularizer: dict[str, Any] | None = None,
+        compile: bool = False,
+    ):
+        super().__init__()
+        self.save_hyperparameters()
+        if not 0.0 <= teacher_forcing <= 1.0:
+            raise ValueError(f"teacher_forcing must be in [0, 1], got {teacher_forcing}")
+        if beam_size < 1:
+            raise ValueError(f"beam_size must be at least 1, got {beam_size}")
+        self.monitor = "val/bleu" if bleu else "val/acc"
+        self.monitor_mode = "max"
+        self.setup_task({**net, "src_vocab_size": src_vocab_size, "tgt_vocab_size": tgt_vocab_size}, compile)
+        self.train_metrics = MetricCollection({"acc": TokenAccuracy()}, prefix="train/")  # teacher-forced
+
+    def make_metrics(self) -> MetricCollection:
+        metrics: dict[str, Metric] = {"acc": TokenAccuracy(), "exact": ExactMatch()}
+        if self.hparams.bleu:
+            metrics["bleu"] = TokenBLEU()
+        return MetricCollection(metrics)
+
+    def forward(
+        self, src: torch.Tensor, src_lengths: torch.Tensor, tgt_in: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        return self.net(src, src_lengths, tgt_in)
+
+    def scheduled_sampling(
+        self, src: torch.Tensor, src_lengths: torch.Tensor, tgt_in: torch.Tensor
+    ) -> torch.Tensor:
+        """Logits (B, T, V) when each step reads the true previous token with probability
+        `teacher_forcing` and otherwise the model's own previous prediction."""
+        memory = self.net.encode(src, src_lengths)
+        state = self.net.init_state(memory)
+        token, logits = tgt_in[:, 0], []
+        for i in range(tgt_in.shape[1]):
+            step_logits, state, _ = self.net.step(token, state, memory)
+            logits.append(step_logits)
+            if i + 1 < tgt_in.shape[1]:
+                own = random.random() >= self.hparams.teacher_forcing
+                token = step_logits.argmax(-1).detach() if own else tgt_in[:, i + 1]
+        return torch.stack(logits, dim=1)
+
+    def loss_and_outputs(
+        self, batch: Any, stage: str | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        src, src_lengths, tgt = batch
+        tgt_in, tgt_out = tgt[:, :-1], tgt[:, 1:]
+        if stage == "train" and self.hparams.teacher_forcing < 1.0:
+            logits = self.scheduled_sampling(src, src_lengths, tgt_in)
+        else:
+            logits, _ = self(src, src_lengths, tgt_in)
+        loss = F.cross_entropy(
+            logits.flatten(0, 1).float(),
+            tgt_out.flatten(),
+            ignore_index=PAD,
+            label_smoothing=self.hparams.label_smoothing,
+        )
+        targets = tgt_out.masked_fill(tgt_out == PAD, IGNORE)
+        if stage in ("val", "test"):
+            predictions = self.translate(src, src_lengths).tokens
+        else:
+            predictions = logits.detach().argmax(-1)
+        return loss, align(predictions, targets.shape[1]), targets
+
+    def max_length(self, src_lengths: torch.Tensor) -> int:
+        return self.hparams.max_length or 2 * int(src_lengths.max()) + 10
+
+    @torch.no_grad()
+    def translate(
+        self,
+        src: torch.Tensor,
+        src_lengths: torch.Tensor,
+        beam_size: int | None = None,
+        length_penalty: float | None = None,
+    ) -> Hypotheses:
+        """Decode a batch of sources: greedy for beam_size 1, else beam search."""
+        beam_size = beam_size or self.hparams.beam_size
+        max_length = self.max_length(src_lengths)
+        if beam_size == 1:
+            return greedy_decode(self.net, src, src_lengths, max_length, BOS, EOS, PAD)
+        penalty = self.hparams.length_penalty if length_penalty is None else length_penalty
+        return beam_search(self.net, src, src_lengths, max_length, BOS, EOS, PAD, beam_size, penalty)

@@ -1,0 +1,64 @@
+"""Curves of a training run: learning curves (loss and metrics per epoch) and the gradient norm
+of each layer's weights (vanishing and exploding gradients, layer by layer)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from zoo.viz import new_figure, save_figure
+
+
+def learning_curves(history: list[dict[str, float]], path: str | Path, title: str = "") -> Path:
+    """One row per epoch ({"epoch": e, "train/loss": ..., "val/acc": ...}): losses on the left
+    (log scale), every other metric on the right."""
+    figure = new_figure(10, 4)
+    loss_axes, metric_axes = figure.subplots(1, 2)
+    keys = sorted({key for row in history for key in row if key != "epoch"})
+    for key in keys:
+        points = [(row["epoch"], row[key]) for row in history if key in row and np.isfinite(row[key])]
+        if not points:
+            continue
+        epochs, values = zip(*points, strict=True)
+        axes = loss_axes if key.endswith("loss") else metric_axes
+        axes.plot(epochs, values, marker="o", markersize=3, label=key)
+    loss_axes.set_yscale("log")
+    loss_axes.set_title("loss")
+    metric_axes.set_title("metrics")
+    from matplotlib.ticker import MaxNLocator
+
+    for axes in (loss_axes, metric_axes):
+        axes.set_xlabel("epoch")
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+        axes.grid(alpha=0.3)
+        if axes.lines:
+            axes.legend(fontsize=8)
+    if title:
+        figure.suptitle(title, fontsize=10)
+    return save_figure(figure, path)
+
+
+def gradient_norms(norms: dict[str, list[float]], path: str | Path, title: str = "") -> Path:
+    """`norms`: for each weight matrix, input side first, its gradient's 2-norm at each logged
+    step. Left: the mean norm per layer (log scale); right: each layer's norm over the steps."""
+    figure = new_figure(10, 4)
+    by_layer, over_steps = figure.subplots(1, 2)
+    names = list(norms)
+    means = [float(np.mean(norms[name])) for name in names]
+    by_layer.semilogy(range(len(names)), means, marker="o")
+    by_layer.set_xticks(
+        range(len(names)), [name.removesuffix(".weight") for name in names], rotation=60, fontsize=7
+    )
+    by_layer.set_xlabel("layer (input → output)")
+    by_layer.set_ylabel("mean ‖∂E/∂W‖₂")
+    by_layer.grid(alpha=0.3)
+    colors = [f"C{i % 10}" for i in range(len(names))]
+    for name, color in zip(names, colors, strict=True):
+        over_steps.semilogy(norms[name], color=color, label=name.removesuffix(".weight"))
+    over_steps.set_xlabel("logged step")
+    over_steps.grid(alpha=0.3)
+    over_steps.legend(fontsize=6, ncol=2)
+    if title:
+        figure.suptitle(title, fontsize=10)
+    return save_figure(figure, path)
