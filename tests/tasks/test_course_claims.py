@@ -1,5 +1,9 @@
 """The course's feedforward claims, trained through the real pipeline (`zoo train` in-process)."""
 
+import csv
+import re
+from pathlib import Path
+
 import pytest
 
 
@@ -30,3 +34,56 @@ def test_mlp_with_few_hidden_units_separates_circles(train_run, hidden):
 def test_mlp_on_digits_reaches_95_percent(train_run):
     summary = train_run(["model=mlp", "data=digits"])
     assert summary["test"]["test/acc"] >= 0.95
+
+
+def weight_gradient_norms(run_dir: Path) -> list[float]:
+    """Mean logged gradient norm of each MLP weight matrix, input layer first (from metrics.csv)."""
+    rows = list(csv.DictReader((run_dir / "metrics.csv").open()))
+    columns = [c for c in rows[0] if re.fullmatch(r"grad_2\.0_norm/net\.layers\.\d+\.weight", c)]
+    columns.sort(key=lambda c: int(c.split(".")[-2]))
+    return [sum(float(r[c]) for r in rows if r[c]) / sum(1 for r in rows if r[c]) for c in columns]
+
+
+def plots(summary: dict) -> set[str]:
+    return {p.name for p in (Path(summary["run_dir"]) / "plots").glob("*.png") if p.stat().st_size > 5000}
+
+
+def test_sigmoid_gradients_vanish_with_depth_and_relu_gradients_do_not(train_run):
+    budget = ["experiment=claim_vanishing_gradients", "trainer.max_epochs=2"]
+    sigmoid = train_run(budget)
+    relu = train_run([*budget, "model.net.activation=relu"])
+    sigmoid_norms = weight_gradient_norms(Path(sigmoid["run_dir"]))
+    relu_norms = weight_gradient_norms(Path(relu["run_dir"]))
+    assert len(sigmoid_norms) == 10
+    assert sigmoid_norms[0] < 1e-3 * sigmoid_norms[-1]  # measured: about 1e-5
+    assert relu_norms[0] > 0.1 * relu_norms[-1]  # measured: about 1
+    assert relu["test"]["test/acc"] > sigmoid["test"]["test/acc"] + 0.3
+    assert {"gradient_norms.png", "learning_curves.png"} <= plots(sigmoid)
+
+
+def test_batch_norm_trains_at_a_learning_rate_that_breaks_the_plain_net(train_run):
+    budget = ["experiment=claim_batchnorm_lr", "trainer.max_epochs=4"]
+    with_norm = train_run(budget)
+    without = train_run([*budget, "model.net.batch_norm=false"])
+    assert with_norm["test"]["test/acc"] >= 0.9
+    assert without["test"]["test/acc"] <= 0.3
+    assert "learning_curves.png" in plots(with_norm)
+
+
+def test_momentum_and_adam_cross_a_narrow_valley_faster_than_sgd(train_run):
+    budget = ["experiment=claim_momentum_ill_conditioned"]
+    sgd = train_run(budget)["test"]["test/loss"]
+    momentum = train_run([*budget, "optimizer=momentum"])["test"]["test/loss"]
+    adam = train_run([*budget, "optimizer=adam", "optimizer.lr=0.05"])["test"]["test/loss"]
+    assert momentum <= 0.02 and momentum < sgd / 10  # measured: 0.005 against 0.17
+    assert adam < sgd / 2  # measured: 0.04
+
+
+def test_per_example_sgd_gets_further_per_epoch_than_full_batch_descent(train_run):
+    budget = ["experiment=claim_per_example_sgd", "trainer.max_epochs=1"]
+    per_example = train_run(budget)
+    full_batch = train_run([*budget, "data.batch_size=2000"])
+    assert per_example["test"]["test/acc"] >= 0.9
+    assert full_batch["test"]["test/acc"] <= 0.5
+    assert per_example["global_step"] > 1000 and full_batch["global_step"] == 1
+    assert "learning_curves.png" in plots(per_example)

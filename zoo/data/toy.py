@@ -85,3 +85,26 @@ class ToyDataModule(ArrayDataModule):
         if self.dataset in BOOLEAN_FUNCTIONS:
             return ["-1", "+1"]
         return super().default_class_names(num_classes)
+
+
+class IllConditionedDataModule(ArrayDataModule):
+    """Linear regression whose squared-error surface is a long narrow valley: x₁ ~ N(0, 1) and
+    x₂ ~ N(0, 1/κ), y = x₁ + √κ·x₂ + noise, so the Hessian of the loss is ∝ diag(1, 1/κ) with
+    condition number κ. Features are not standardised (that would remove the problem): plain
+    gradient descent must take steps small enough for the steep direction and then crawls
+    along the flat one, which momentum and Adam are known to fix."""
+
+    regression = True
+
+    def __init__(self, condition: float = 100.0, num_samples: int = 1000, noise: float = 0.1, **common):
+        if condition < 1:
+            raise ValueError(f"data.condition must be at least 1, got {condition}")
+        common.setdefault("standardize", False)
+        super().__init__(**common)
+        self.condition, self.num_samples, self.noise = condition, num_samples, noise
+
+    def load_splits(self) -> Splits:
+        rng = np.random.default_rng(self.seed)
+        x = rng.normal(size=(self.num_samples, 2)) * np.array([1.0, 1.0 / np.sqrt(self.condition)])
+        y = x @ np.array([1.0, np.sqrt(self.condition)]) + rng.normal(0, self.noise, self.num_samples)
+        return self.split(x.astype(np.float32), y.astype(np.float32))
