@@ -16,11 +16,12 @@ MODEL_DATA = {
     "lenet5": "digits_images",
     **{f"resnet{depth}": "digits_images" for depth in (18, 34, 50, 20, 32, 56)},
     **{f"plain{depth}": "digits_images" for depth in (20, 56)},
-    **{name: "grammar" for name in ("lstm_lm", "gru_lm", "rnn_lm", "window_lm")},
+    **{name: "grammar" for name in ("lstm_lm", "gru_lm", "rnn_lm", "window_lm", "transformer_lm")},
     "bilstm_tagger": "grammar_pos",
     "lstm_classifier": "grammar_sentiment",
     "skipgram": "grammar_skipgram",
     "rnn_seq2seq": "grammar_translation",
+    "transformer_seq2seq": "grammar_translation",
 }
 # Datasets that need files: tested on fixture files in tests/data/test_vision.py and test_images.py.
 NEEDS_FILES = {"mnist", "fashion_mnist", "cifar10", "cifar100", "image_folder"}

@@ -2,7 +2,9 @@
 
 With a stateful net (RNN, window model) the state is carried from one batch to the next within
 an epoch and detached at each batch boundary: truncated backpropagation through time (gradients
-flow back at most `bptt` steps). Gradient clipping is the trainer's `gradient_clip_val`.
+flow back at most `bptt` steps). The Transformer's state is not carried: it is a key/value cache
+for generation, and each training window is read on its own. Gradient clipping is the trainer's
+`gradient_clip_val`.
 """
 
 from __future__ import annotations
@@ -48,7 +50,9 @@ class LanguageModel(Task):
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         tokens, targets = batch
         logits, state = self(tokens, self.carried.get(stage))
-        if stage is not None:
+        if stage is not None and getattr(
+            self.net, "carries_state", True
+        ):  # a Transformer reads windows alone
             self.carried[stage] = detach_state(state)
         loss = F.cross_entropy(logits.flatten(0, 1), targets.flatten())
         return loss, logits.detach().float(), targets

@@ -1,0 +1,350 @@
+"""The Transformer (Vaswani et al., 2017), written out, with the fused kernel as the fast path.
+
+    Attention(Q, K, V) = softmax(Q Kᵀ / √d_k) V
+
+Multi-head attention projects the inputs to Q = X W_Q, K = X' W_K, V = X' W_V, splits them into
+`heads` heads of size d_k = d_model / heads, attends in each head, concatenates the heads and
+projects with W_O. Self-attention has X' = X; cross-attention (decoder → encoder) has X' the
+encoder's output. A mask says which keys each query may see: padding masks hide <pad> keys,
+the causal mask hides later positions. A layer is attention, residual, feed-forward (ReLU),
+residual, each with layer norm: after the residual (post-norm, the paper) or before the
+sublayer (pre-norm, more stable in deep stacks). Positional embeddings (sinusoidal or learned)
+are added to the token embeddings, since attention alone ignores order.
+
+`implementation="written"` computes the equation above; "fast" (the default) calls
+F.scaled_dot_product_attention (flash / memory-efficient kernels on GPU). Both give the same
+result; only the written one returns the attention weights.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+IMPLEMENTATIONS = ("fast", "written")
+POSITIONS = ("sinusoidal", "learned", "none")
+
+
+def scaled_dot_product_attention(
+    q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: torch.Tensor | None = None, written: bool = False
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """q (B, h, T, d_k), k and v (B, h, S, d_k); mask broadcastable to (B, h, T, S), True where the
+    query may attend. Returns (output (B, h, T, d_k), weights (B, h, T, S) if written else None)."""
+    if not written:
+        return F.scaled_dot_product_attention(q, k, v, attn_mask=mask), None
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+    if mask is not None:
+        scores = scores.masked_fill(~mask, float("-inf"))
+    weights = torch.softmax(scores, dim=-1)
+    return weights @ v, weights
+
+
+def causal_mask(length: int, device: torch.device | None = None) -> torch.Tensor:
+    """(1, 1, T, T): position t sees positions ≤ t."""
+    return torch.ones(length, length, dtype=torch.bool, device=device).tril()[None, None]
+
+
+def padding_mask(lengths: torch.Tensor, length: int) -> torch.Tensor:
+    """(B, 1, 1, S): True at the real (non-pad) keys."""
+    return (torch.arange(length, device=lengths.device)[None] < lengths[:, None])[:, None, None]
+
+
+class MultiHeadAttention(nn.Module):
+    def __init__(self, d_model: int, heads: int, implementation: str = "fast"):
+        super().__init__()
+        if d_model % heads:
+            raise ValueError(f"d_model ({d_model}) must be divisible by heads ({heads})")
+        if implementation not in IMPLEMENTATIONS:
+            raise ValueError(f"implementation must be 'fast' or 'written', got {implementation!r}")
+        self.heads, self.written = heads, implementation == "written"
+        self.W_Q = nn.Linear(d_model, d_model)
+        self.W_K = nn.Linear(d_model, d_model)
+        self.W_V = nn.Linear(d_model, d_model)
+        self.W_O = nn.Linear(d_model, d_model)
+        self.weights: torch.Tensor | None = None  # the last attention weights (written only)
+
+    def split_heads(self, x: torch.Tensor) -> torch.Tensor:
+        batch, length, width = x.shape
+        return x.view(batch, length, self.heads, width // self.heads).transpose(1, 2)
+
+    def forward(
+        self,
+        x: torch.Tensor,
+        context: torch.Tensor,
+        mask: torch.Tensor | None = None,
+        past: tuple[torch.Tensor, torch.Tensor] | None = None,
+    ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
+        """x (B, T, d_model) asks, context (B, S, d_model) answers (context = x: self-attention).
+        `past`: the keys and values (B, h, S', d_k) of earlier positions (a key/value cache); the
+        new ones are appended. Returns (output (B, T, d_model), all keys and values)."""
+        q = self.split_heads(self.W_Q(x))
+        k, v = self.split_heads(self.W_K(context)), self.split_heads(self.W_V(context))
+        if past is not None:
+            k, v = torch.cat([past[0], k], dim=2), torch.cat([past[1], v], dim=2)
+        heads, self.weights = scaled_dot_product_attention(q, k, v, mask, self.written)
+        return self.W_O(heads.transpose(1, 2).flatten(2)), (k, v)  # concatenate the heads, project
+
+
+class FeedForward(nn.Sequential):
+    def __init__(self, d_model: int, d_ff: int, dropout: float):
+        super().__init__(nn.Linear(d_model, d_ff), nn.ReLU(), nn.Dropout(dropout), nn.Linear(d_ff, d_model))
+
+
+class EncoderLayer(nn.Module):
+    def __init__(
+        self, d_model: int, heads: int, d_ff: int, dropout: float, norm_first: bool, implementation: str
+    ):
+        super().__init__()
+        self.self_attention = MultiHeadAttention(d_model, heads, implementation)
+        self.feed_forward = FeedForward(d_model, d_ff, dropout)
+        self.norm1, self.norm2 = nn.LayerNorm(d_model), nn.LayerNorm(d_model)
+        self.drop, self.norm_first = nn.Dropout(dropout), norm_first
+
+    def forward(
+        self,
+        x: torch.Tensor,
+        mask: torch.Tensor | None,
+        past: tuple[torch.Tensor, torch.Tensor] | None = None,
+    ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
+        """(output, this layer's keys and values, `past` included)."""
+        if self.norm_first:
+            h = self.norm1(x)
+            attended, present = self.self_attention(h, h, mask, past)
+            x = x + self.drop(attended)
+            return x + self.drop(self.feed_forward(self.norm2(x))), present
+        attended, present = self.self_attention(x, x, mask, past)
+        x = self.norm1(x + self.drop(attended))
+        return self.norm2(x + self.drop(self.feed_forward(x))), present
+
+
+class DecoderLayer(nn.Module):
+    def __init__(
+        self, d_model: int, heads: int, d_ff: int, dropout: float, norm_first: bool, implementation: str
+    ):
+        super().__init__()
+        self.self_attention = MultiHeadAttention(d_model, heads, implementation)
+        self.cross_attention = MultiHeadAttention(d_model, heads, implementation)
+        self.feed_forward = FeedForward(d_model, d_ff, dropout)
+        self.norm1, self.norm2, self.norm3 = (
+            nn.LayerNorm(d_model),
+            nn.LayerNorm(d_model),
+            nn.LayerNorm(d_model),
+        )
+        self.drop, self.norm_first = nn.Dropout(dropout), norm_first
+
+    def forward(
+        self,
+        y: torch.Tensor,
+        memory: torch.Tensor,
+        self_mask: torch.Tensor | None,
+        memory_mask: torch.Tensor | None,
+    ) -> torch.Tensor:
+        if self.norm_first:
+            h = self.norm1(y)
+            y = y + self.drop(self.self_attention(h, h, self_mask)[0])
+            y = y + self.drop(self.cross_attention(self.norm2(y), memory, memory_mask)[0])
+            return y + self.drop(self.feed_forward(self.norm3(y)))
+        y = self.norm1(y + self.drop(self.self_attention(y, y, self_mask)[0]))
+        y = self.norm2(y + self.drop(self.cross_attention(y, memory, memory_mask)[0]))
+        return self.norm3(y + self.drop(self.feed_forward(y)))
+
+
+class SinusoidalPositions(nn.Module):
+    """PE(t, 2i) = sin(t / 10000^(2i/d)), PE(t, 2i+1) = cos(t / 10000^(2i/d))."""
+
+    def __init__(self, d_model: int, max_length: int):
+        super().__init__()
+        position = torch.arange(max_length, dtype=torch.float32)[:, None]
+        frequency = torch.exp(
+            torch.arange(0, d_model, 2, dtype=torch.float32) * (-math.log(10000.0) / d_model)
+        )
+        table = torch.zeros(max_length, d_model)
+        table[:, 0::2] = torch.sin(position * frequency)
+        table[:, 1::2] = torch.cos(position * frequency)[:, : d_model // 2]
+        self.register_buffer("table", table, persistent=False)
+
+    def forward(self, length: int, offset: int = 0) -> torch.Tensor:
+        return self.table[offset : offset + length]
+
+
+class LearnedPositions(nn.Module):
+    def __init__(self, d_model: int, max_length: int):
+        super().__init__()
+        self.table = nn.Embedding(max_length, d_model)
+
+    def forward(self, length: int, offset: int = 0) -> torch.Tensor:
+        return self.table.weight[offset : offset + length]
+
+
+def positional_embedding(kind: str, d_model: int, max_length: int) -> nn.Module | None:
+    if kind not in POSITIONS:
+        raise ValueError(f"positions must be one of {', '.join(POSITIONS)}, got {kind!r}")
+    if kind == "none":
+        return None
+    return (
+        SinusoidalPositions(d_model, max_length)
+        if kind == "sinusoidal"
+        else LearnedPositions(d_model, max_length)
+    )
+
+
+class TokenEmbedding(nn.Module):
+    """Token embedding scaled by √d_model (as in the paper), plus positions, then dropout."""
+
+    def __init__(self, vocab_size: int, d_model: int, positions: str, max_length: int, dropout: float):
+        super().__init__()
+        self.tokens = nn.Embedding(vocab_size, d_model, padding_idx=0)
+        self.positions = positional_embedding(positions, d_model, max_length)
+        self.drop, self.scale = nn.Dropout(dropout), math.sqrt(d_model)
+        self.max_length = max_length
+
+    def forward(self, tokens: torch.Tensor, offset: int = 0) -> torch.Tensor:
+        if offset + tokens.shape[1] > self.max_length:
+            raise ValueError(
+                f"sequence of {offset + tokens.shape[1]} tokens exceeds max_length={self.max_length}"
+            )
+        x = self.tokens(tokens) * self.scale
+        if self.positions is not None:
+            x = x + self.positions(tokens.shape[1], offset)
+        return self.drop(x)
+
+
+class TransformerEncoder(nn.Module):
+    """A stack of encoder layers over embedded tokens (the final norm for pre-norm stacks)."""
+
+    def __init__(self, d_model, heads, d_ff, num_layers, dropout, norm_first, implementation):
+        super().__init__()
+        self.layers = nn.ModuleList(
+            EncoderLayer(d_model, heads, d_ff, dropout, norm_first, implementation) for _ in range(num_layers)
+        )
+        self.norm = nn.LayerNorm(d_model) if norm_first else nn.Identity()
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+        for layer in self.layers:
+            x, _ = layer(x, mask)
+        return self.norm(x)
+
+
+class TransformerEncoderDecoder(nn.Module):
+    """Encoder-decoder for the Seq2Seq task (the interface of zoo.models.decoding). Step decoding
+    keeps the generated prefix as its state and re-reads it each step."""
+
+    def __init__(
+        self,
+        src_vocab_size: int,
+        tgt_vocab_size: int,
+        d_model: int = 128,
+        heads: int = 4,
+        d_ff: int = 512,
+        num_layers: int = 6,
+        dropout: float = 0.1,
+        positions: str = "sinusoidal",
+        norm_first: bool = False,
+        implementation: str = "fast",
+        max_length: int = 512,
+    ):
+        super().__init__()
+        self.src_embedding = TokenEmbedding(src_vocab_size, d_model, positions, max_length, dropout)
+        self.tgt_embedding = TokenEmbedding(tgt_vocab_size, d_model, positions, max_length, dropout)
+        self.encoder = TransformerEncoder(
+            d_model, heads, d_ff, num_layers, dropout, norm_first, implementation
+        )
+        self.layers = nn.ModuleList(
+            DecoderLayer(d_model, heads, d_ff, dropout, norm_first, implementation) for _ in range(num_layers)
+        )
+        self.norm = nn.LayerNorm(d_model) if norm_first else nn.Identity()
+        self.output = nn.Linear(d_model, tgt_vocab_size)
+
+    def encode(self, src: torch.Tensor, src_lengths: torch.Tensor) -> dict[str, torch.Tensor]:
+        mask = padding_mask(src_lengths.to(src.device), src.shape[1])
+        return {"states": self.encoder(self.src_embedding(src), mask), "mask": mask}
+
+    def decode(self, tgt_in: torch.Tensor, memory: dict[str, torch.Tensor]) -> torch.Tensor:
+        """Logits (B, T, V) for every prefix of tgt_in at once (the causal mask hides the future)."""
+        y = self.tgt_embedding(tgt_in)
+        self_mask = causal_mask(tgt_in.shape[1], tgt_in.device)
+        for layer in self.layers:
+            y = layer(y, memory["states"], self_mask, memory["mask"])
+        return self.output(self.norm(y))
+
+    def forward(
+        self, src: torch.Tensor, src_lengths: torch.Tensor, tgt_in: torch.Tensor
+    ) -> tuple[torch.Tensor, None]:
+        return self.decode(tgt_in, self.encode(src, src_lengths)), None
+
+    def init_state(self, memory: dict[str, torch.Tensor]) -> tuple[torch.Tensor]:
+        return (torch.empty(memory["states"].shape[0], 0, dtype=torch.long, device=memory["states"].device),)
+
+    def step(
+        self, token: torch.Tensor, state: tuple[torch.Tensor], memory: dict[str, torch.Tensor]
+    ) -> tuple[torch.Tensor, tuple[torch.Tensor], None]:
+        prefix = torch.cat([state[0], token[:, None]], dim=1)
+        return self.decode(prefix, memory)[:, -1], (prefix,), None
+
+
+class TransformerLanguageModel(nn.Module):
+    """Decoder-only Transformer (GPT): causal self-attention layers over token embeddings plus
+    learned positions, pre-norm, output tied to the token embedding by default.
+
+    forward(tokens (B, T), state) → (logits (B, T, V), state). The state is the key/value cache
+    (every layer's K and V so far) plus the tokens it holds, so generation feeds one new token
+    per step instead of re-reading the whole sequence. The LanguageModel task does not carry the
+    state from one training window to the next (`carries_state = False`): each window is read
+    on its own, up to `context` tokens. When a generated sequence outgrows the context, the last
+    `context` tokens are re-read without the cache (a sliding window)."""
+
+    carries_state = False
+
+    def __init__(
+        self,
+        vocab_size: int,
+        d_model: int = 128,
+        heads: int = 4,
+        d_ff: int = 512,
+        num_layers: int = 4,
+        dropout: float = 0.1,
+        context: int = 256,
+        positions: str = "learned",
+        norm_first: bool = True,
+        tie_weights: bool = True,
+        implementation: str = "fast",
+    ):
+        super().__init__()
+        self.context = context
+        self.embedding = TokenEmbedding(vocab_size, d_model, positions, context, dropout)
+        self.layers = nn.ModuleList(
+            EncoderLayer(d_model, heads, d_ff, dropout, norm_first, implementation) for _ in range(num_layers)
+        )
+        self.norm = nn.LayerNorm(d_model) if norm_first else nn.Identity()
+        self.output = nn.Linear(d_model, vocab_size, bias=False)
+        if tie_weights:
+            self.output.weight = self.embedding.tokens.weight
+
+    def forward(
+        self, tokens: torch.Tensor, state: tuple[torch.Tensor, ...] | None = None
+    ) -> tuple[torch.Tensor, tuple[torch.Tensor, ...]]:
+        if tokens.shape[1] > self.context:
+            raise ValueError(
+                f"a window of {tokens.shape[1]} tokens exceeds the model's context of {self.context}"
+            )
+        seen = state[0] if state is not None else tokens[:, :0]
+        if seen.shape[1] + tokens.shape[1] > self.context:  # outgrew the context: re-read the last window
+            window = torch.cat([seen, tokens], dim=1)[:, -self.context :]
+            logits, state = self(window)
+            return logits[:, -tokens.shape[1] :], state
+        offset, length = seen.shape[1], tokens.shape[1]
+        x = self.embedding(tokens, offset)
+        # query i (at position offset + i) sees every key up to its own position
+        mask = (
+            torch.arange(offset + length, device=tokens.device)[None]
+            <= offset + torch.arange(length, device=tokens.device)[:, None]
+        )[None, None]
+        cache = []
+        for index, layer in enumerate(self.layers):
+            past = None if state is None else (state[1 + 2 * index], state[2 + 2 * index])
+            x, present = layer(x, mask, past)
+            cache.extend(present)
+        return self.output(self.norm(x)), (torch.cat([seen, tokens], dim=1), *cache)
