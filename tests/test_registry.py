@@ -22,6 +22,9 @@ MODEL_DATA = {
     "skipgram": "grammar_skipgram",
     "rnn_seq2seq": "grammar_translation",
     "transformer_seq2seq": "grammar_translation",
+    "bert_mlm": "grammar_sentiment",
+    "transformer_classifier": "grammar_sentiment",
+    "transformer_tagger": "grammar_pos",
 }
 # Datasets that need files: tested on fixture files in tests/data/test_vision.py and test_images.py.
 NEEDS_FILES = {"mnist", "fashion_mnist", "cifar10", "cifar100", "image_folder"}

@@ -177,9 +177,17 @@ def test_bad_predict_inputs_are_one_readable_line(default_run, tmp_path):
         "photo.gif": "not found",
         "photo.png": "not trained on images",
     }
+    # the command's checks, in-process; the one-line CLI format once, in a fresh process
+    from zoo.commands.predict import predict
+    from zoo.errors import ZooError
+    from zoo.registry import compose
+
     for name, expected in cases.items():
-        line = one_line_error(run_zoo(["predict", checkpoint, f"input={tmp_path / name}"], cwd))
-        assert expected in line, (name, line)
+        config = compose("predict", [checkpoint, f"input={tmp_path / name}", f"paths.output_dir={tmp_path}"])
+        with pytest.raises(ZooError, match=expected):
+            predict(config)
+    line = one_line_error(run_zoo(["predict", checkpoint, f"input={tmp_path / 'short.csv'}"], cwd))
+    assert "64 features" in line, line
 
 
 def test_python_dash_m_and_console_script_agree(tmp_path):

@@ -21,7 +21,7 @@ from zoo.commands.restore import restore
 from zoo.data.images import IMAGE_SUFFIXES
 from zoo.data.vision import image_files
 from zoo.errors import ZooError
-from zoo.tasks import Classifier, LanguageModel, Regressor, Seq2Seq, Tagger, WordEmbedding
+from zoo.tasks import Classifier, LanguageModel, MaskedLM, Regressor, Seq2Seq, Tagger, WordEmbedding
 
 
 def read_csv_rows(path: Path) -> np.ndarray:
@@ -204,9 +204,25 @@ def translate_text(task: Seq2Seq, datamodule: Any, text: Any, config: dict[str, 
     return output
 
 
+def fill_mask(task: MaskedLM, tokenizer: Any, text: Any, top_k: int) -> dict[str, Any]:
+    """The most probable tokens for each [MASK] (or <mask>) of a sentence, with probabilities."""
+    import torch
+
+    if not isinstance(text, str) or "[MASK]" not in text.replace("<mask>", "[MASK]"):
+        raise ZooError('a masked language model fills [MASK]: input="the river [MASK] five feet"')
+    ids = tokenizer.encode(text.replace("[MASK]", "<mask>")).ids
+    fillers = task.fill_mask(torch.tensor([ids]), top_k)
+    result = [[(tokenizer.id_to_token(i), p) for i, p in candidates] for candidates in fillers]
+    for number, candidates in enumerate(result, start=1):
+        console.print(f"[bold][MASK] {number}[/bold]: " + ", ".join(f"{w} {p:.3f}" for w, p in candidates))
+    return {"input": text, "fillers": result}
+
+
 def predict(cfg: DictConfig) -> list[dict[str, Any]]:
     config = plain(cfg)
     task, datamodule, run = restore(config["ckpt_path"])
+    if isinstance(task, MaskedLM):
+        return [fill_mask(task, datamodule.tokenizer, config["input"], int(config.get("top_k") or 5))]
     if isinstance(task, Seq2Seq):
         return [translate_text(task, datamodule, config["input"], config)]
     if isinstance(task, WordEmbedding):

@@ -55,7 +55,8 @@ def check_model_fits_data(task: Task, datamodule: Any) -> None:
         task.train(was_training)
 
 
-PRETRAINED_KEYS = ("embeddings", "freeze_embeddings")  # model options applied after the task is built
+# model options applied after the task is built
+PRETRAINED_KEYS = ("embeddings", "freeze_embeddings", "pretrained", "freeze_pretrained")
 
 
 def load_embeddings(task: Task, datamodule: Any, path: str, freeze: bool) -> None:
@@ -84,6 +85,35 @@ def load_embeddings(task: Task, datamodule: Any, path: str, freeze: bool) -> Non
     )
 
 
+def use_pretrained_tokenizer(datamodule: Any, checkpoint: dict[str, Any]) -> None:
+    """Give the data the tokenizer the pretrained encoder was trained with (before setup)."""
+    tokenizers = [
+        state["tokenizer"]
+        for state in checkpoint.values()
+        if isinstance(state, dict) and state.get("tokenizer")
+    ]
+    if not tokenizers or not hasattr(datamodule, "tokenizer"):
+        raise ZooError("model.pretrained: the checkpoint holds no tokenizer for this text data")
+    from tokenizers import Tokenizer
+
+    datamodule.tokenizer = Tokenizer.from_str(tokenizers[0])
+
+
+def load_pretrained_encoder(task: Task, checkpoint: dict[str, Any], freeze: bool) -> None:
+    """Copy a masked-LM checkpoint's encoder (net.encoder.*) into this model's encoder."""
+    encoder = getattr(task.net, "encoder", None)
+    prefix = "net.encoder."
+    weights = {k.removeprefix(prefix): v for k, v in checkpoint["state_dict"].items() if k.startswith(prefix)}
+    if encoder is None or not weights:
+        raise ZooError("model.pretrained needs a model with an encoder and a checkpoint with one (bert_mlm)")
+    try:
+        encoder.load_state_dict(weights)
+    except RuntimeError as error:
+        raise ZooError(f"the pretrained encoder does not fit this model: {first_line(error)}") from None
+    encoder.requires_grad_(not freeze)
+    log.info("encoder initialised from the pretrained checkpoint%s", " (frozen)" if freeze else "")
+
+
 def build_training_task(config: dict[str, Any]) -> Task:
     model = {key: value for key, value in config["model"].items() if key not in PRETRAINED_KEYS}
     return build_task(
@@ -108,7 +138,15 @@ def train(cfg: DictConfig) -> dict[str, Any]:
     L.seed_everything(config["seed"], workers=True, verbose=False)
 
     datamodule = build_datamodule(config["data"])
+    pretrained = None
+    if config["model"].get("pretrained"):
+        from zoo.training.checkpoint import load_checkpoint
+
+        pretrained = load_checkpoint(config["model"]["pretrained"])
+        use_pretrained_tokenizer(datamodule, pretrained)
     task = build_training_task(config)
+    if pretrained is not None:
+        load_pretrained_encoder(task, pretrained, bool(config["model"].get("freeze_pretrained")))
     check_model_fits_data(task, datamodule)
     if config["model"].get("embeddings"):
         load_embeddings(

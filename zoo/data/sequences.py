@@ -126,6 +126,7 @@ class SequenceDataModule(TensorDataModule):
         data_dir: str = "data",
         download: bool = True,
         max_length: int | None = None,
+        tokenizer: str = "word",
     ):
         super().__init__(batch_size, seed)
         if source not in SOURCES:
@@ -137,6 +138,9 @@ class SequenceDataModule(TensorDataModule):
         self.vocab_size, self.num_sentences = vocab_size, num_sentences
         self.copy = (copy_symbols, copy_length, copy_lag)
         self.data_dir, self.download, self.max_length = Path(data_dir), download, max_length
+        if tokenizer != "word" and target == "tags":
+            raise ValueError("tags need one token per word: data.tokenizer must be 'word' for tagging")
+        self.tokenizer_kind = tokenizer
         self.tokenizer: Tokenizer | None = None
         self.collate_fn = self.collate  # datasets: lists of (token ids, target), padded per batch
 
@@ -210,16 +214,16 @@ class SequenceDataModule(TensorDataModule):
         examples = self.load_examples()
         if self.tokenizer is None:
             texts = [" ".join(words) for words, _ in examples["train"]]
-            self.tokenizer = train_tokenizer("word", texts, self.vocab_size)
+            self.tokenizer = train_tokenizer(self.tokenizer_kind, texts, self.vocab_size)
         if self.target == "tags" and not self.tags:
             self.tags = sorted({tag for _, tags in examples["train"] for tag in tags if tag is not None})
         for split, items in examples.items():
             self.datasets[split] = [self.encode(words, target) for words, target in items]
 
     def encode(self, words: list[str], target: Any) -> tuple[list[int], Any]:
+        if self.target == "label":  # the tokenizer may split words into pieces
+            return self.tokenizer.encode(" ".join(words)).ids[: self.max_length], int(target)
         ids = [self.tokenizer.token_to_id(word) or 1 for word in words][: self.max_length]  # 1 = <unk>
-        if self.target == "label":
-            return ids, int(target)
         index = {tag: i for i, tag in enumerate(self.tags)}
         unknown = {tag for tag in target if tag is not None and tag not in index}
         if unknown:

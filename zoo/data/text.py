@@ -24,14 +24,22 @@ from zoo.errors import ZooError
 
 SPECIAL_TOKENS = ["<pad>", "<unk>", "<bos>", "<eos>"]
 PAD, UNK, BOS, EOS = range(4)
-TOKENIZERS = ("word", "wordpunct", "char", "bpe")
+TOKENIZERS = ("word", "wordpunct", "char", "bpe", "wordpiece")
 
 
 def train_tokenizer(kind: str, texts: list[str], vocab_size: int) -> Tokenizer:
-    """A tokenizer learnt from `texts`; ids 0-3 are <pad>, <unk>, <bos>, <eos>. Kinds: "word" (split
-    at whitespace), "wordpunct" (lowercased; words and punctuation marks are separate tokens),
-    "char" and "bpe" (byte-level)."""
-    if kind == "bpe":
+    """A tokenizer learnt from `texts`; ids 0-3 are <pad>, <unk>, <bos>, <eos> (and 4 is <mask> for
+    "wordpiece"). Kinds: "word"
+    (split at whitespace), "wordpunct" (lowercased; words and punctuation marks are separate
+    tokens), "char", "bpe" (byte-level) and "wordpiece" (BERT's: lowercased words split into
+    pieces, continuations marked ##)."""
+    if kind == "wordpiece":
+        tokenizer = Tokenizer(models.WordPiece(unk_token="<unk>"))
+        tokenizer.normalizer = normalizers.Lowercase()
+        tokenizer.pre_tokenizer = pre_tokenizers.Whitespace()
+        tokenizer.decoder = decoders.WordPiece()
+        trainer = trainers.WordPieceTrainer(vocab_size=vocab_size, special_tokens=[*SPECIAL_TOKENS, "<mask>"])
+    elif kind == "bpe":
         tokenizer = Tokenizer(models.BPE(unk_token="<unk>"))
         tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
         tokenizer.decoder = decoders.ByteLevel()

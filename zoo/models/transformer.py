@@ -141,15 +141,19 @@ class DecoderLayer(nn.Module):
         memory: torch.Tensor,
         self_mask: torch.Tensor | None,
         memory_mask: torch.Tensor | None,
-    ) -> torch.Tensor:
+        past: tuple[torch.Tensor, torch.Tensor] | None = None,
+    ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
+        """(output, the self-attention's keys and values, `past` included)."""
         if self.norm_first:
             h = self.norm1(y)
-            y = y + self.drop(self.self_attention(h, h, self_mask)[0])
+            attended, present = self.self_attention(h, h, self_mask, past)
+            y = y + self.drop(attended)
             y = y + self.drop(self.cross_attention(self.norm2(y), memory, memory_mask)[0])
-            return y + self.drop(self.feed_forward(self.norm3(y)))
-        y = self.norm1(y + self.drop(self.self_attention(y, y, self_mask)[0]))
+            return y + self.drop(self.feed_forward(self.norm3(y))), present
+        attended, present = self.self_attention(y, y, self_mask, past)
+        y = self.norm1(y + self.drop(attended))
         y = self.norm2(y + self.drop(self.cross_attention(y, memory, memory_mask)[0]))
-        return self.norm3(y + self.drop(self.feed_forward(y)))
+        return self.norm3(y + self.drop(self.feed_forward(y))), present
 
 
 class SinusoidalPositions(nn.Module):
@@ -192,11 +196,16 @@ def positional_embedding(kind: str, d_model: int, max_length: int) -> nn.Module 
 
 
 class TokenEmbedding(nn.Module):
-    """Token embedding scaled by √d_model (as in the paper), plus positions, then dropout."""
+    """Token embedding scaled by √d_model (as in the paper), plus positions, then dropout. The
+    table starts at N(0, 1/d_model), so scaled embeddings have unit variance and an output layer
+    tied to the table gives logits of unit scale."""
 
     def __init__(self, vocab_size: int, d_model: int, positions: str, max_length: int, dropout: float):
         super().__init__()
         self.tokens = nn.Embedding(vocab_size, d_model, padding_idx=0)
+        with torch.no_grad():
+            self.tokens.weight.normal_(0.0, d_model**-0.5)
+            self.tokens.weight[0].zero_()
         self.positions = positional_embedding(positions, d_model, max_length)
         self.drop, self.scale = nn.Dropout(dropout), math.sqrt(d_model)
         self.max_length = max_length
@@ -230,7 +239,7 @@ class TransformerEncoder(nn.Module):
 
 class TransformerEncoderDecoder(nn.Module):
     """Encoder-decoder for the Seq2Seq task (the interface of zoo.models.decoding). Step decoding
-    keeps the generated prefix as its state and re-reads it each step."""
+    keeps a key/value cache of the generated tokens as its state."""
 
     def __init__(
         self,
@@ -267,7 +276,7 @@ class TransformerEncoderDecoder(nn.Module):
         y = self.tgt_embedding(tgt_in)
         self_mask = causal_mask(tgt_in.shape[1], tgt_in.device)
         for layer in self.layers:
-            y = layer(y, memory["states"], self_mask, memory["mask"])
+            y, _ = layer(y, memory["states"], self_mask, memory["mask"])
         return self.output(self.norm(y))
 
     def forward(
@@ -275,14 +284,24 @@ class TransformerEncoderDecoder(nn.Module):
     ) -> tuple[torch.Tensor, None]:
         return self.decode(tgt_in, self.encode(src, src_lengths)), None
 
-    def init_state(self, memory: dict[str, torch.Tensor]) -> tuple[torch.Tensor]:
-        return (torch.empty(memory["states"].shape[0], 0, dtype=torch.long, device=memory["states"].device),)
+    def init_state(self, memory: dict[str, torch.Tensor]) -> tuple[torch.Tensor, ...]:
+        """No target token yet: an empty key/value cache per decoder layer."""
+        states = memory["states"]
+        heads = self.layers[0].self_attention.heads
+        empty = states.new_zeros(states.shape[0], heads, 0, states.shape[2] // heads)
+        return tuple(empty for _ in range(2 * len(self.layers)))
 
     def step(
-        self, token: torch.Tensor, state: tuple[torch.Tensor], memory: dict[str, torch.Tensor]
-    ) -> tuple[torch.Tensor, tuple[torch.Tensor], None]:
-        prefix = torch.cat([state[0], token[:, None]], dim=1)
-        return self.decode(prefix, memory)[:, -1], (prefix,), None
+        self, token: torch.Tensor, state: tuple[torch.Tensor, ...], memory: dict[str, torch.Tensor]
+    ) -> tuple[torch.Tensor, tuple[torch.Tensor, ...], None]:
+        """One target token per sentence: its logits, with every decoder layer's keys and values
+        of the earlier target tokens read from the cache (the state) instead of recomputed."""
+        y = self.tgt_embedding(token[:, None], offset=state[0].shape[2])
+        cache = []
+        for index, layer in enumerate(self.layers):
+            y, present = layer(y, memory["states"], None, memory["mask"], state[2 * index : 2 * index + 2])
+            cache.extend(present)
+        return self.output(self.norm(y))[:, -1], tuple(cache), None
 
 
 class TransformerLanguageModel(nn.Module):
@@ -348,3 +367,77 @@ class TransformerLanguageModel(nn.Module):
             x, present = layer(x, mask, past)
             cache.extend(present)
         return self.output(self.norm(x)), (torch.cat([seen, tokens], dim=1), *cache)
+
+
+class TransformerSentenceEncoder(nn.Module):
+    """Encoder-only (BERT): embedded tokens (B, T) with their lengths → states (B, T, d_model),
+    each position attending to every real token of its sentence in both directions."""
+
+    def __init__(
+        self,
+        vocab_size: int,
+        d_model: int = 128,
+        heads: int = 4,
+        d_ff: int = 512,
+        num_layers: int = 4,
+        dropout: float = 0.1,
+        positions: str = "learned",
+        norm_first: bool = True,
+        implementation: str = "fast",
+        max_length: int = 512,
+    ):
+        super().__init__()
+        self.embedding = TokenEmbedding(vocab_size, d_model, positions, max_length, dropout)
+        self.layers = TransformerEncoder(
+            d_model, heads, d_ff, num_layers, dropout, norm_first, implementation
+        )
+
+    def forward(self, tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        return self.layers(self.embedding(tokens), padding_mask(lengths.to(tokens.device), tokens.shape[1]))
+
+
+def encoder_options(vocab_size: int, options: dict) -> TransformerSentenceEncoder:
+    return TransformerSentenceEncoder(vocab_size, **options)
+
+
+class TransformerMaskedLM(nn.Module):
+    """Encoder + masked-LM head: a dense layer, GELU and layer norm, then scores over the
+    vocabulary through the token embedding matrix itself (tied) plus a bias: (B, T, V)."""
+
+    def __init__(self, vocab_size: int, **encoder: object):
+        super().__init__()
+        self.encoder = encoder_options(vocab_size, encoder)
+        width = self.encoder.embedding.tokens.embedding_dim
+        self.transform = nn.Sequential(nn.Linear(width, width), nn.GELU(), nn.LayerNorm(width))
+        self.bias = nn.Parameter(torch.zeros(vocab_size))
+
+    def forward(self, tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        h = self.transform(self.encoder(tokens, lengths))
+        return h @ self.encoder.embedding.tokens.weight.T + self.bias
+
+
+class TransformerClassifier(nn.Module):
+    """Encoder + the mean of the states over the real tokens + a linear layer: class scores."""
+
+    def __init__(self, vocab_size: int, num_classes: int, **encoder: object):
+        super().__init__()
+        self.encoder = encoder_options(vocab_size, encoder)
+        self.output = nn.Linear(self.encoder.embedding.tokens.embedding_dim, num_classes)
+
+    def forward(self, tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        states = self.encoder(tokens, lengths)
+        real = torch.arange(tokens.shape[1], device=tokens.device)[None] < lengths.to(tokens.device)[:, None]
+        real = real[..., None].to(states.dtype)
+        return self.output((states * real).sum(1) / real.sum(1).clamp_min(1))
+
+
+class TransformerTagger(nn.Module):
+    """Encoder + a linear layer at every position: tag scores (B, T, tags)."""
+
+    def __init__(self, vocab_size: int, num_classes: int, **encoder: object):
+        super().__init__()
+        self.encoder = encoder_options(vocab_size, encoder)
+        self.output = nn.Linear(self.encoder.embedding.tokens.embedding_dim, num_classes)
+
+    def forward(self, tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        return self.output(self.encoder(tokens, lengths))

@@ -13,6 +13,7 @@ from zoo.tasks.base import Task
 from zoo.tasks.classify import Classifier, Regressor
 from zoo.tasks.embed import WordEmbedding
 from zoo.tasks.language import LanguageModel
+from zoo.tasks.masked import MaskedLM
 from zoo.tasks.seq2seq import Seq2Seq
 from zoo.tasks.tag import Tagger
 
@@ -23,6 +24,7 @@ __all__ = [
     "LanguageModel",
     "Tagger",
     "Seq2Seq",
+    "MaskedLM",
     "WordEmbedding",
     "build_task",
     "task_from_checkpoint",
@@ -31,7 +33,7 @@ __all__ = [
 
 TASKS: dict[str, type[Task]] = {
     f"zoo.tasks.{cls.__name__}": cls
-    for cls in (Classifier, Regressor, LanguageModel, Tagger, Seq2Seq, WordEmbedding)
+    for cls in (Classifier, Regressor, LanguageModel, Tagger, Seq2Seq, MaskedLM, WordEmbedding)
 }
 NON_TASK_KEYS = ("_target_", "_recursive_", "_convert_")
 

@@ -1,0 +1,131 @@
+"""Task `MaskedLM`: BERT's pretraining objective. In every batch 15% of the real tokens are
+selected; a selected token is replaced by <mask> 80% of the time, by a random token 10% of the
+time and kept 10% of the time, and the model predicts the original token at the selected
+positions only. Metrics: masked-token accuracy and perplexity (exp of the masked cross-entropy).
+Validation and test draw the same masks every epoch (a fixed seed), so epochs are comparable."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torchmetrics import Metric, MetricCollection
+from torchmetrics.text import Perplexity
+
+from zoo.tasks.base import Task
+
+IGNORE = -100
+MASK = 4  # the zoo's WordPiece tokenizers: <pad> <unk> <bos> <eos> <mask> = 0..4
+FIRST_WORD = 5  # random replacements are drawn from the ordinary tokens
+
+
+def mask_tokens(
+    tokens: torch.Tensor,
+    lengths: torch.Tensor,
+    vocab_size: int,
+    generator: torch.Generator | None = None,
+    rate: float = 0.15,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """(inputs with <mask>/random/kept tokens, targets: the original token where selected, else
+    -100). Random numbers are drawn on the CPU from `generator`, then moved to the tokens' device."""
+    shape = tokens.shape
+    select, action = torch.rand(2, *shape, generator=generator).to(tokens.device)
+    replacement = torch.randint(FIRST_WORD, vocab_size, shape, generator=generator).to(tokens.device)
+    real = torch.arange(shape[1], device=tokens.device)[None] < lengths.to(tokens.device)[:, None]
+    selected = (select < rate) & real
+    inputs = torch.where(selected & (action < 0.8), MASK, tokens)
+    inputs = torch.where(selected & (action >= 0.8) & (action < 0.9), replacement, inputs)
+    return inputs, tokens.masked_fill(~selected, IGNORE)
+
+
+class MaskedAccuracy(Metric):
+    """Share of the selected positions whose most probable token is the original one."""
+
+    full_state_update = False
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.add_state("correct", default=torch.tensor(0), dist_reduce_fx="sum")
+        self.add_state("total", default=torch.tensor(0), dist_reduce_fx="sum")
+
+    def update(self, logits: torch.Tensor, targets: torch.Tensor) -> None:
+        selected = targets != IGNORE
+        self.correct += (logits.argmax(-1)[selected] == targets[selected]).sum()
+        self.total += selected.sum()
+
+    def compute(self) -> torch.Tensor:
+        return self.correct.float() / self.total.clamp_min(1)
+
+
+class MaskedLM(Task):
+    monitor = "val/acc"
+    monitor_mode = "max"
+
+    def __init__(
+        self,
+        net: dict[str, Any],
+        vocab_size: int,
+        mask_rate: float = 0.15,
+        optimizer: dict[str, Any] | None = None,
+        scheduler: dict[str, Any] | None = None,
+        regularizer: dict[str, Any] | None = None,
+        compile: bool = False,
+    ):
+        super().__init__()
+        self.save_hyperparameters()
+        if not 0.0 < mask_rate < 1.0:
+            raise ValueError(f"mask_rate must be in (0, 1), got {mask_rate}")
+        self.setup_task({**net, "vocab_size": vocab_size}, compile)
+        self.generators: dict[str, torch.Generator] = {}
+
+    def make_metrics(self) -> MetricCollection:
+        return MetricCollection({"acc": MaskedAccuracy(), "ppl": Perplexity(ignore_index=IGNORE)})
+
+    def forward(self, tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        return self.net(tokens, lengths)
+
+    def on_fit_start(self) -> None:
+        tokenizer = getattr(self.trainer.datamodule, "tokenizer", None)
+        if tokenizer is None or tokenizer.token_to_id("<mask>") != MASK:
+            from zoo.errors import ZooError
+
+            raise ZooError(
+                "a masked language model needs a tokenizer with <mask>: set data.tokenizer=wordpiece"
+            )
+
+    def generator(self, stage: str | None) -> torch.Generator:
+        if stage not in self.generators:  # train: from the run's seed; val/test: the same each epoch
+            seed = int(torch.randint(2**31, (1,))) if stage == "train" else 0
+            self.generators[stage] = torch.Generator().manual_seed(seed)
+        return self.generators[stage]
+
+    def on_validation_epoch_start(self) -> None:
+        self.generators.pop("val", None)
+
+    def on_test_epoch_start(self) -> None:
+        self.generators.pop("test", None)
+
+    def loss_and_outputs(
+        self, batch: Any, stage: str | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Batches of sentences (tokens, lengths, labels) or of language-model windows
+        (tokens, next tokens), whose every position is real."""
+        tokens = batch[0]
+        lengths = batch[1] if len(batch) == 3 else torch.full((tokens.shape[0],), tokens.shape[1])
+        inputs, targets = mask_tokens(
+            tokens, lengths, self.hparams.vocab_size, self.generator(stage), self.hparams.mask_rate
+        )
+        logits = self(inputs, lengths)
+        loss = F.cross_entropy(logits.flatten(0, 1).float(), targets.flatten(), ignore_index=IGNORE)
+        return loss, logits.detach().float(), targets
+
+    @torch.no_grad()
+    def fill_mask(self, tokens: torch.Tensor, top_k: int = 5) -> list[list[tuple[int, float]]]:
+        """For each <mask> in one sentence (1, T): the top_k tokens with their probabilities."""
+        probabilities = torch.softmax(self(tokens, torch.tensor([tokens.shape[1]])).float(), dim=-1)[0]
+        result = []
+        for position in (tokens[0] == MASK).nonzero().flatten().tolist():
+            p, index = probabilities[position].topk(top_k)
+            result.append([(int(i), float(q)) for i, q in zip(index, p, strict=True)])
+        return result
