@@ -15,7 +15,13 @@ from zoo.registry import compose
 # Tests never touch the network: a dataset that is not on disk must give the offline error.
 os.environ["ZOO_OFFLINE"] = "1"
 
-QUIET = ["logger=csv", "callbacks.progress=none", "trainer.accelerator=cpu"]
+# In-process runs skip the learning-curve plot unless a test asks for it (matplotlib per run).
+QUIET = [
+    "logger=csv",
+    "callbacks.progress=none",
+    "callbacks.learning_curves=false",
+    "trainer.accelerator=cpu",
+]
 
 
 def compose_train(overrides: list[str], output_dir: Path) -> Any:

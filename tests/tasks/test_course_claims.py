@@ -49,7 +49,11 @@ def plots(summary: dict) -> set[str]:
 
 
 def test_sigmoid_gradients_vanish_with_depth_and_relu_gradients_do_not(train_run):
-    budget = ["experiment=claim_vanishing_gradients", "trainer.max_epochs=2"]
+    budget = [
+        "experiment=claim_vanishing_gradients",
+        "trainer.max_epochs=2",
+        "callbacks.learning_curves=true",
+    ]
     sigmoid = train_run(budget)
     relu = train_run([*budget, "model.net.activation=relu"])
     sigmoid_norms = weight_gradient_norms(Path(sigmoid["run_dir"]))
@@ -62,7 +66,7 @@ def test_sigmoid_gradients_vanish_with_depth_and_relu_gradients_do_not(train_run
 
 
 def test_batch_norm_trains_at_a_learning_rate_that_breaks_the_plain_net(train_run):
-    budget = ["experiment=claim_batchnorm_lr", "trainer.max_epochs=4"]
+    budget = ["experiment=claim_batchnorm_lr", "trainer.max_epochs=4", "callbacks.learning_curves=true"]
     with_norm = train_run(budget)
     without = train_run([*budget, "model.net.batch_norm=false"])
     assert with_norm["test"]["test/acc"] >= 0.9
@@ -80,7 +84,7 @@ def test_momentum_and_adam_cross_a_narrow_valley_faster_than_sgd(train_run):
 
 
 def test_per_example_sgd_gets_further_per_epoch_than_full_batch_descent(train_run):
-    budget = ["experiment=claim_per_example_sgd", "trainer.max_epochs=1"]
+    budget = ["experiment=claim_per_example_sgd", "trainer.max_epochs=1", "callbacks.learning_curves=true"]
     per_example = train_run(budget)
     full_batch = train_run([*budget, "data.batch_size=2000"])
     assert per_example["test"]["test/acc"] >= 0.9
