@@ -136,3 +136,18 @@ def test_a_downloaded_archive_is_unpacked_and_read(tmp_path):
     dm.setup()
     assert (tmp_path / "data" / "SST-2" / "train.tsv").is_file()
     assert len(dm.datasets["test"]) == 60 and len(dm.datasets["val"]) == 3
+
+
+def test_labelled_keeps_the_first_training_examples_and_all_of_the_text_for_the_tokenizer():
+    from zoo.data.sequences import SequenceDataModule
+
+    # word-level: Hugging Face's WordPiece/BPE trainers break ties in hash order, so two trainings on
+    # the same text can differ (huggingface/tokenizers#1794)
+    full = SequenceDataModule(target="label", num_classes=2, vocab_size=200)
+    few = SequenceDataModule(target="label", num_classes=2, vocab_size=200, labelled=24)
+    full.setup(), few.setup()
+    assert few.datasets["train"] == full.datasets["train"][:24]
+    assert few.datasets["test"] == full.datasets["test"]
+    assert few.tokenizer.get_vocab() == full.tokenizer.get_vocab()  # 24 sentences alone have fewer words
+    with pytest.raises(ValueError, match="data.labelled must be a positive number"):
+        SequenceDataModule(target="label", labelled=0)

@@ -127,6 +127,7 @@ class SequenceDataModule(TensorDataModule):
         download: bool = True,
         max_length: int | None = None,
         tokenizer: str = "word",
+        labelled: int | None = None,
     ):
         super().__init__(batch_size, seed)
         if source not in SOURCES:
@@ -140,7 +141,9 @@ class SequenceDataModule(TensorDataModule):
         self.data_dir, self.download, self.max_length = Path(data_dir), download, max_length
         if tokenizer != "word" and target == "tags":
             raise ValueError("tags need one token per word: data.tokenizer must be 'word' for tagging")
-        self.tokenizer_kind = tokenizer
+        if labelled is not None and labelled < 1:
+            raise ValueError(f"data.labelled must be a positive number of training examples, got {labelled}")
+        self.tokenizer_kind, self.labelled = tokenizer, labelled
         self.tokenizer: Tokenizer | None = None
         self.collate_fn = self.collate  # datasets: lists of (token ids, target), padded per batch
 
@@ -217,6 +220,7 @@ class SequenceDataModule(TensorDataModule):
             self.tokenizer = train_tokenizer(self.tokenizer_kind, texts, self.vocab_size)
         if self.target == "tags" and not self.tags:
             self.tags = sorted({tag for _, tags in examples["train"] for tag in tags if tag is not None})
+        examples["train"] = examples["train"][: self.labelled]  # the tokenizer saw all of the text
         for split, items in examples.items():
             self.datasets[split] = [self.encode(words, target) for words, target in items]
 
