@@ -37,9 +37,10 @@ def test_truncated_bptt_carries_the_state_but_no_gradient_across_batches():
     task.loss_and_outputs(first, "train")
     carried = task.carried["train"]
     assert all(part.grad_fn is None and not part.requires_grad for part in carried)  # cut at the boundary
-    _, logits_second, _ = task.loss_and_outputs(second, "train")
+    loss_second, _, _ = task.loss_and_outputs(second, "train")
     full, _ = task(tokens[:, :11])
-    torch.testing.assert_close(logits_second, full[:, 6:11].detach(), atol=1e-5, rtol=0)  # state carried
+    reread = torch.nn.functional.cross_entropy(full[:, 6:11].flatten(0, 1), tokens[:, 7:12].flatten())
+    torch.testing.assert_close(loss_second, reread, atol=1e-5, rtol=0)  # the state was carried
     # the gradient of the second batch's loss reaches no embedding row used only in the first batch
     task.zero_grad()
     embedding = task.net.embedding
@@ -77,3 +78,18 @@ def test_weight_tying_shares_the_embedding_and_generation_extends_the_prompt():
     assert out.shape == (1, 8) and out[0, :2].tolist() == [3, 5]
     greedy = task.generate(torch.tensor([[3, 5]]), max_new_tokens=6, temperature=0)
     assert torch.equal(greedy, task.generate(torch.tensor([[3, 5]]), max_new_tokens=6, temperature=0))
+
+
+def test_perplexity_from_the_loss_equals_torchmetrics_perplexity_over_the_logits():
+    from torchmetrics.text import Perplexity
+
+    from zoo.tasks.metrics import PerplexityOfLoss
+
+    torch.manual_seed(0)
+    ours, reference = PerplexityOfLoss(), Perplexity()
+    for length in (5, 9):  # batches of different sizes: the mean is weighted by tokens
+        logits, targets = torch.randn(3, length, 20), torch.randint(0, 20, (3, length))
+        loss = torch.nn.functional.cross_entropy(logits.flatten(0, 1), targets.flatten())
+        ours.update(loss, targets)
+        reference.update(logits, targets)
+    torch.testing.assert_close(ours.compute(), reference.compute(), rtol=1e-5, atol=0)

@@ -29,12 +29,23 @@ POSITIONS = ("sinusoidal", "learned", "none")
 
 
 def scaled_dot_product_attention(
-    q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: torch.Tensor | None = None, written: bool = False
+    q: torch.Tensor,
+    k: torch.Tensor,
+    v: torch.Tensor,
+    mask: torch.Tensor | None = None,
+    written: bool = False,
+    causal: bool = False,
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
     """q (B, h, T, d_k), k and v (B, h, S, d_k); mask broadcastable to (B, h, T, S), True where the
-    query may attend. Returns (output (B, h, T, d_k), weights (B, h, T, S) if written else None)."""
+    query may attend, or `causal` (T = S): query t sees keys ≤ t, without a mask tensor, which lets
+    the fused kernel use flash attention. Returns (output (B, h, T, d_k), weights (B, h, T, S) if
+    written else None)."""
+    if causal and mask is not None:
+        raise ValueError("give a mask or causal=True, not both")
     if not written:
-        return F.scaled_dot_product_attention(q, k, v, attn_mask=mask), None
+        return F.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=causal), None
+    if causal:
+        mask = causal_mask(q.shape[2], q.device)
     scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
     if mask is not None:
         scores = scores.masked_fill(~mask, float("-inf"))
@@ -76,15 +87,17 @@ class MultiHeadAttention(nn.Module):
         context: torch.Tensor,
         mask: torch.Tensor | None = None,
         past: tuple[torch.Tensor, torch.Tensor] | None = None,
+        causal: bool = False,
     ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
         """x (B, T, d_model) asks, context (B, S, d_model) answers (context = x: self-attention).
         `past`: the keys and values (B, h, S', d_k) of earlier positions (a key/value cache); the
-        new ones are appended. Returns (output (B, T, d_model), all keys and values)."""
+        new ones are appended. `causal`: self-attention over x alone with the causal mask.
+        Returns (output (B, T, d_model), all keys and values)."""
         q = self.split_heads(self.W_Q(x))
         k, v = self.split_heads(self.W_K(context)), self.split_heads(self.W_V(context))
         if past is not None:
             k, v = torch.cat([past[0], k], dim=2), torch.cat([past[1], v], dim=2)
-        heads, self.weights = scaled_dot_product_attention(q, k, v, mask, self.written)
+        heads, self.weights = scaled_dot_product_attention(q, k, v, mask, self.written, causal)
         return self.W_O(heads.transpose(1, 2).flatten(2)), (k, v)  # concatenate the heads, project
 
 
@@ -108,14 +121,15 @@ class EncoderLayer(nn.Module):
         x: torch.Tensor,
         mask: torch.Tensor | None,
         past: tuple[torch.Tensor, torch.Tensor] | None = None,
+        causal: bool = False,
     ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
         """(output, this layer's keys and values, `past` included)."""
         if self.norm_first:
             h = self.norm1(x)
-            attended, present = self.self_attention(h, h, mask, past)
+            attended, present = self.self_attention(h, h, mask, past, causal)
             x = x + self.drop(attended)
             return x + self.drop(self.feed_forward(self.norm2(x))), present
-        attended, present = self.self_attention(x, x, mask, past)
+        attended, present = self.self_attention(x, x, mask, past, causal)
         x = self.norm1(x + self.drop(attended))
         return self.norm2(x + self.drop(self.feed_forward(x))), present
 
@@ -356,15 +370,16 @@ class TransformerLanguageModel(nn.Module):
             return logits[:, -tokens.shape[1] :], state
         offset, length = seen.shape[1], tokens.shape[1]
         x = self.embedding(tokens, offset)
-        # query i (at position offset + i) sees every key up to its own position
-        mask = (
-            torch.arange(offset + length, device=tokens.device)[None]
-            <= offset + torch.arange(length, device=tokens.device)[:, None]
-        )[None, None]
+        mask = None  # a window read alone (training): the causal mask, as flash attention applies it
+        if state is not None:  # query i (at position offset + i) sees every key up to its own position
+            mask = (
+                torch.arange(offset + length, device=tokens.device)[None]
+                <= offset + torch.arange(length, device=tokens.device)[:, None]
+            )[None, None]
         cache = []
         for index, layer in enumerate(self.layers):
             past = None if state is None else (state[1 + 2 * index], state[2 + 2 * index])
-            x, present = layer(x, mask, past)
+            x, present = layer(x, mask, past, causal=state is None)
             cache.extend(present)
         return self.output(self.norm(x)), (torch.cat([seen, tokens], dim=1), *cache)
 

@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 import lightning as L
 import torch
-from torchmetrics import MetricCollection
+from torchmetrics import MeanMetric, MetricCollection
 
 from zoo.models import build_net
 from zoo.training.optim import build_optimizer, build_scheduler
@@ -46,6 +46,8 @@ class Task(L.LightningModule):
         # Attribute names, not a ModuleDict keyed by stage: "train" is a reserved Module attribute.
         for stage in STAGES:
             setattr(self, f"{stage}_metrics", metrics.clone(prefix=f"{stage}/"))
+        # nan_strategy="disable": a non-finite loss shows in the mean, and no step waits on a check
+        self.train_loss = MeanMetric(nan_strategy="disable")
         self.num_train_examples = 1
 
     # --- what a subclass provides -------------------------------------------------------------
@@ -74,26 +76,34 @@ class Task(L.LightningModule):
         metrics = getattr(self, f"{stage}_metrics")
         if len(metrics):  # a task whose only measure is its loss has none
             metrics.update(predictions, target)
-        training = stage == "train"
         batch_size = target.shape[0]
-        # Evaluation losses are averaged across devices (once per epoch); the per-step training
-        # loss stays local, so that no step waits on a cross-device reduction just for logging.
-        self.log(
-            f"{stage}/loss",
-            loss,
-            on_step=training,
-            on_epoch=True,
-            prog_bar=True,
-            batch_size=batch_size,
-            sync_dist=not training,
-        )
-        if len(metrics):
+        if stage == "train":
+            self.log_training_loss(loss, batch_size)
+        else:  # averaged across devices, once per epoch
+            self.log(
+                f"{stage}/loss", loss, on_epoch=True, prog_bar=True, batch_size=batch_size, sync_dist=True
+            )
+        if len(metrics) and max(metric.update_count for metric in metrics.values()) == 1:
+            # Metric objects are logged once per epoch, after their first update: Lightning then
+            # computes and resets them at the epoch's end. Logging them at every step costs more than
+            # a small model's whole step (Lightning moves each logged object to the device again).
             self.log_dict(metrics, on_step=False, on_epoch=True, prog_bar=True, batch_size=batch_size)
         if stage == "train" and self.regularizer is not None:
             penalty = self.regularizer(self.net, self.num_train_examples)
             self.log("train/penalty", penalty, on_step=False, on_epoch=True, batch_size=batch_size)
             loss = loss + penalty
         return loss
+
+    def log_training_loss(self, loss: torch.Tensor, batch_size: int) -> None:
+        """train/loss: the epoch's mean, accumulated on the device at every step; train/loss_step:
+        the loss of every `trainer.log_every_n_steps`-th step, logged only at the steps the logger
+        writes (a log call per step, and on a GPU a host sync, for values nobody sees)."""
+        self.train_loss.update(loss.detach(), batch_size)
+        if self.train_loss.update_count == 1:
+            self.log("train/loss", self.train_loss, on_step=False, on_epoch=True, prog_bar=True)
+        every = self.trainer.log_every_n_steps if self._trainer is not None else 1
+        if (self.global_step + 1) % every == 0:
+            self.log("train/loss_step", loss, on_step=True, on_epoch=False, prog_bar=True)
 
     def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
         return self.shared_step(batch, "train")

@@ -63,7 +63,9 @@ class Classifier(Task):
         )
 
     def make_metrics(self) -> MetricCollection:
-        return MetricCollection({"acc": MulticlassAccuracy(self.num_classes, average="micro")})
+        # validate_args=False: the checks of each update read values on the host (a GPU sync per step)
+        accuracy = MulticlassAccuracy(self.num_classes, average="micro", validate_args=False)
+        return MetricCollection({"acc": accuracy})
 
     def probabilities(self, scores: torch.Tensor) -> torch.Tensor:
         """(B, C) class probabilities from the net's output signals s."""

@@ -10,12 +10,12 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
-from torchmetrics import Metric, MetricCollection
+from torchmetrics import MetricCollection
 from torchmetrics.text import Perplexity
 
 from zoo.tasks.base import Task
+from zoo.tasks.metrics import IGNORE, Share
 
-IGNORE = -100
 MASK = 4  # the zoo's WordPiece tokenizers: <pad> <unk> <bos> <eos> <mask> = 0..4
 FIRST_WORD = 5  # random replacements are drawn from the ordinary tokens
 
@@ -39,23 +39,12 @@ def mask_tokens(
     return inputs, tokens.masked_fill(~selected, IGNORE)
 
 
-class MaskedAccuracy(Metric):
+class MaskedAccuracy(Share):
     """Share of the selected positions whose most probable token is the original one."""
 
-    full_state_update = False
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.add_state("correct", default=torch.tensor(0), dist_reduce_fx="sum")
-        self.add_state("total", default=torch.tensor(0), dist_reduce_fx="sum")
-
-    def update(self, logits: torch.Tensor, targets: torch.Tensor) -> None:
+    def counts(self, logits: torch.Tensor, targets: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         selected = targets != IGNORE
-        self.correct += (logits.argmax(-1)[selected] == targets[selected]).sum()
-        self.total += selected.sum()
-
-    def compute(self) -> torch.Tensor:
-        return self.correct.float() / self.total.clamp_min(1)
+        return (logits.argmax(-1)[selected] == targets[selected]).sum(), selected.sum()
 
 
 class MaskedLM(Task):
@@ -102,6 +91,16 @@ class MaskedLM(Task):
 
     def on_validation_epoch_start(self) -> None:
         self.generators.pop("val", None)
+
+    def resume_state(self) -> dict[str, Any]:
+        """Saved in checkpoints (zoo.training.resume): where the training masks' generator stands."""
+        train = self.generators.get("train")
+        return {"generator": None if train is None else train.get_state()}
+
+    def load_resume_state(self, state: dict[str, Any]) -> None:
+        if state["generator"] is not None:
+            self.generators["train"] = torch.Generator()
+            self.generators["train"].set_state(state["generator"])
 
     def on_test_epoch_start(self) -> None:
         self.generators.pop("test", None)

@@ -23,9 +23,9 @@ from torchmetrics.text import SacreBLEUScore
 
 from zoo.models.decoding import Hypotheses, beam_search, greedy_decode
 from zoo.tasks.base import Task
+from zoo.tasks.metrics import IGNORE, Share
 
 PAD, BOS, EOS = 0, 2, 3
-IGNORE = -100
 
 
 def align(predictions: torch.Tensor, length: int) -> torch.Tensor:
@@ -35,41 +35,20 @@ def align(predictions: torch.Tensor, length: int) -> torch.Tensor:
     return F.pad(predictions, (0, length - predictions.shape[1]), value=PAD)
 
 
-class TokenAccuracy(Metric):
+class TokenAccuracy(Share):
     """Share of target tokens (<eos> included) whose position holds the same generated token."""
 
-    full_state_update = False
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.add_state("correct", default=torch.tensor(0), dist_reduce_fx="sum")
-        self.add_state("total", default=torch.tensor(0), dist_reduce_fx="sum")
-
-    def update(self, predictions: torch.Tensor, targets: torch.Tensor) -> None:
+    def counts(self, predictions: torch.Tensor, targets: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         real = targets != IGNORE
-        self.correct += ((predictions == targets) & real).sum()
-        self.total += real.sum()
-
-    def compute(self) -> torch.Tensor:
-        return self.correct.float() / self.total.clamp_min(1)
+        return ((predictions == targets) & real).sum(), real.sum()
 
 
-class ExactMatch(Metric):
+class ExactMatch(Share):
     """Share of sentences generated exactly, up to and including <eos>."""
 
-    full_state_update = False
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.add_state("correct", default=torch.tensor(0), dist_reduce_fx="sum")
-        self.add_state("total", default=torch.tensor(0), dist_reduce_fx="sum")
-
-    def update(self, predictions: torch.Tensor, targets: torch.Tensor) -> None:
-        self.correct += ((predictions == targets) | (targets == IGNORE)).all(dim=1).sum()
-        self.total += targets.shape[0]
-
-    def compute(self) -> torch.Tensor:
-        return self.correct.float() / self.total.clamp_min(1)
+    def counts(self, predictions: torch.Tensor, targets: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        exact = ((predictions == targets) | (targets == IGNORE)).all(dim=1)
+        return exact.sum(), torch.tensor(targets.shape[0], device=targets.device)
 
 
 def token_strings(rows: torch.Tensor) -> list[str]:

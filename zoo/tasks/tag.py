@@ -13,8 +13,7 @@ from torchmetrics.classification import MulticlassAccuracy
 
 from zoo.tasks.base import Task
 from zoo.tasks.classify import with_output_size
-
-IGNORE = -100
+from zoo.tasks.metrics import IGNORE
 
 
 def bio_spans(tags: list[str]) -> set[tuple[int, int, str]]:
@@ -80,9 +79,10 @@ class Tagger(Task):
         self.setup_task(with_output_size(net, len(self.tags)), compile)
 
     def make_metrics(self) -> MetricCollection:
-        metrics: dict[str, Metric] = {
-            "acc": MulticlassAccuracy(len(self.tags), average="micro", ignore_index=IGNORE)
-        }
+        accuracy = MulticlassAccuracy(
+            len(self.tags), average="micro", ignore_index=IGNORE, validate_args=False
+        )
+        metrics: dict[str, Metric] = {"acc": accuracy}
         if self.hparams.entity_f1:
             metrics["f1"] = EntityF1(self.tags)
         return MetricCollection(metrics)

@@ -1,0 +1,449 @@
+"""Speed of the zoo against a hand-written PyTorch loop, in one process, on the same model, batch,
+optimizer and precision.
+
+For each workload, (a) `zoo`: the run exactly as `zoo train` builds it (the composed config, the
+zoo's task, data module, callbacks, logger and Lightning Trainer) and (b) `raw`: the same net,
+optimizer and batches in a minimal loop over tensors already in memory (on the GPU when there is
+one). Only training steps are timed, after warm-up steps; the time between epochs (validation,
+checkpoints) is not counted on either side. Printed and written as JSON: steps/s, samples or
+tokens/s, zoo/raw, and on a GPU the Transformer's model FLOP utilisation against a bf16 matmul peak
+measured here. Then inference: key/value-cached generation against re-reading the whole context
+for every new token.
+
+    python scripts/bench.py                      # every workload, sizes for this machine
+    python scripts/bench.py --workloads lenet5_mnist,gpt --json bench.json
+    python scripts/bench.py --tiny               # a seconds-long check that everything runs
+
+On a CPU the sizes shrink (`cpu` below) so that the whole run takes minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+try:
+    import zoo  # noqa: F401
+except ImportError:  # run from a checkout without installing: python scripts/bench.py
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import lightning as L
+import torch
+import torch.nn.functional as F
+
+# Each workload: Hydra overrides as `zoo train` takes them, then the ones for GPU or CPU sizes.
+# `unit` is what one example of a batch is: an image (samples/s) or its tokens (tokens/s).
+WORKLOADS: dict[str, dict[str, Any]] = {
+    "mlp_digits": {
+        "overrides": ["model=mlp", "data=digits"],
+        "gpu": [],
+        "cpu": [],
+        "unit": "samples",
+    },
+    "lenet5_mnist": {
+        "overrides": [
+            "model=lenet5",
+            "data=synthetic_images",
+            "data.input_shape=[1,28,28]",
+            "data.num_features=784",
+            "data.batch_size=128",
+        ],  # fmt: skip
+        "gpu": [],
+        "cpu": [],
+        "unit": "samples",
+    },
+    "resnet18_cifar": {
+        "overrides": ["model=resnet18", "data=synthetic_images", "optimizer=momentum"],
+        "gpu": ["data.batch_size=512"],
+        "cpu": ["data.batch_size=32"],
+        "unit": "samples",
+    },
+    "lstm_lm": {
+        "overrides": [
+            "model=lstm_lm",
+            "data=synthetic_tokens",
+            "model.net.num_layers=2",
+            "data.bptt=35",
+            "trainer.gradient_clip_val=0.25",
+        ],  # fmt: skip
+        "gpu": [
+            "model.net.embed_dim=1500",
+            "model.net.hidden=1500",
+            "data.vocab_size=33278",
+            "data.batch_size=64",
+        ],  # fmt: skip
+        "cpu": [
+            "model.net.embed_dim=256",
+            "model.net.hidden=256",
+            "data.vocab_size=10000",
+            "data.batch_size=32",
+        ],  # fmt: skip
+        "unit": "tokens",
+    },
+    "gpt": {
+        "overrides": ["experiment=gpt2_small_wikitext103", "data=synthetic_tokens", "scheduler=none"],
+        "gpu": ["data.vocab_size=50304", "data.batch_size=16"],
+        "cpu": [
+            "model.net.d_model=128",
+            "model.net.heads=4",
+            "model.net.d_ff=512",
+            "model.net.num_layers=2",
+            "model.net.context=128",
+            "data.bptt=128",
+            "data.vocab_size=8192",
+            "data.batch_size=8",
+            "model.compile=false",
+            "trainer.precision=32-true",
+        ],  # fmt: skip
+        "unit": "tokens",
+    },
+}
+# A seconds-long run of each workload, for the test suite: the script's correctness, not speed.
+TINY = {
+    "mlp_digits": [],
+    "lenet5_mnist": [],
+    "resnet18_cifar": ["data.batch_size=4", "data.input_shape=[3,16,16]", "data.num_features=768"],
+    "lstm_lm": ["model.net.embed_dim=16", "model.net.hidden=16", "data.vocab_size=100", "data.batch_size=4"],
+    "gpt": [
+        "model.net.d_model=16",
+        "model.net.heads=2",
+        "model.net.d_ff=32",
+        "model.net.context=16",
+        "data.bptt=16",
+        "data.vocab_size=100",
+        "data.batch_size=2",
+    ],  # fmt: skip
+}
+
+
+def synchronize(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+class TrainingStepTimer(L.Callback):
+    """Wall time of the training steps after `warmup`, leaving out what happens between epochs
+    (validation, checkpoints, the learning-curve plot)."""
+
+    def __init__(self, warmup: int):
+        self.warmup, self.steps, self.seconds = warmup, 0, 0.0
+        self.started: float | None = None
+
+    def _resume(self, trainer: L.Trainer) -> None:
+        if self.started is None and trainer.global_step >= self.warmup:
+            synchronize(trainer.strategy.root_device)
+            self.started = time.perf_counter()
+
+    def _pause(self, trainer: L.Trainer) -> None:
+        if self.started is not None:
+            synchronize(trainer.strategy.root_device)
+            self.seconds += time.perf_counter() - self.started
+            self.started = None
+
+    def on_train_epoch_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        self._resume(trainer)
+
+    def on_train_batch_end(self, trainer: L.Trainer, pl_module: L.LightningModule, *args: Any) -> None:
+        if self.started is None:
+            self._resume(trainer)  # the first timed step starts after the warm-up's last one ends
+        elif trainer.global_step > self.warmup:
+            self.steps += 1
+        if trainer.global_step >= trainer.max_steps or trainer.is_last_batch:
+            self._pause(trainer)
+
+
+def compose_workload(name: str, device: str, tiny: bool, steps: int, warmup: int, out: Path) -> Any:
+    from zoo.registry import compose
+
+    spec = WORKLOADS[name]
+    sizes = spec["gpu"] if device == "cuda" else spec["cpu"]
+    overrides = [
+        *spec["overrides"], *sizes, *(TINY[name] if tiny else []),
+        f"trainer.accelerator={'gpu' if device == 'cuda' else 'cpu'}", f"trainer.max_steps={warmup + steps}",
+        "trainer.max_epochs=-1", "test=false", "name=bench", f"paths.output_dir={out / name}",
+    ]  # fmt: skip
+    if device == "cpu":
+        overrides.append("trainer.precision=32-true")
+    if name == "lenet5_mnist" or name == "resnet18_cifar":
+        batch = compose("train", overrides).data.batch_size
+        overrides.append(f"data.num_examples={batch * (warmup + steps + 1)}")  # one epoch
+    if spec["unit"] == "tokens":
+        data = compose("train", overrides).data
+        overrides.append(f"data.num_tokens={data.batch_size * (data.bptt * (warmup + steps + 1) + 1)}")
+    return compose("train", overrides)
+
+
+def zoo_run(cfg: Any, warmup: int) -> dict[str, float]:
+    from zoo.commands.train import train
+
+    timer = TrainingStepTimer(warmup)
+    train(cfg, extra_callbacks=[timer])
+    return {"steps": timer.steps, "seconds": timer.seconds}
+
+
+def raw_batches(cfg: Any, device: torch.device) -> tuple[Any, Any]:
+    """The data as a hand-written loop holds it: tensors on the device, and a function that
+    returns the i-th training batch (images normalised there; token windows in order)."""
+    from zoo.commands.common import plain
+    from zoo.data import build_datamodule
+
+    data = build_datamodule(plain(cfg)["data"])
+    data.setup()
+    if hasattr(data, "bptt"):  # a language model: (batch, bptt) windows of the token stream
+        stream = data.datasets["train"].data.to(device)
+        bptt = data.bptt
+
+        def token_batch(i: int) -> tuple[torch.Tensor, torch.Tensor]:
+            start = (i * bptt) % (stream.shape[1] - bptt - 1)
+            return stream[:, start : start + bptt], stream[:, start + 1 : start + 1 + bptt]
+
+        return data, token_batch
+    train_split = data.datasets["train"]
+    if hasattr(data, "normalize"):  # images: uint8 on the device, normalised per batch
+        images, labels = (t.to(device) for t in data.splits["train"])
+        mean = torch.tensor(data.mean, device=device).view(1, -1, 1, 1)
+        std = torch.tensor(data.std, device=device).view(1, -1, 1, 1)
+    else:  # feature rows, already standardised
+        images, labels = (t.to(device) for t in train_split.tensors)
+    batch_size, n = data.batch_size, len(labels)
+    order = torch.randperm(n, device=device)
+
+    def batch(i: int) -> tuple[torch.Tensor, torch.Tensor]:
+        start = (i * batch_size) % n
+        index = order[start : start + batch_size]
+        x = images[index]
+        return ((x.float() / 255 - mean) / std if x.dtype == torch.uint8 else x), labels[index]
+
+    return data, batch
+
+
+def raw_run(cfg: Any, device: torch.device, warmup: int, steps: int) -> dict[str, float]:
+    """The same net, optimizer, precision and batches in the loop one would write by hand."""
+    from zoo.commands.common import plain
+    from zoo.commands.train import build_training_task
+    from zoo.training.optim import build_optimizer
+
+    config = plain(cfg)
+    L.seed_everything(config["seed"], verbose=False)
+    data, batch = raw_batches(cfg, device)
+    net = build_training_task(config).net.to(device)  # the plain nn.Module the task trains
+    if config["model"].get("channels_last"):
+        net = net.to(memory_format=torch.channels_last)
+    if config["model"].get("compile"):
+        net.compile()
+    optimizer = build_optimizer(net.named_parameters(), config["optimizer"])
+    clip = config["trainer"].get("gradient_clip_val")
+    bf16 = "bf16" in str(config["trainer"].get("precision"))
+    language_model = hasattr(data, "bptt")
+    carries_state = language_model and getattr(net, "carries_state", True)
+    state = None
+
+    def step(i: int) -> None:
+        nonlocal state
+        x, y = batch(i)
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
+            if language_model:
+                logits, new_state = net(x, state)
+                state = tuple(s.detach() for s in new_state) if carries_state else None
+                loss = F.cross_entropy(logits.flatten(0, 1).float(), y.flatten())
+            else:
+                loss = F.cross_entropy(net(x).float(), y)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if clip:
+            torch.nn.utils.clip_grad_norm_(net.parameters(), clip)
+        optimizer.step()
+
+    for i in range(warmup):
+        step(i)
+    synchronize(device)
+    started = time.perf_counter()
+    for i in range(warmup, warmup + steps):
+        step(i)
+    synchronize(device)
+    return {"steps": steps, "seconds": time.perf_counter() - started}
+
+
+def examples_per_step(cfg: Any, unit: str) -> int:
+    batch = cfg.data.batch_size
+    return batch * cfg.data.bptt if unit == "tokens" else batch
+
+
+def transformer_flops_per_token(cfg: Any, parameters: int) -> float:
+    """6N + 12·L·H·Q·T (PaLM's appendix B): N parameters without the position table, L layers,
+    H heads of Q dimensions, context T."""
+    net = cfg.model.net
+    return 6 * parameters + 12 * net.num_layers * net.d_model * cfg.data.bptt
+
+
+def bf16_matmul_peak(device: torch.device, size: int = 8192, repeats: int = 20) -> float:
+    """The bf16 matmul rate this GPU reaches, in FLOP/s (the denominator of MFU)."""
+    a = torch.randn(size, size, device=device, dtype=torch.bfloat16)
+    b = torch.randn(size, size, device=device, dtype=torch.bfloat16)
+    for _ in range(3):
+        a @ b
+    synchronize(device)
+    started = time.perf_counter()
+    for _ in range(repeats):
+        a @ b
+    synchronize(device)
+    return 2 * size**3 * repeats / (time.perf_counter() - started)
+
+
+def bench_workload(name: str, device: torch.device, tiny: bool, steps: int, warmup: int, out: Path) -> dict:
+    cfg = compose_workload(name, device.type, tiny, steps, warmup, out)
+    unit = WORKLOADS[name]["unit"]
+    per_step = examples_per_step(cfg, unit)
+    result: dict[str, Any] = {
+        "workload": name,
+        "unit": unit,
+        "batch": int(cfg.data.batch_size),
+        "precision": str(cfg.trainer.precision),
+        "compile": bool(cfg.model.get("compile")),
+    }
+    for side, run in (
+        ("raw", lambda: raw_run(cfg, device, warmup, steps)),
+        ("zoo", lambda: zoo_run(cfg, warmup)),
+    ):
+        timing = run()
+        rate = timing["steps"] / timing["seconds"]
+        result[side] = {"steps": timing["steps"], "seconds": round(timing["seconds"], 4),
+                        "steps_per_s": rate, f"{unit}_per_s": rate * per_step}  # fmt: skip
+    result["ratio"] = result["zoo"]["steps_per_s"] / result["raw"]["steps_per_s"]
+    result["mfu"] = None
+    if name == "gpt":
+        from zoo.commands.common import plain
+        from zoo.commands.train import build_training_task
+
+        net = build_training_task(plain(cfg)).net
+        parameters = sum(
+            p.numel() for n, p in net.named_parameters() if not n.startswith("embedding.positions")
+        )
+        result["flops_per_token"] = transformer_flops_per_token(cfg, parameters)
+        if device.type == "cuda":
+            result["mfu"] = result["zoo"]["tokens_per_s"] * result["flops_per_token"] / PEAK[0]
+    return result
+
+
+PEAK: list[float] = []
+
+
+def bench_generation(device: torch.device, tiny: bool) -> dict[str, Any]:
+    """Tokens/s of greedy generation with the key/value cache against re-reading the context."""
+    from zoo.models.transformer import TransformerLanguageModel
+
+    if device.type == "cuda":
+        shape, batch, prompt_length, new = dict(d_model=768, heads=12, d_ff=3072, num_layers=12), 8, 16, 512
+    else:
+        shape, batch, prompt_length, new = dict(d_model=128, heads=4, d_ff=512, num_layers=2), 4, 16, 128
+    if tiny:
+        shape, batch, prompt_length, new = dict(d_model=16, heads=2, d_ff=32, num_layers=1), 2, 4, 8
+    torch.manual_seed(0)
+    net = TransformerLanguageModel(
+        1000, **shape, dropout=0.0, context=prompt_length + new
+    ).to(device).eval()  # fmt: skip
+    prompt = torch.randint(4, 1000, (batch, prompt_length), device=device)
+
+    @torch.no_grad()
+    def cached() -> torch.Tensor:
+        logits, state = net(prompt)
+        tokens = [prompt]
+        for _ in range(new):
+            tokens.append(logits[:, -1:].argmax(-1))
+            logits, state = net(tokens[-1], state)
+        return torch.cat(tokens, dim=1)
+
+    @torch.no_grad()
+    def reread() -> torch.Tensor:
+        tokens = prompt
+        for _ in range(new):
+            logits, _ = net(tokens)
+            tokens = torch.cat([tokens, logits[:, -1:].argmax(-1)], dim=1)
+        return tokens
+
+    rates, outputs = {}, {}
+    for name, generate in (("cached", cached), ("reread", reread)):
+        generate()  # warm-up
+        synchronize(device)
+        started = time.perf_counter()
+        outputs[name] = generate()
+        synchronize(device)
+        rates[name] = batch * new / (time.perf_counter() - started)
+    return {
+        "new_tokens": new,
+        "batch": batch,
+        "cached_tokens_per_s": rates["cached"],
+        "reread_tokens_per_s": rates["reread"],
+        "speedup": rates["cached"] / rates["reread"],
+        "same_tokens": bool(torch.equal(outputs["cached"], outputs["reread"])),
+    }
+
+
+def print_results(results: dict[str, Any]) -> None:
+    print(f"{'workload':<16}{'raw steps/s':>13}{'zoo steps/s':>13}{'zoo/raw':>9}  zoo throughput")
+    for row in results["workloads"]:
+        unit = row["unit"]
+        mfu = f", MFU {row['mfu']:.1%}" if row["mfu"] is not None else ""
+        print(
+            f"{row['workload']:<16}{row['raw']['steps_per_s']:>13.2f}{row['zoo']['steps_per_s']:>13.2f}"
+            f"{row['ratio']:>9.3f}  {row['zoo'][f'{unit}_per_s']:,.0f} {unit}/s{mfu}"
+        )
+    generation = results["generation"]
+    print(
+        f"generation of {generation['new_tokens']} tokens: cached {generation['cached_tokens_per_s']:,.0f}"
+        f" tokens/s, re-reading {generation['reread_tokens_per_s']:,.0f} tokens/s"
+        f" ({generation['speedup']:.1f}×, same tokens: {generation['same_tokens']})"
+    )
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--workloads", default=",".join(WORKLOADS), help="comma-separated, of: " + ", ".join(WORKLOADS)
+    )
+    parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    parser.add_argument("--steps", type=int, default=None, help="timed steps (default 50 on GPU, 20 on CPU)")
+    parser.add_argument("--warmup", type=int, default=5, help="untimed steps first (compilation, caches)")
+    parser.add_argument("--tiny", action="store_true", help="tiny sizes: check that it runs, not its speed")
+    parser.add_argument("--json", type=Path, default=None, help="also write the results here")
+    parser.add_argument("--out", type=Path, default=Path("runs/bench"), help="the zoo runs' folders")
+    args = parser.parse_args(argv)
+    names = [name.strip() for name in args.workloads.split(",") if name.strip()]
+    unknown = [name for name in names if name not in WORKLOADS]
+    if unknown:
+        parser.error(f"unknown workload(s) {', '.join(unknown)}; choose from {', '.join(WORKLOADS)}")
+    device = torch.device("cuda" if args.device == "auto" and torch.cuda.is_available() else
+                          "cpu" if args.device == "auto" else args.device)  # fmt: skip
+    steps = args.steps or (3 if args.tiny else 50 if device.type == "cuda" else 20)
+    warmup = min(args.warmup, 2) if args.tiny else args.warmup
+    if device.type == "cuda":
+        PEAK.append(bf16_matmul_peak(device))
+    from zoo.commands.train import quiet_lightning
+
+    quiet_lightning()
+    results = {
+        "device": torch.cuda.get_device_name(device)
+        if device.type == "cuda"
+        else platform.processor() or "cpu",
+        "threads": torch.get_num_threads(),
+        "torch": torch.__version__,
+        "bf16_peak_tflops": PEAK[0] / 1e12 if PEAK else None,
+        "steps": steps,
+        "warmup": warmup,
+        "workloads": [bench_workload(name, device, args.tiny, steps, warmup, args.out) for name in names],
+        "generation": bench_generation(device, args.tiny),
+    }
+    print_results(results)
+    if args.json:
+        from zoo.commands.common import write_json_atomic
+
+        write_json_atomic(args.json, results)
+    return results
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,52 @@
+"""Metrics the tasks share (torchmetrics' Metric: accumulated over a stage, summed across devices,
+with no host synchronisation until compute)."""
+
+from __future__ import annotations
+
+import torch
+from torchmetrics import Metric
+
+IGNORE = -100  # the target of a position that is not scored (padding, unmasked tokens)
+
+
+class Share(Metric):
+    """correct / total over a stage; a subclass says what it counts in `counts`."""
+
+    full_state_update = False
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.add_state("correct", default=torch.tensor(0), dist_reduce_fx="sum")
+        self.add_state("total", default=torch.tensor(0), dist_reduce_fx="sum")
+
+    def counts(self, predictions: torch.Tensor, targets: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        raise NotImplementedError
+
+    def update(self, predictions: torch.Tensor, targets: torch.Tensor) -> None:
+        correct, total = self.counts(predictions, targets)
+        self.correct += correct
+        self.total += total
+
+    def compute(self) -> torch.Tensor:
+        return self.correct.float() / self.total.clamp_min(1)
+
+
+class PerplexityOfLoss(Metric):
+    """exp(mean cross-entropy per scored token), from each batch's mean loss and its number of
+    scored targets: the value torchmetrics' Perplexity computes from the logits, without a second
+    softmax over the whole vocabulary at every step."""
+
+    full_state_update = False
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.add_state("loss_sum", default=torch.tensor(0.0, dtype=torch.float64), dist_reduce_fx="sum")
+        self.add_state("count", default=torch.tensor(0), dist_reduce_fx="sum")
+
+    def update(self, mean_loss: torch.Tensor, targets: torch.Tensor) -> None:
+        count = (targets != IGNORE).sum()
+        self.loss_sum += mean_loss.detach().double() * count
+        self.count += count
+
+    def compute(self) -> torch.Tensor:
+        return torch.exp(self.loss_sum / self.count.clamp_min(1)).float()
