@@ -22,6 +22,7 @@ commands:
   train     train a model:  zoo train model=mlp data=digits optimizer=adam trainer.max_epochs=20
             sweep with -m:  zoo train -m optimizer=sgd,adam optimizer.lr=0.1,0.01
             preset:         zoo train experiment=circles_mlp
+            resume:         zoo train resume=runs/<name>/<time>   (after a crash, Ctrl-C or SIGTERM)
   eval      test a checkpoint on its dataset:  zoo eval ckpt_path=runs/.../checkpoints/best.ckpt
   predict   predict with a checkpoint:  zoo predict ckpt_path=... input=rows.csv (or .npy, or [x1,x2])
   list      list models, datasets, optimizers, schedulers, ... with descriptions:  zoo list [group]
@@ -54,12 +55,34 @@ def main(argv: list[str] | None = None) -> int:
             raise ZooError(
                 f"unknown command {command!r}; choose one of train, eval, predict, list (zoo --help)"
             )
+        if command == "train":
+            rest = expand_resume(rest)
         if not any(arg.startswith("-") and arg not in ("-m", "--multirun") for arg in rest):
             preflight(command, rest, multirun=any(arg in ("-m", "--multirun") for arg in rest))
     except ZooError as error:
         error_line(str(error))
         return 2
     return run_hydra(command, rest)
+
+
+def expand_resume(args: list[str]) -> list[str]:
+    """`resume=<run folder>`: that run's own overrides (its .hydra/overrides.yaml), then these,
+    writing into the same folder from its checkpoints/last.ckpt."""
+    given = [arg for arg in args if arg.startswith("resume=")]
+    if not given:
+        return args
+    from pathlib import Path
+
+    from omegaconf import OmegaConf
+
+    run = Path(given[-1].split("=", 1)[1])
+    saved, last = run / ".hydra" / "overrides.yaml", run / "checkpoints" / "last.ckpt"
+    if not saved.is_file() or not last.is_file():
+        raise ZooError(f"resume={run}: not a run folder with .hydra/overrides.yaml and checkpoints/last.ckpt")
+    replaced = ("ckpt_path=", "hydra.run.dir=", "resume=")
+    original = [str(arg) for arg in OmegaConf.load(saved) if not str(arg).startswith(replaced)]
+    extra = [arg for arg in args if not arg.startswith(replaced)]
+    return [*original, *extra, f"hydra.run.dir={run}", f"ckpt_path={last}"]
 
 
 # --- checks before Hydra runs ----------------------------------------------------------------------
@@ -167,12 +190,18 @@ def job(command: str) -> Callable[[Any], Any]:
         from hydra.core.hydra_config import HydraConfig
         from hydra.types import RunMode
 
+        from zoo.training.resume import Interrupted
+
         sys.argv[:] = ORIGINAL_ARGV  # as typed, for Lightning's DDP re-launch
         hydra_config = HydraConfig.get()
         multirun = hydra_config.mode == RunMode.MULTIRUN
         entry = {"job": hydra_config.job.get("num", 0), "overrides": list(hydra_config.overrides.task)}
         try:
             result = command_function(command)(cfg)
+        except Interrupted as stop:
+            print(f"zoo: stopped by {stop}", file=sys.stderr)
+            print(f"resume with: zoo train resume={hydra_config.runtime.output_dir}", file=sys.stderr)
+            raise SystemExit(128 + stop.signum) from None
         except ZooError as error:
             if not multirun:
                 error_line(str(error))

@@ -30,6 +30,8 @@ def quiet_lightning() -> None:
     )  # the run folder already holds .hydra/ etc.
     warnings.filterwarnings("ignore", r".*isinstance\(treespec, LeafSpec\)` is deprecated.*")
     warnings.filterwarnings("ignore", ".*number of training batches.*smaller than the logging interval.*")
+    # zoo.training.resume.ExactResume restores the position inside the epoch itself
+    warnings.filterwarnings("ignore", ".*your dataloader is not resumable.*")
 
 
 def first_line(error: BaseException) -> str:
@@ -124,12 +126,14 @@ def build_training_task(config: dict[str, Any]) -> Task:
     )
 
 
-def train(cfg: DictConfig) -> dict[str, Any]:
-    """Train as `zoo train` does and return the run summary (also written to summary.json)."""
+def train(cfg: DictConfig, extra_callbacks: list[Any] | None = None) -> dict[str, Any]:
+    """Train as `zoo train` does and return the run summary (also written to summary.json).
+    `extra_callbacks`: Lightning callbacks to add to the configured ones (scripts/bench.py's timer)."""
     import lightning as L
     from hydra.utils import instantiate
 
     from zoo.training.callbacks import StoreRunConfig, build_callbacks
+    from zoo.training.resume import AtomicCheckpointIO, ExactResume, StopOnSignal
 
     quiet_lightning()
     started = time.time()
@@ -156,7 +160,12 @@ def train(cfg: DictConfig) -> dict[str, Any]:
     callbacks, enable_progress_bar = build_callbacks(
         config["callbacks"], task.monitor, task.monitor_mode, output_dir
     )
-    callbacks.append(StoreRunConfig(config["model"]["_target_"], config))
+    callbacks += [
+        StoreRunConfig(config["model"]["_target_"], config),
+        ExactResume(),
+        StopOnSignal(output_dir / "checkpoints" / "last.ckpt"),
+    ]
+    callbacks.extend(extra_callbacks or [])
     loggers = [instantiate(logger) for logger in (cfg.get("logger") or {}).values()]
     try:
         trainer = L.Trainer(
@@ -165,6 +174,7 @@ def train(cfg: DictConfig) -> dict[str, Any]:
             logger=loggers or False,
             enable_progress_bar=enable_progress_bar,
             default_root_dir=output_dir,
+            plugins=[AtomicCheckpointIO()],
         )
     except (TypeError, ValueError) as error:
         raise ZooError(f"bad trainer option: {first_line(error)}") from None

@@ -4,25 +4,51 @@ and the three loaders written once."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import lightning as L
 import torch
-from torch.utils.data import DataLoader, Dataset, Sampler
+from torch.utils.data import BatchSampler, DataLoader, Dataset, Sampler, SequentialSampler, TensorDataset
 
 
 class SeededShuffle(Sampler[int]):
     """A new permutation of range(n) each epoch, drawn from its own generator seeded once: the
-    same seed gives the same sequence of epochs, whatever else consumes random numbers."""
+    same seed gives the same sequence of epochs, whatever else consumes random numbers.
+
+    Resumable: `position(consumed)` is what a checkpoint keeps (the generator's state before this
+    epoch's draw and how many indices of it were used), and after `resume(position)` the next
+    epoch is the rest of that permutation; the epochs after it are as if never interrupted."""
 
     def __init__(self, n: int, seed: int):
         self.n = n
         self.generator = torch.Generator().manual_seed(seed)
+        self.epoch_start = self.generator.get_state()
+        self.skip = 0
 
     def __len__(self) -> int:
         return self.n
 
     def __iter__(self) -> Iterator[int]:
-        return iter(torch.randperm(self.n, generator=self.generator).tolist())
+        self.epoch_start = self.generator.get_state()
+        order = torch.randperm(self.n, generator=self.generator).tolist()
+        skip, self.skip = self.skip, 0
+        return iter(order[skip:])
+
+    def position(self, consumed: int) -> dict[str, Any]:
+        """Where the current epoch stands after `consumed` indices (n or more: at its end)."""
+        if consumed >= self.n:
+            return {"generator": self.generator.get_state(), "skip": 0}
+        return {"generator": self.epoch_start.clone(), "skip": consumed}
+
+    def resume(self, position: dict[str, Any]) -> None:
+        self.generator.set_state(position["generator"])
+        self.skip = int(position["skip"])
+
+
+def slices_batches(dataset: Dataset) -> bool:
+    """Whether dataset[list of indices] returns the whole batch (tensors indexed at once), which
+    costs far less than fetching and stacking the items one by one."""
+    return isinstance(dataset, TensorDataset) or getattr(dataset, "slices_batches", False)
 
 
 class TensorDataModule(L.LightningDataModule):
@@ -39,20 +65,30 @@ class TensorDataModule(L.LightningDataModule):
         self.num_workers = num_workers
         self.datasets: dict[str, Dataset] = {}
         self.collate_fn = None  # the DataLoader's default: stack the items
+        self.train_order: SeededShuffle | None = None  # the training loader's order (for resuming)
         self.pin_memory = False
 
     def loader(self, name: str, shuffle: bool) -> DataLoader:
         if name not in self.datasets:
             self.setup()
         dataset = self.datasets[name]
+        order = SeededShuffle(len(dataset), self.seed) if shuffle else SequentialSampler(range(len(dataset)))
+        if name == "train":
+            self.train_order = order if shuffle else None
+        workers = {"num_workers": self.num_workers, "persistent_workers": self.num_workers > 0}
+        if self.collate_fn is None and slices_batches(dataset):
+            # one list of indices per batch: the tensors are sliced at once, no per-item collate
+            batches = BatchSampler(order, self.batch_size, drop_last=False)
+            return DataLoader(
+                dataset, sampler=batches, batch_size=None, pin_memory=self.pin_memory, **workers
+            )
         return DataLoader(
             dataset,
             batch_size=self.batch_size,
-            sampler=SeededShuffle(len(dataset), self.seed) if shuffle else None,
-            num_workers=self.num_workers,
-            persistent_workers=self.num_workers > 0,
+            sampler=order,
             collate_fn=self.collate_fn,
             pin_memory=self.pin_memory,
+            **workers,
         )
 
     def train_dataloader(self) -> DataLoader:

@@ -53,6 +53,7 @@ class ImageTensors(Dataset):
 
     def __init__(self, images: torch.Tensor, labels: torch.Tensor, transform: Callable | None = None):
         self.images, self.labels, self.transform = images, labels, transform
+        self.slices_batches = transform is None  # a per-image transform needs the images one by one
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -206,6 +207,8 @@ class ImageDataModule(TensorDataModule):
         trainer = getattr(self, "trainer", None)
         shard = (trainer.global_rank, trainer.world_size) if trainer is not None else (0, 1)
         sampler = SeededShuffle(len(labels), self.seed) if shuffle else None
+        if name == "train":
+            self.train_order = sampler
         return DeviceBatches(images, labels, self.batch_size, sampler, augment, shard)
 
     def normalize(self, images: torch.Tensor) -> torch.Tensor:

@@ -14,11 +14,11 @@ from typing import Any, ClassVar
 import torch
 import torch.nn.functional as F
 from torchmetrics import MetricCollection
-from torchmetrics.text import Perplexity
 
 from zoo.models.language import sample_next
 from zoo.models.recurrent import detach_state
 from zoo.tasks.base import Task
+from zoo.tasks.metrics import PerplexityOfLoss
 
 
 class LanguageModel(Task):
@@ -38,9 +38,10 @@ class LanguageModel(Task):
         self.save_hyperparameters()
         self.setup_task({**net, "vocab_size": vocab_size}, compile)
         self.carried: dict[str, Any] = {}  # per stage: the state at the end of the previous batch
+        self.resumed_carry: dict[str, Any] | None = None
 
     def make_metrics(self) -> MetricCollection:
-        return MetricCollection({"ppl": Perplexity()})
+        return MetricCollection({"ppl": PerplexityOfLoss()})
 
     def forward(self, tokens: torch.Tensor, state: Any = None) -> tuple[torch.Tensor, Any]:
         return self.net(tokens, state)
@@ -55,10 +56,25 @@ class LanguageModel(Task):
         ):  # a Transformer reads windows alone
             self.carried[stage] = detach_state(state)
         loss = F.cross_entropy(logits.flatten(0, 1), targets.flatten())
-        return loss, logits.detach().float(), targets
+        return loss, loss.detach(), targets  # perplexity = exp(loss): no second pass over the logits
 
     def on_train_epoch_start(self) -> None:
         self.carried.pop("train", None)
+        if self.resumed_carry is not None:  # resuming mid-epoch: the state the killed run carried
+            parts = [part.to(self.device) for part in self.resumed_carry["parts"]]
+            self.carried["train"] = tuple(parts) if self.resumed_carry["tuple"] else parts[0]
+            self.resumed_carry = None
+
+    def resume_state(self) -> dict[str, Any]:
+        """Saved in checkpoints (zoo.training.resume): the state carried into the next batch."""
+        carried = self.carried.get("train")
+        if carried is None or self.trainer.is_last_batch:  # a new epoch starts from no state
+            return {"carried": None}
+        parts = list(carried) if isinstance(carried, tuple) else [carried]
+        return {"carried": {"parts": parts, "tuple": isinstance(carried, tuple)}}
+
+    def load_resume_state(self, state: dict[str, Any]) -> None:
+        self.resumed_carry = state["carried"]
 
     def on_validation_epoch_start(self) -> None:
         self.carried.pop("val", None)

@@ -74,10 +74,19 @@ def build_callbacks(
         mode=config.get("mode") or mode,
         save_last=True,
         save_top_k=1,
-        every_n_train_steps=config.get("every_n_train_steps"),
         enable_version_counter=False,
     )
     callbacks: list[Callback] = [checkpoint]
+    if config.get("every_n_train_steps"):  # last.ckpt also every N steps, to resume a killed run from
+        callbacks.append(
+            ModelCheckpoint(
+                dirpath=output_dir / "checkpoints",
+                save_top_k=0,
+                save_last=True,
+                every_n_train_steps=int(config["every_n_train_steps"]),
+                enable_version_counter=False,
+            )
+        )
     early_stopping = config.get("early_stopping")
     if early_stopping:
         from lightning.pytorch.callbacks import EarlyStopping

@@ -1,0 +1,158 @@
+"""Resuming a killed run exactly, and checkpoint files that a kill never leaves half-written.
+
+Lightning restores the weights, the optimizer, the scheduler and the loop counters. `ExactResume`
+adds what it leaves out, so that a run resumed from any checkpoint, mid-epoch included, ends with
+the same weights as a run never interrupted (bitwise on the CPU):
+- the random-number states (Python, NumPy, torch CPU and CUDA), which dropout and sampling read;
+- the position inside the epoch: the training order's state at the epoch's start and how many of
+  its examples were used, so the resumed epoch continues that order (data.SeededShuffle);
+- a task's own generators and carried state (`resume_state` / `load_resume_state`).
+Everything is tensors and plain lists, so checkpoints still load with weights_only=True.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import threading
+from pathlib import Path
+from typing import Any
+
+import lightning as L
+import numpy as np
+import torch
+from lightning.fabric.plugins.io.torch_io import TorchCheckpointIO
+
+RESUME_KEY = "zoo_resume"
+
+
+def rng_states() -> dict[str, Any]:
+    version, state, gauss = random.getstate()
+    kind, keys, position, has_gauss, cached = np.random.get_state()
+    return {
+        "python": [version, list(state), gauss],
+        "numpy": [kind, torch.from_numpy(keys.astype(np.int64)), position, has_gauss, cached],
+        "torch": torch.get_rng_state(),
+        "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+    }
+
+
+def set_rng_states(states: dict[str, Any]) -> None:
+    version, state, gauss = states["python"]
+    random.setstate((version, tuple(state), gauss))
+    kind, keys, position, has_gauss, cached = states["numpy"]
+    np.random.set_state((kind, keys.numpy().astype(np.uint32), position, has_gauss, cached))
+    torch.set_rng_state(states["torch"])
+    if states["cuda"] and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(states["cuda"])
+
+
+class ExactResume(L.Callback):
+    def __init__(self) -> None:
+        self.pending: dict[str, Any] | None = None
+
+    def state_of_the_epoch(self, trainer: L.Trainer) -> dict[str, Any] | None:
+        order = getattr(trainer.datamodule, "train_order", None)
+        if order is None:
+            return None
+        batches = trainer.fit_loop.epoch_loop.batch_progress.current.processed
+        return order.position(batches * trainer.datamodule.batch_size)
+
+    def on_save_checkpoint(self, trainer: L.Trainer, pl_module: L.LightningModule, checkpoint: dict) -> None:
+        checkpoint[RESUME_KEY] = {
+            "rng": rng_states(),
+            "order": self.state_of_the_epoch(trainer),
+            "task": pl_module.resume_state() if hasattr(pl_module, "resume_state") else None,
+        }
+
+    def on_load_checkpoint(self, trainer: L.Trainer, pl_module: L.LightningModule, checkpoint: dict) -> None:
+        self.pending = checkpoint.get(RESUME_KEY)
+
+    def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        """After everything that setup draws, before the first resumed step."""
+        if self.pending is None:
+            return
+        if self.pending["order"] is not None and getattr(trainer.datamodule, "train_order", None) is not None:
+            trainer.datamodule.train_order.resume(self.pending["order"])
+        if self.pending["task"] is not None and hasattr(pl_module, "load_resume_state"):
+            pl_module.load_resume_state(self.pending["task"])
+        set_rng_states(self.pending["rng"])
+        self.pending = None
+
+
+class AtomicCheckpointIO(TorchCheckpointIO):
+    """Writes a checkpoint to a temporary file in its own folder, flushes it to the disk, then
+    renames it over the old one (atomic on POSIX), and syncs the folder: a kill or a full disk
+    during a save leaves the previous checkpoint whole. (Lightning's own save goes through a
+    temporary file in $TMPDIR, which is a copy, not a rename, when that is another filesystem.)"""
+
+    def save_checkpoint(
+        self, checkpoint: dict[str, Any], path: str | Path, storage_options: Any = None
+    ) -> None:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            with open(temporary, "wb") as file:
+                torch.save(checkpoint, file)
+                file.flush()
+                os.fsync(file.fileno())
+            os.replace(temporary, path)
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise
+        folder = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
+
+
+class Interrupted(Exception):
+    """Training stopped on a signal after writing a checkpoint to resume from."""
+
+    def __init__(self, signal_name: str, signum: int, checkpoint: Path, step: int):
+        super().__init__(f"{signal_name} at step {step}: saved {checkpoint}")
+        self.signal_name, self.signum, self.checkpoint, self.step = signal_name, signum, checkpoint, step
+
+
+class StopOnSignal(L.Callback):
+    """SIGTERM (a cluster's preemption, `kill`) or SIGINT (Ctrl-C) during training: finish the
+    current step, write `path` (last.ckpt, with everything ExactResume keeps) and stop with
+    `Interrupted`. A second SIGINT stops at once, without a checkpoint."""
+
+    SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+    def __init__(self, path: Path):
+        self.path, self.received = path, None
+        self.previous: dict[int, Any] = {}
+
+    def handle(self, signum: int, frame: Any) -> None:
+        if self.received == signal.SIGINT and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        self.received = signum
+
+    def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        if threading.current_thread() is threading.main_thread():
+            self.previous = {signum: signal.signal(signum, self.handle) for signum in self.SIGNALS}
+
+    def on_train_batch_end(self, trainer: L.Trainer, *args: Any) -> None:
+        if self.received is None:
+            return
+        trainer.save_checkpoint(self.path)
+        name = signal.Signals(self.received).name
+        raise Interrupted(name, int(self.received), self.path, trainer.global_step)
+
+    def restore_handlers(self) -> None:
+        for signum, handler in self.previous.items():
+            signal.signal(signum, handler)
+        self.previous = {}
+
+    def on_train_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        self.restore_handlers()
+
+    def on_exception(
+        self, trainer: L.Trainer, pl_module: L.LightningModule, exception: BaseException
+    ) -> None:
+        self.restore_handlers()
