@@ -20,6 +20,7 @@ On a CPU the sizes shrink (`cpu` below) so that the whole run takes minutes.
 from __future__ import annotations
 
 import argparse
+import math
 import platform
 import sys
 import time
@@ -294,12 +295,26 @@ def bf16_matmul_peak(device: torch.device, size: int = 8192, repeats: int = 20) 
     return 2 * size**3 * repeats / (time.perf_counter() - started)
 
 
-def bench_workload(name: str, device: torch.device, tiny: bool, steps: int, warmup: int, out: Path) -> dict:
+def calibrated_steps(
+    name: str, device: torch.device, tiny: bool, warmup: int, out: Path, seconds: float
+) -> int:
+    """Enough timed steps for about `seconds` of the raw loop (at least 20, at most 2000), so that
+    a short step is not timed over a few milliseconds."""
+    probe = raw_run(compose_workload(name, device.type, tiny, 5, warmup, out), device, warmup, 5)
+    step_time = probe["seconds"] / probe["steps"]
+    return max(20, min(2000, math.ceil(seconds / step_time)))
+
+
+def bench_workload(
+    name: str, device: torch.device, tiny: bool, steps: int | None, warmup: int, out: Path, seconds: float
+) -> dict:
+    steps = steps or calibrated_steps(name, device, tiny, warmup, out, seconds)
     cfg = compose_workload(name, device.type, tiny, steps, warmup, out)
     unit = WORKLOADS[name]["unit"]
     per_step = examples_per_step(cfg, unit)
     result: dict[str, Any] = {
         "workload": name,
+        "steps": steps,
         "unit": unit,
         "batch": int(cfg.data.batch_size),
         "precision": str(cfg.trainer.precision),
@@ -406,7 +421,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "--workloads", default=",".join(WORKLOADS), help="comma-separated, of: " + ", ".join(WORKLOADS)
     )
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
-    parser.add_argument("--steps", type=int, default=None, help="timed steps (default 50 on GPU, 20 on CPU)")
+    parser.add_argument(
+        "--steps", type=int, default=None, help="timed steps (default: --seconds' worth, 20 to 2000)"
+    )
+    parser.add_argument("--seconds", type=float, default=5.0, help="time each side for about this long")
     parser.add_argument("--warmup", type=int, default=5, help="untimed steps first (compilation, caches)")
     parser.add_argument("--tiny", action="store_true", help="tiny sizes: check that it runs, not its speed")
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
@@ -418,7 +436,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         parser.error(f"unknown workload(s) {', '.join(unknown)}; choose from {', '.join(WORKLOADS)}")
     device = torch.device("cuda" if args.device == "auto" and torch.cuda.is_available() else
                           "cpu" if args.device == "auto" else args.device)  # fmt: skip
-    steps = args.steps or (3 if args.tiny else 50 if device.type == "cuda" else 20)
+    steps = args.steps or (3 if args.tiny else None)
     warmup = min(args.warmup, 2) if args.tiny else args.warmup
     if device.type == "cuda":
         PEAK.append(bf16_matmul_peak(device))
@@ -432,9 +450,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "threads": torch.get_num_threads(),
         "torch": torch.__version__,
         "bf16_peak_tflops": PEAK[0] / 1e12 if PEAK else None,
-        "steps": steps,
         "warmup": warmup,
-        "workloads": [bench_workload(name, device, args.tiny, steps, warmup, args.out) for name in names],
+        "workloads": [
+            bench_workload(name, device, args.tiny, steps, warmup, args.out, args.seconds) for name in names
+        ],
         "generation": bench_generation(device, args.tiny),
     }
     print_results(results)

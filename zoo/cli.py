@@ -27,11 +27,13 @@ commands:
   predict   predict with a checkpoint:  zoo predict ckpt_path=... input=rows.csv (or .npy, or [x1,x2])
   list      list models, datasets, optimizers, schedulers, ... with descriptions:  zoo list [group]
   gradcheck check a model's gradients against central differences:  zoo gradcheck model=mlp data=xor
+  export    weights as safetensors + config as JSON:  zoo export ckpt_path=... [output=folder]
+            (zoo predict and zoo eval take the folder as ckpt_path)
 
 Every Hydra option works after the command: `zoo train --cfg job` prints the composed config,
 `zoo train --help` lists the config groups. Set HYDRA_FULL_ERROR=1 to see full tracebacks.
 """
-HYDRA_COMMANDS = ("train", "eval", "predict", "gradcheck")
+HYDRA_COMMANDS = ("train", "eval", "predict", "gradcheck", "export")
 MAX_PREFLIGHT_COMBINATIONS = 32
 
 
@@ -53,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if command not in HYDRA_COMMANDS:
             raise ZooError(
-                f"unknown command {command!r}; choose one of train, eval, predict, list (zoo --help)"
+                f"unknown command {command!r}; choose one of train, eval, predict, export, gradcheck, list"
             )
         if command == "train":
             rest = expand_resume(rest)
@@ -231,6 +233,10 @@ def command_function(command: str) -> Callable[[Any], Any]:
         from zoo.commands.gradcheck import gradcheck
 
         return gradcheck
+    if command == "export":
+        from zoo.commands.export import export
+
+        return export
     from zoo.commands.predict import predict
 
     return predict

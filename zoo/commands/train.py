@@ -133,6 +133,7 @@ def train(cfg: DictConfig, extra_callbacks: list[Any] | None = None) -> dict[str
     from hydra.utils import instantiate
 
     from zoo.training.callbacks import StoreRunConfig, build_callbacks
+    from zoo.training.guard import NonFiniteLossGuard
     from zoo.training.resume import AtomicCheckpointIO, ExactResume, StopOnSignal
 
     quiet_lightning()
@@ -141,6 +142,10 @@ def train(cfg: DictConfig, extra_callbacks: list[Any] | None = None) -> dict[str
     output_dir = Path(config["paths"]["output_dir"])
     L.seed_everything(config["seed"], workers=True, verbose=False)
 
+    if config.get("ckpt_path"):  # refuse a pickled payload or a truncated file in one line, up front
+        from zoo.training.checkpoint import load_checkpoint
+
+        load_checkpoint(config["ckpt_path"])
     datamodule = build_datamodule(config["data"])
     pretrained = None
     if config["model"].get("pretrained"):
@@ -164,6 +169,7 @@ def train(cfg: DictConfig, extra_callbacks: list[Any] | None = None) -> dict[str
         StoreRunConfig(config["model"]["_target_"], config),
         ExactResume(),
         StopOnSignal(output_dir / "checkpoints" / "last.ckpt"),
+        NonFiniteLossGuard(),
     ]
     callbacks.extend(extra_callbacks or [])
     loggers = [instantiate(logger) for logger in (cfg.get("logger") or {}).values()]

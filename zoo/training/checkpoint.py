@@ -21,7 +21,12 @@ ZOO_KEY = "zoo"
 
 
 def load_checkpoint(path: str | Path) -> dict[str, Any]:
+    """A checkpoint file, or a folder written by `zoo export`, as a checkpoint dict."""
     path = Path(path)
+    if path.is_dir():
+        from zoo.commands.export import load_exported
+
+        return load_exported(path)
     if not path.is_file():
         raise ZooError(f"checkpoint not found: {path}")
     try:

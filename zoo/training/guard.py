@@ -1,0 +1,53 @@
+"""Stop training at a non-finite loss, name the step, and never write a checkpoint after it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import lightning as L
+import torch
+
+from zoo.errors import ZooError
+
+
+class NonFiniteLossGuard(L.Callback):
+    """Watches the training loss on the device at every step (no host sync); the flag is read at
+    the steps the logger writes anyway, at the end of each epoch and before any checkpoint is
+    written, so the last checkpoint on disk is always one of finite weights."""
+
+    def __init__(self) -> None:
+        self.first_bad_step: torch.Tensor | None = None
+        self.bad_value: torch.Tensor | None = None
+
+    def on_train_batch_end(
+        self, trainer: L.Trainer, pl_module: L.LightningModule, outputs: Any, *args: Any
+    ) -> None:
+        loss = outputs["loss"] if isinstance(outputs, dict) else outputs
+        if loss is None:
+            return
+        loss = loss.detach()
+        if self.first_bad_step is None:
+            self.first_bad_step = torch.full((), -1, dtype=torch.long, device=loss.device)
+            self.bad_value = torch.zeros((), device=loss.device)
+        newly_bad = ~torch.isfinite(loss) & (self.first_bad_step < 0)
+        step = torch.full_like(self.first_bad_step, trainer.global_step - 1)  # the step just taken
+        self.first_bad_step = torch.where(newly_bad, step, self.first_bad_step)
+        self.bad_value = torch.where(newly_bad, loss.float(), self.bad_value)
+        if trainer.global_step % trainer.log_every_n_steps == 0:
+            self.check(trainer)
+
+    def check(self, trainer: L.Trainer) -> None:
+        if self.first_bad_step is None or int(self.first_bad_step) < 0:
+            return
+        last = trainer.checkpoint_callback.last_model_path if trainer.checkpoint_callback else None
+        kept = f"the last checkpoint before it: {last}" if last else "no checkpoint was written before it"
+        raise ZooError(
+            f"the training loss became {float(self.bad_value)} at step {int(self.first_bad_step)}; "
+            f"training stopped ({kept}). Lower optimizer.lr or clip gradients (trainer.gradient_clip_val=1.0)"
+        )
+
+    def on_train_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        self.check(trainer)
+
+    def on_save_checkpoint(self, trainer: L.Trainer, pl_module: L.LightningModule, checkpoint: dict) -> None:
+        self.check(trainer)  # raising here aborts the save: the file on disk stays the good one
