@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from zoo.errors import ZooError
+
 
 @pytest.mark.parametrize("function", ["and", "or"])
 def test_single_perceptron_fits_and_and_or(train_run, function):
@@ -68,10 +70,10 @@ def test_sigmoid_gradients_vanish_with_depth_and_relu_gradients_do_not(train_run
 def test_batch_norm_trains_at_a_learning_rate_that_breaks_the_plain_net(train_run):
     budget = ["experiment=claim_batchnorm_lr", "trainer.max_epochs=4", "callbacks.learning_curves=true"]
     with_norm = train_run(budget)
-    without = train_run([*budget, "model.net.batch_norm=false"])
     assert with_norm["test"]["test/acc"] >= 0.9
-    assert without["test"]["test/acc"] <= 0.3
     assert "learning_curves.png" in plots(with_norm)
+    with pytest.raises(ZooError, match=r"the training loss became (nan|inf) at step \d+"):
+        train_run([*budget, "model.net.batch_norm=false"])  # diverges within the first epoch
 
 
 def test_momentum_and_adam_cross_a_narrow_valley_faster_than_sgd(train_run):
