@@ -46,7 +46,7 @@ def test_masked_lm_learns_the_grammar(pretrained):
     words = [word for sentence in grammar.generate(2000, seed=1) for word in sentence.words]
     baseline = Counter(words).most_common(1)[0][1] / len(words)
     accuracy = pretrained["test"]["test/acc"]
-    assert accuracy >= 0.2 and accuracy >= 2.5 * baseline, (accuracy, baseline)  # measured: 0.23, 0.06
+    assert accuracy >= 0.2 and accuracy >= 2.5 * baseline, (accuracy, baseline)  # measured: 0.245, 0.06
 
 
 def test_fill_mask_from_a_checkpoint_in_a_fresh_process(pretrained, tmp_path):

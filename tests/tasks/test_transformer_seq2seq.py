@@ -12,7 +12,7 @@ from zoo.tasks.seq2seq import BOS, EOS
 
 def test_transformer_dates_reaches_95_percent_and_its_cache_changes_no_token(tmp_path):
     summary = train(compose_train(["experiment=transformer_dates"], tmp_path / "run"))
-    assert summary["test"]["test/exact"] >= 0.95, summary["test"]  # measured: 0.98
+    assert summary["test"]["test/exact"] >= 0.95, summary["test"]  # measured: 0.995 (token accuracy 0.998)
 
     task, data, _ = restore(summary["best_checkpoint"])
     data.setup()

@@ -14,9 +14,13 @@ from zoo.commands.train import train
 from zoo.training.checkpoint import load_checkpoint
 
 ROOT = Path(__file__).resolve().parents[2]
-# Dropout draws random numbers at every step; 20 shuffled batches an epoch; last.ckpt every 3 steps.
+# Dropout draws random numbers at every step; last.ckpt every 3 steps. The MLP: 20 shuffled
+# batches an epoch. The LSTM LM: 4 windows an epoch, in order, its state carried between them.
 RUN = ["model=mlp", "data=digits", "model.net.dropout=0.3", "trainer.max_epochs=3",
        "callbacks.every_n_train_steps=3"]  # fmt: skip
+LM_RUN = ["model=lstm_lm", "data=grammar", "data.num_sentences=600", "model.net.dropout=0.3",
+          "trainer.max_epochs=3", "callbacks.every_n_train_steps=3"]  # fmt: skip
+RUNS = {"mlp": (RUN, 60), "lstm_lm": (LM_RUN, 12)}  # overrides, total steps
 
 KILLED_RUN = """
 import os, signal, sys
@@ -38,23 +42,38 @@ def weights(checkpoint: str | Path) -> dict[str, torch.Tensor]:
 
 
 @pytest.fixture(scope="module")
-def uninterrupted(tmp_path_factory):
-    return train(compose_train(RUN, tmp_path_factory.mktemp("whole") / "run"))
+def whole_runs(tmp_path_factory):
+    """name -> the summary of that run never interrupted (trained on first use)."""
+    runs = {}
+
+    def get(name: str) -> dict:
+        if name not in runs:
+            runs[name] = train(compose_train(RUNS[name][0], tmp_path_factory.mktemp("whole") / name))
+        return runs[name]
+
+    return get
 
 
-@pytest.mark.parametrize("seed", [0, 1])
-def test_a_run_killed_at_a_random_step_resumes_to_the_same_weights(uninterrupted, tmp_path, seed):
-    kill_at = random.Random(seed).randrange(4, 60)  # mid-epoch or not, wherever it falls
+@pytest.fixture
+def uninterrupted(whole_runs):
+    return whole_runs("mlp")
+
+
+@pytest.mark.parametrize("name, seed", [("mlp", 0), ("mlp", 1), ("lstm_lm", 0)])
+def test_a_run_killed_at_a_random_step_resumes_to_the_same_weights(whole_runs, tmp_path, name, seed):
+    overrides, steps = RUNS[name]
+    uninterrupted = whole_runs(name)
+    kill_at = random.Random(seed).randrange(4, steps)  # mid-epoch or not, wherever it falls
     run_dir = tmp_path / "run"
     killed = subprocess.run(
-        [sys.executable, "-c", KILLED_RUN, str(run_dir), str(kill_at), *RUN],
+        [sys.executable, "-c", KILLED_RUN, str(run_dir), str(kill_at), *overrides],
         cwd=ROOT, env=zoo_env(tmp_path), capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert killed.returncode == -9, killed.stderr[-2000:]
     last = run_dir / "checkpoints" / "last.ckpt"
     assert load_checkpoint(last)["global_step"] <= kill_at  # it died before finishing
-    resumed = train(compose_train([*RUN, f"ckpt_path={last}"], run_dir))
-    assert resumed["global_step"] == uninterrupted["global_step"] == 60
+    resumed = train(compose_train([*overrides, f"ckpt_path={last}"], run_dir))
+    assert resumed["global_step"] == uninterrupted["global_step"] == steps
     expected, got = weights(uninterrupted["last_checkpoint"]), weights(resumed["last_checkpoint"])
     assert expected.keys() == got.keys()
     assert all(torch.equal(expected[name], got[name]) for name in expected), kill_at

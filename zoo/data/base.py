@@ -45,6 +45,16 @@ class SeededShuffle(Sampler[int]):
         self.skip = int(position["skip"])
 
 
+class ResumableSequence(SeededShuffle):
+    """range(n) in order every epoch, resumable like SeededShuffle (a language model's windows,
+    whose order carries the hidden state from one window to the next)."""
+
+    def __iter__(self) -> Iterator[int]:
+        self.epoch_start = self.generator.get_state()
+        skip, self.skip = self.skip, 0
+        return iter(range(skip, self.n))
+
+
 def slices_batches(dataset: Dataset) -> bool:
     """Whether dataset[list of indices] returns the whole batch (tensors indexed at once), which
     costs far less than fetching and stacking the items one by one."""
@@ -66,6 +76,7 @@ class TensorDataModule(L.LightningDataModule):
         self.datasets: dict[str, Dataset] = {}
         self.collate_fn = None  # the DataLoader's default: stack the items
         self.train_order: SeededShuffle | None = None  # the training loader's order (for resuming)
+        self.resume_position: dict[str, Any] | None = None  # set while resuming (zoo.training.resume)
         self.pin_memory = False
 
     def loader(self, name: str, shuffle: bool) -> DataLoader:
@@ -75,6 +86,8 @@ class TensorDataModule(L.LightningDataModule):
         order = SeededShuffle(len(dataset), self.seed) if shuffle else SequentialSampler(range(len(dataset)))
         if name == "train":
             self.train_order = order if shuffle else None
+            if shuffle and self.resume_position is not None:
+                order.resume(self.resume_position)
         workers = {"num_workers": self.num_workers, "persistent_workers": self.num_workers > 0}
         if self.collate_fn is None and slices_batches(dataset):
             # one list of indices per batch: the tensors are sliced at once, no per-item collate

@@ -209,6 +209,8 @@ class ImageDataModule(TensorDataModule):
         sampler = SeededShuffle(len(labels), self.seed) if shuffle else None
         if name == "train":
             self.train_order = sampler
+            if sampler is not None and self.resume_position is not None:
+                sampler.resume(self.resume_position)
         return DeviceBatches(images, labels, self.batch_size, sampler, augment, shard)
 
     def normalize(self, images: torch.Tensor) -> torch.Tensor:

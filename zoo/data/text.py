@@ -19,6 +19,7 @@ from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_toke
 from torch.utils.data import DataLoader, Dataset
 
 from zoo.data import grammar
+from zoo.data.base import ResumableSequence
 from zoo.data.downloads import fetch
 from zoo.errors import ZooError
 
@@ -143,6 +144,9 @@ class LanguageModelDataModule(L.LightningDataModule):
         self.tokenizer: Tokenizer | None = None
         self.datasets: dict[str, BPTTWindows] = {}
         self.true_cross_entropy: dict[str, float] = {}
+        self.train_order: ResumableSequence | None = None
+        self.resume_position: dict[str, Any] | None = None
+        self.order_items_per_batch = 1  # each index of train_order is a whole batch (of windows)
 
     # --- corpora ---------------------------------------------------------------------------------
     def load_texts(self) -> dict[str, list[str]]:
@@ -200,7 +204,12 @@ class LanguageModelDataModule(L.LightningDataModule):
         if split not in self.datasets:
             self.setup()
         # batch_size=None: each item already is a (batch, bptt) window, in order
-        return DataLoader(self.datasets[split], batch_size=None, shuffle=False)
+        order = ResumableSequence(len(self.datasets[split]), self.seed)
+        if split == "train":
+            self.train_order = order  # resumed mid-epoch at the next window (zoo.training.resume)
+            if self.resume_position is not None:
+                order.resume(self.resume_position)
+        return DataLoader(self.datasets[split], batch_size=None, sampler=order)
 
     def train_dataloader(self) -> DataLoader:
         return self.loader("train")

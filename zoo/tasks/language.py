@@ -38,7 +38,6 @@ class LanguageModel(Task):
         self.save_hyperparameters()
         self.setup_task({**net, "vocab_size": vocab_size}, compile)
         self.carried: dict[str, Any] = {}  # per stage: the state at the end of the previous batch
-        self.resumed_carry: dict[str, Any] | None = None
 
     def make_metrics(self) -> MetricCollection:
         return MetricCollection({"ppl": PerplexityOfLoss()})
@@ -58,12 +57,8 @@ class LanguageModel(Task):
         loss = F.cross_entropy(logits.flatten(0, 1), targets.flatten())
         return loss, loss.detach(), targets  # perplexity = exp(loss): no second pass over the logits
 
-    def on_train_epoch_start(self) -> None:
+    def on_train_epoch_start(self) -> None:  # (Lightning skips it when resuming mid-epoch)
         self.carried.pop("train", None)
-        if self.resumed_carry is not None:  # resuming mid-epoch: the state the killed run carried
-            parts = [part.to(self.device) for part in self.resumed_carry["parts"]]
-            self.carried["train"] = tuple(parts) if self.resumed_carry["tuple"] else parts[0]
-            self.resumed_carry = None
 
     def resume_state(self) -> dict[str, Any]:
         """Saved in checkpoints (zoo.training.resume): the state carried into the next batch."""
@@ -74,7 +69,10 @@ class LanguageModel(Task):
         return {"carried": {"parts": parts, "tuple": isinstance(carried, tuple)}}
 
     def load_resume_state(self, state: dict[str, Any]) -> None:
-        self.resumed_carry = state["carried"]
+        carry = state["carried"]
+        if carry is not None:  # resuming mid-epoch: the state the killed run carried
+            parts = [part.to(self.device) for part in carry["parts"]]
+            self.carried["train"] = tuple(parts) if carry["tuple"] else parts[0]
 
     def on_validation_epoch_start(self) -> None:
         self.carried.pop("val", None)

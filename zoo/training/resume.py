@@ -57,7 +57,10 @@ class ExactResume(L.Callback):
         if order is None:
             return None
         batches = trainer.fit_loop.epoch_loop.batch_progress.current.processed
-        return order.position(batches * trainer.datamodule.batch_size)
+        per_batch = (
+            getattr(trainer.datamodule, "order_items_per_batch", None) or trainer.datamodule.batch_size
+        )
+        return order.position(batches * per_batch)
 
     def on_save_checkpoint(self, trainer: L.Trainer, pl_module: L.LightningModule, checkpoint: dict) -> None:
         checkpoint[RESUME_KEY] = {
@@ -68,13 +71,19 @@ class ExactResume(L.Callback):
 
     def on_load_checkpoint(self, trainer: L.Trainer, pl_module: L.LightningModule, checkpoint: dict) -> None:
         self.pending = checkpoint.get(RESUME_KEY)
+        if self.pending is not None and trainer.datamodule is not None:
+            # Lightning builds the training loader after this (and may build it more than once):
+            # each new training order starts where the checkpoint's stood, until training starts
+            trainer.datamodule.resume_position = self.pending["order"]
+
+    def on_train_batch_start(self, trainer: L.Trainer, *args: Any) -> None:
+        if getattr(trainer.datamodule, "resume_position", None) is not None:
+            trainer.datamodule.resume_position = None  # the resumed epoch's iterator exists now
 
     def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         """After everything that setup draws, before the first resumed step."""
         if self.pending is None:
             return
-        if self.pending["order"] is not None and getattr(trainer.datamodule, "train_order", None) is not None:
-            trainer.datamodule.train_order.resume(self.pending["order"])
         if self.pending["task"] is not None and hasattr(pl_module, "load_resume_state"):
             pl_module.load_resume_state(self.pending["task"])
         set_rng_states(self.pending["rng"])
