@@ -161,13 +161,14 @@ def compose_workload(name: str, device: str, tiny: bool, steps: int, warmup: int
     from zoo.registry import compose
 
     spec = WORKLOADS[name]
-    sizes = spec["gpu"] if device == "cuda" else spec["cpu"]
+    gpu_settings = device == "cuda" or GPU_SETTINGS_ON_CPU
+    sizes = spec["gpu"] if gpu_settings else spec["cpu"]
     overrides = [
         *spec["overrides"], *sizes, *(TINY[name] if tiny else []),
         f"trainer.accelerator={'gpu' if device == 'cuda' else 'cpu'}", f"trainer.max_steps={warmup + steps}",
         "trainer.max_epochs=-1", "test=false", "name=bench", f"paths.output_dir={out / name}",
     ]  # fmt: skip
-    if device == "cpu":
+    if not gpu_settings:
         overrides.append("trainer.precision=32-true")
     if name == "lenet5_mnist" or name == "resnet18_cifar":
         batch = compose("train", overrides).data.batch_size
@@ -345,6 +346,7 @@ def bench_workload(
 
 
 PEAK: list[float] = []
+GPU_SETTINGS_ON_CPU = False  # --gpu-settings: the GPU presets (bf16, compile) on a CPU, a dry run
 
 
 def bench_generation(device: torch.device, tiny: bool) -> dict[str, Any]:
@@ -427,9 +429,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--seconds", type=float, default=5.0, help="time each side for about this long")
     parser.add_argument("--warmup", type=int, default=5, help="untimed steps first (compilation, caches)")
     parser.add_argument("--tiny", action="store_true", help="tiny sizes: check that it runs, not its speed")
+    parser.add_argument(
+        "--gpu-settings", action="store_true", help="the GPU settings (bf16, compile) on a CPU: a dry run"
+    )
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
     parser.add_argument("--out", type=Path, default=Path("runs/bench"), help="the zoo runs' folders")
     args = parser.parse_args(argv)
+    global GPU_SETTINGS_ON_CPU
+    GPU_SETTINGS_ON_CPU = args.gpu_settings
     names = [name.strip() for name in args.workloads.split(",") if name.strip()]
     unknown = [name for name in names if name not in WORKLOADS]
     if unknown:

@@ -66,3 +66,29 @@ def test_only_optimizer_classes_from_torch_or_zoo_and_positive_lr():
 def test_onecycle_schedule_spans_the_whole_run(train_run):
     summary = train_run(["data=moons", "scheduler=onecycle", "trainer.max_epochs=2"])
     assert summary["global_step"] > 0
+
+
+def test_fused_adamw_under_bf16_clips_gradients_where_lightning_refuses(train_run):
+    """The GPT preset's combination: Lightning's mixed-precision plugin refuses gradient clipping
+    with a fused optimizer; the task clips itself (bf16 has no loss scale to undo)."""
+    fused_bf16 = ["optimizer=adamw", "+optimizer.fused=true", "trainer.precision=bf16-mixed"]
+    summary = train_run(["data=xor", *fused_bf16, "trainer.gradient_clip_val=0.5", "trainer.max_epochs=2"])
+    assert summary["global_step"] > 0
+
+
+def test_the_tasks_clipping_bounds_the_gradient_norm():
+    from zoo.tasks import build_task
+
+    net = {"_target_": "zoo.models.feedforward.MLP", "in_features": 3, "hidden": [4]}
+    task = build_task({"_target_": "zoo.tasks.Classifier", "num_classes": 2, "net": net})
+    optimizer = torch.optim.AdamW(task.parameters(), fused=True)
+    for p in task.parameters():
+        p.grad = torch.full_like(p, 10.0)
+
+    class Bf16Trainer:
+        precision = "bf16-mixed"
+
+    task._trainer = Bf16Trainer()
+    task.configure_gradient_clipping(optimizer, 1.0, "norm")
+    norm = torch.linalg.vector_norm(torch.stack([p.grad.norm() for p in task.parameters()]))
+    assert abs(float(norm) - 1.0) < 1e-4

@@ -114,6 +114,24 @@ class Task(L.LightningModule):
     def test_step(self, batch: Any, batch_idx: int) -> None:
         self.shared_step(batch, "test")
 
+    def configure_gradient_clipping(
+        self,
+        optimizer: Any,
+        gradient_clip_val: float | None = None,
+        gradient_clip_algorithm: str | None = None,
+    ) -> None:
+        """Lightning refuses to clip for optimizers that unscale gradients in their own step (fused
+        Adam/AdamW) under mixed precision, though bf16 has no loss scale to undo: clip directly there."""
+        fused = getattr(optimizer, "_step_supports_amp_scaling", False)
+        if gradient_clip_val and fused and self.trainer.precision == "bf16-mixed":
+            parameters = [p for group in optimizer.param_groups for p in group["params"]]
+            if gradient_clip_algorithm == "value":
+                torch.nn.utils.clip_grad_value_(parameters, gradient_clip_val)
+            else:
+                torch.nn.utils.clip_grad_norm_(parameters, gradient_clip_val)
+            return
+        super().configure_gradient_clipping(optimizer, gradient_clip_val, gradient_clip_algorithm)
+
     def configure_optimizers(self) -> Any:
         optimizer_config = self.hparams.get("optimizer") or {"_target_": "torch.optim.Adam", "lr": 1e-3}
         optimizer = build_optimizer(self.named_parameters(), optimizer_config)
