@@ -10,16 +10,15 @@ installed."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from zoo.commands.common import print_table, write_json_atomic
 from zoo.errors import ZooError
-from zoo.training.checkpoint import ZOO_KEY, load_checkpoint
+from zoo.training.checkpoint import CONFIG, WEIGHTS, load_checkpoint
 
 FORMATS = ("safetensors", "onnx")
-WEIGHTS, CONFIG, ONNX = "model.safetensors", "config.json", "model.onnx"
+ONNX = "model.onnx"
 LIGHTNING_ONLY = ("state_dict", "optimizer_states", "lr_schedulers", "loops", "callbacks", "zoo_resume")
 
 
@@ -87,18 +86,3 @@ def export_onnx(ckpt_path: str, path: Path) -> list[tuple[str, str]]:
     if difference > 1e-4:
         raise ZooError(f"the ONNX model differs from PyTorch by {difference:.2e}: {path}")
     return [("onnx", str(path)), ("checked", f"onnxruntime = PyTorch within {difference:.1e}")]
-
-
-def load_exported(folder: Path) -> dict[str, Any]:
-    """An exported folder read back as the checkpoint dict that load_checkpoint returns."""
-    from safetensors import SafetensorError
-    from safetensors.torch import load_file
-
-    try:
-        state_dict = load_file(str(folder / WEIGHTS))
-        rest = json.loads((folder / CONFIG).read_text())
-    except (OSError, SafetensorError, json.JSONDecodeError) as error:
-        raise ZooError(f"cannot read the exported model in {folder}: {error}") from None
-    if ZOO_KEY not in rest:
-        raise ZooError(f"{folder / CONFIG} was not written by `zoo export`")
-    return {**rest, "state_dict": state_dict}

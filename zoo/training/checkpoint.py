@@ -18,14 +18,13 @@ import torch
 from zoo.errors import ZooError
 
 ZOO_KEY = "zoo"
+WEIGHTS, CONFIG = "model.safetensors", "config.json"  # a folder written by `zoo export`
 
 
 def load_checkpoint(path: str | Path) -> dict[str, Any]:
     """A checkpoint file, or a folder written by `zoo export`, as a checkpoint dict."""
     path = Path(path)
     if path.is_dir():
-        from zoo.commands.export import load_exported
-
         return load_exported(path)
     if not path.is_file():
         raise ZooError(f"checkpoint not found: {path}")
@@ -56,3 +55,18 @@ def task_target(checkpoint: dict[str, Any]) -> str:
         return checkpoint[ZOO_KEY]["task"]
     except (KeyError, TypeError):
         raise ZooError("this checkpoint was not written by `zoo train` (no task name)") from None
+
+
+def load_exported(folder: Path) -> dict[str, Any]:
+    """A folder written by `zoo export` (safetensors weights + JSON) as a checkpoint dict."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    try:
+        state_dict = load_file(str(folder / WEIGHTS))
+        rest = json.loads((folder / CONFIG).read_text())
+    except (OSError, SafetensorError, json.JSONDecodeError) as error:
+        raise ZooError(f"cannot read the exported model in {folder}: {error}") from None
+    if ZOO_KEY not in rest:
+        raise ZooError(f"{folder / CONFIG} was not written by `zoo export`")
+    return {**rest, "state_dict": state_dict}
