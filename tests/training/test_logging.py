@@ -3,6 +3,7 @@
 import csv
 
 import lightning as L
+import pytest
 
 from tests.conftest import compose_train
 from zoo.commands.train import train
@@ -33,3 +34,49 @@ def test_every_nth_step_is_logged_with_the_loss_that_step_computed(tmp_path):
     assert sorted(logged) == [step for step in range(steps) if (step + 1) % 7 == 0]
     for step, value in logged.items():
         assert abs(value - record.losses[step]) <= 1e-6 * max(1.0, abs(value)), step
+
+
+def logged_values(run_dir, logger: str) -> list[float]:
+    """The val/acc values the logger kept, read back the way its own tools read them."""
+    from pathlib import Path
+
+    run_dir = Path(run_dir)
+    if logger == "csv":
+        with open(run_dir / "metrics.csv") as file:
+            return [float(row["val/acc"]) for row in csv.DictReader(file) if row.get("val/acc")]
+    if logger == "tensorboard":
+        from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+        events = EventAccumulator(str(run_dir / "tensorboard")).Reload()
+        return [event.value for event in events.Scalars("val/acc")]
+    if logger == "wandb":
+        import re
+
+        # The offline run's record file: protobuf HistoryItems, key (field 2) then value_json
+        # (field 16), each a length-prefixed string; wandb's own reader is not public any more.
+        (record,) = (run_dir / "wandb").glob("offline-run-*/*.wandb")
+        data = record.read_bytes()
+        items = re.finditer(rb"\x12\x07val/acc\x82\x01(.)", data, re.DOTALL)
+        return [float(data[m.end() : m.end() + m.group(1)[0]]) for m in items]
+    import mlflow
+
+    client = mlflow.MlflowClient(tracking_uri=f"sqlite:///{run_dir.parent / 'mlflow.db'}")
+    (experiment,) = [e for e in client.search_experiments() if e.name == "zoo"]
+    (found,) = client.search_runs([experiment.experiment_id])
+    return [metric.value for metric in client.get_metric_history(found.info.run_id, "val/acc")]
+
+
+@pytest.mark.parametrize("logger", ["csv", "tensorboard", "wandb", "mlflow"])
+def test_each_logger_preset_logs_an_epoch_offline(tmp_path, logger, monkeypatch):
+    monkeypatch.setenv("WANDB_SILENT", "true")
+    overrides = [
+        "model=mlp",
+        "data=xor",
+        "trainer.max_epochs=1",
+        f"logger={logger}",
+        f"paths.log_dir={tmp_path}",
+    ]
+    summary = train(compose_train(overrides, tmp_path / "run"))
+    values = logged_values(summary["run_dir"], logger)
+    # one epoch: one value (W&B keeps it twice, in the history and in the run summary)
+    assert values and len(set(values)) == 1 and 0.0 <= values[0] <= 1.0, values

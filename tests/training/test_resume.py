@@ -146,3 +146,33 @@ def test_the_same_seed_gives_the_same_metrics_and_weights(uninterrupted, tmp_pat
     other_seed = train(compose_train([*RUN, "seed=7"], tmp_path / "other"))
     first = next(iter(expected))
     assert not torch.equal(weights(other_seed["last_checkpoint"])[first], expected[first])
+
+
+def test_a_full_disk_during_a_save_stops_with_one_line_and_keeps_the_previous_checkpoint(tmp_path):
+    import resource
+    import signal
+
+    from tests.conftest import run_zoo
+
+    first = run_zoo(["train", "model=mlp", "data=digits", "trainer.max_epochs=2"], tmp_path)
+    assert first.returncode == 0, first.stderr[-2000:]
+    (run_dir,) = tmp_path.glob("runs/*/*")
+    last = run_dir / "checkpoints" / "last.ckpt"
+    size, step = last.stat().st_size, load_checkpoint(last)["global_step"]
+
+    def small_disk() -> None:  # no file may grow past half a checkpoint: a write fails like on a full disk
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the OS then answers EFBIG instead of killing
+        resource.setrlimit(resource.RLIMIT_FSIZE, (size // 2, size // 2))
+
+    resumed = subprocess.run(
+        [sys.executable, "-m", "zoo", "train", f"resume={run_dir}", "trainer.max_epochs=4"],
+        cwd=tmp_path, env=zoo_env(tmp_path), capture_output=True, text=True, timeout=300,
+        preexec_fn=small_disk,
+    )  # fmt: skip
+    assert resumed.returncode != 0
+    message = resumed.stderr.strip().splitlines()
+    assert len(message) == 1 and "could not write the checkpoint" in message[0], resumed.stderr[-2000:]
+    assert "File too large" in message[0] and "previous one is kept" in message[0]
+    assert "Traceback" not in resumed.stderr
+    assert load_checkpoint(last)["global_step"] == step  # the previous checkpoint, whole
+    assert not list(run_dir.glob("checkpoints/.*.tmp"))  # no partial file left behind

@@ -126,13 +126,24 @@ def build_training_task(config: dict[str, Any]) -> Task:
     )
 
 
+def start_logger(name: str, logger_config: DictConfig) -> Any:
+    """The configured Lightning logger; a missing package or a refused setting is one line."""
+    from hydra.errors import InstantiationException
+    from hydra.utils import instantiate
+
+    try:
+        return instantiate(logger_config)
+    except (InstantiationException, ImportError, ModuleNotFoundError) as error:
+        cause = error.__cause__ or error
+        raise ZooError(f"cannot start the {name} logger: {first_line(cause)}") from None
+
+
 def train(cfg: DictConfig, extra_callbacks: list[Any] | None = None) -> dict[str, Any]:
     """Train as `zoo train` does and return the run summary (also written to summary.json).
     `extra_callbacks`: Lightning callbacks to add to the configured ones (scripts/bench.py's timer)."""
     import lightning as L
-    from hydra.utils import instantiate
 
-    from zoo.training.callbacks import StoreRunConfig, build_callbacks
+    from zoo.training.callbacks import build_callbacks
     from zoo.training.guard import NonFiniteLossGuard
     from zoo.training.resume import AtomicCheckpointIO, ExactResume, StopOnSignal
 
@@ -154,6 +165,7 @@ def train(cfg: DictConfig, extra_callbacks: list[Any] | None = None) -> dict[str
         pretrained = load_checkpoint(config["model"]["pretrained"])
         use_pretrained_tokenizer(datamodule, pretrained)
     task = build_training_task(config)
+    task.run_config = config
     if pretrained is not None:
         load_pretrained_encoder(task, pretrained, bool(config["model"].get("freeze_pretrained")))
     check_model_fits_data(task, datamodule)
@@ -166,13 +178,12 @@ def train(cfg: DictConfig, extra_callbacks: list[Any] | None = None) -> dict[str
         config["callbacks"], task.monitor, task.monitor_mode, output_dir
     )
     callbacks += [
-        StoreRunConfig(config["model"]["_target_"], config),
         ExactResume(),
         StopOnSignal(output_dir / "checkpoints" / "last.ckpt"),
         NonFiniteLossGuard(),
     ]
     callbacks.extend(extra_callbacks or [])
-    loggers = [instantiate(logger) for logger in (cfg.get("logger") or {}).values()]
+    loggers = [start_logger(name, logger) for name, logger in (cfg.get("logger") or {}).items()]
     try:
         trainer = L.Trainer(
             **config["trainer"],
@@ -212,10 +223,19 @@ def train(cfg: DictConfig, extra_callbacks: list[Any] | None = None) -> dict[str
         "wall_time_s": round(time.time() - started, 2),
         "expected": config.get("expected"),
     }
+    finish_runs(loggers)
     if trainer.is_global_zero:
         write_json_atomic(output_dir / "summary.json", summary)
         print_summary(summary)
     return summary
+
+
+def finish_runs(loggers: list[Any]) -> None:
+    """End the run of a logger that keeps one open (W&B): the next job of a sweep, in this
+    same process, must start its own run instead of writing into this one."""
+    for logger in loggers:
+        if type(logger).__name__ == "WandbLogger" and logger._experiment is not None:
+            logger.experiment.finish()
 
 
 def print_summary(summary: dict[str, Any]) -> None:

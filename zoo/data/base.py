@@ -8,12 +8,28 @@ from typing import Any
 
 import lightning as L
 import torch
+import torch.distributed as dist
+from lightning.pytorch.overrides.distributed import UnrepeatedDistributedSampler
 from torch.utils.data import BatchSampler, DataLoader, Dataset, Sampler, SequentialSampler, TensorDataset
+
+
+def distributed_rank_and_world() -> tuple[int, int]:
+    """(this process's rank, the number of processes training together); (0, 1) outside
+    torch.distributed."""
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
 
 
 class SeededShuffle(Sampler[int]):
     """A new permutation of range(n) each epoch, drawn from its own generator seeded once: the
     same seed gives the same sequence of epochs, whatever else consumes random numbers.
+
+    Distributed (W processes): every process draws the same permutation and takes every W-th
+    index, from its rank on; the last n mod W indices of the epoch are left out so that all take
+    the same number of steps. Process r's k-th batch of B is then the r-th share of examples
+    k·W·B .. (k+1)·W·B of the permutation: the W processes together read the same batches as one
+    process with batches of W·B, and their averaged gradient is that batch's.
 
     Resumable: `position(consumed)` is what a checkpoint keeps (the generator's state before this
     epoch's draw and how many indices of it were used), and after `resume(position)` the next
@@ -21,22 +37,25 @@ class SeededShuffle(Sampler[int]):
 
     def __init__(self, n: int, seed: int):
         self.n = n
+        self.rank, self.world = distributed_rank_and_world()
         self.generator = torch.Generator().manual_seed(seed)
         self.epoch_start = self.generator.get_state()
         self.skip = 0
 
     def __len__(self) -> int:
-        return self.n
+        return self.n // self.world
 
     def __iter__(self) -> Iterator[int]:
         self.epoch_start = self.generator.get_state()
         order = torch.randperm(self.n, generator=self.generator).tolist()
+        if self.world > 1:
+            order = order[self.rank : len(self) * self.world : self.world]
         skip, self.skip = self.skip, 0
         return iter(order[skip:])
 
     def position(self, consumed: int) -> dict[str, Any]:
-        """Where the current epoch stands after `consumed` indices (n or more: at its end)."""
-        if consumed >= self.n:
+        """Where the current epoch stands after `consumed` indices (its length or more: at its end)."""
+        if consumed >= len(self):
             return {"generator": self.generator.get_state(), "skip": 0}
         return {"generator": self.epoch_start.clone(), "skip": consumed}
 
@@ -47,7 +66,12 @@ class SeededShuffle(Sampler[int]):
 
 class ResumableSequence(SeededShuffle):
     """range(n) in order every epoch, resumable like SeededShuffle (a language model's windows,
-    whose order carries the hidden state from one window to the next)."""
+    whose order carries the hidden state from one window to the next). Not split between
+    processes: each reads every window (the state must follow the text)."""
+
+    def __init__(self, n: int, seed: int):
+        super().__init__(n, seed)
+        self.rank, self.world = 0, 1
 
     def __iter__(self) -> Iterator[int]:
         self.epoch_start = self.generator.get_state()
@@ -83,12 +107,23 @@ class TensorDataModule(L.LightningDataModule):
         if name not in self.datasets:
             self.setup()
         dataset = self.datasets[name]
+        workers = {"num_workers": self.num_workers, "persistent_workers": self.num_workers > 0}
+        if not shuffle and distributed_rank_and_world()[1] > 1:
+            # Each rank evaluates its share once. Lightning's default (DistributedSampler) pads the
+            # shares to equal length with repeated examples, which biases every val/test metric.
+            return DataLoader(
+                dataset,
+                batch_size=self.batch_size,
+                sampler=UnrepeatedDistributedSampler(dataset, shuffle=False),
+                collate_fn=self.collate_fn,
+                pin_memory=self.pin_memory,
+                **workers,
+            )
         order = SeededShuffle(len(dataset), self.seed) if shuffle else SequentialSampler(range(len(dataset)))
         if name == "train":
             self.train_order = order if shuffle else None
             if shuffle and self.resume_position is not None:
                 order.resume(self.resume_position)
-        workers = {"num_workers": self.num_workers, "persistent_workers": self.num_workers > 0}
         if self.collate_fn is None and slices_batches(dataset):
             # one list of indices per batch: the tensors are sliced at once, no per-item collate
             batches = BatchSampler(order, self.batch_size, drop_last=False)

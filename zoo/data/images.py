@@ -83,12 +83,17 @@ class DeviceBatches:
         self.rank, self.world_size = shard
 
     def __len__(self) -> int:
-        return math.ceil(len(range(self.rank, len(self.labels), self.world_size)) / self.batch_size)
+        examples = (
+            len(self.shuffle) if self.shuffle else len(range(self.rank, len(self.labels), self.world_size))
+        )
+        return math.ceil(examples / self.batch_size)
 
     def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         device = self.images.device
-        order = torch.tensor(list(self.shuffle)) if self.shuffle else torch.arange(len(self.labels))
-        order = order[self.rank :: self.world_size].to(device)
+        if self.shuffle:  # already this process's share (SeededShuffle)
+            order = torch.tensor(list(self.shuffle), device=device)
+        else:  # evaluation: each process its share, every example once
+            order = torch.arange(self.rank, len(self.labels), self.world_size, device=device)
         for start in range(0, len(order), self.batch_size):
             index = order[start : start + self.batch_size]
             images = self.images[index]

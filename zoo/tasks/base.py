@@ -8,6 +8,7 @@ collection that is cloned per stage.
 
 from __future__ import annotations
 
+import json
 from typing import Any, ClassVar
 
 import lightning as L
@@ -15,6 +16,7 @@ import torch
 from torchmetrics import MeanMetric, MetricCollection
 
 from zoo.models import build_net
+from zoo.training.checkpoint import ZOO_KEY
 from zoo.training.optim import build_optimizer, build_scheduler
 from zoo.training.regularizers import build_regularizer
 
@@ -49,6 +51,17 @@ class Task(L.LightningModule):
         # nan_strategy="disable": a non-finite loss shows in the mean, and no step waits on a check
         self.train_loss = MeanMetric(nan_strategy="disable")
         self.num_train_examples = 1
+        self.run_config: dict[str, Any] | None = None  # set by `zoo train` and zoo.create_model
+
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        """checkpoint["zoo"]: the task class and the composed run config (JSON), so that a
+        checkpoint alone is enough for `zoo eval`, `zoo predict` and zoo.load, whichever
+        Trainer wrote it."""
+        if self.run_config is not None:
+            checkpoint[ZOO_KEY] = {
+                "task": self.run_config["model"]["_target_"],
+                "config": json.dumps(self.run_config),
+            }
 
     # --- what a subclass provides -------------------------------------------------------------
     def make_metrics(self) -> MetricCollection:

@@ -1,8 +1,7 @@
-"""Callbacks every zoo run uses: checkpoints, progress display, and the run config in checkpoints."""
+"""Callbacks every zoo run uses: checkpoints and the progress display."""
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 from pathlib import Path
@@ -12,22 +11,10 @@ import lightning as L
 from lightning.pytorch.callbacks import Callback, ModelCheckpoint, RichProgressBar
 
 from zoo.errors import ZooError
-from zoo.training.checkpoint import ZOO_KEY
 
 EOS = 3  # the zoo's tokenizers: <pad> <unk> <bos> <eos> = 0..3
 
 log = logging.getLogger("zoo")
-
-
-class StoreRunConfig(Callback):
-    """Writes checkpoint["zoo"]: the task class and the composed run config (JSON), so that a
-    checkpoint alone is enough for `zoo eval` and `zoo predict`."""
-
-    def __init__(self, task_target: str, config: dict[str, Any]):
-        self.payload = {"task": task_target, "config": json.dumps(config)}
-
-    def on_save_checkpoint(self, trainer: L.Trainer, pl_module: L.LightningModule, checkpoint: dict) -> None:
-        checkpoint[ZOO_KEY] = dict(self.payload)
 
 
 class EpochLines(Callback):

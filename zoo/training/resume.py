@@ -12,6 +12,7 @@ Everything is tensors and plain lists, so checkpoints still load with weights_on
 
 from __future__ import annotations
 
+import io
 import os
 import random
 import signal
@@ -23,6 +24,8 @@ import lightning as L
 import numpy as np
 import torch
 from lightning.fabric.plugins.io.torch_io import TorchCheckpointIO
+
+from zoo.errors import ZooError
 
 RESUME_KEY = "zoo_resume"
 
@@ -102,12 +105,22 @@ class AtomicCheckpointIO(TorchCheckpointIO):
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        # Serialised in memory first: a failed write then raises the OS's own error (no space
+        # left, file too large), not the zip writer's "unexpected pos" that says nothing.
+        data = io.BytesIO()
+        torch.save(checkpoint, data)
         try:
             with open(temporary, "wb") as file:
-                torch.save(checkpoint, file)
+                file.write(data.getbuffer())
                 file.flush()
                 os.fsync(file.fileno())
             os.replace(temporary, path)
+        except OSError as error:
+            temporary.unlink(missing_ok=True)
+            raise ZooError(
+                f"could not write the checkpoint {path} ({error.strerror or error}); "
+                "the previous one is kept. Free some disk space and resume."
+            ) from None
         except BaseException:
             temporary.unlink(missing_ok=True)
             raise

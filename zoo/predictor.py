@@ -1,0 +1,276 @@
+"""A trained model with the preprocessing it was trained with: `zoo.load(path)` returns a
+`Predictor`, and `zoo predict` is a Predictor whose results are printed.
+
+What `predict` reads, by the kind of model:
+- feature rows (MLP, regressors, image models): a .csv file (numeric rows, an optional header
+  line), a .npy file, a NumPy array or a list (one row) / list of lists (rows);
+- image models also: an image file of any size and colour mode (converted as the training data
+  was), a folder of images, or an array of pixel values 0..255 (N, [C,] H, W) or rows of C·H·W;
+- text models: a string (a sentence to tag, classify or translate, a prompt to continue, a
+  sentence with [MASK], a word or a sum of words for embeddings).
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from zoo.data.images import IMAGE_SUFFIXES
+from zoo.data.vision import image_files
+from zoo.errors import ZooError
+from zoo.tasks import Classifier, LanguageModel, MaskedLM, Regressor, Seq2Seq, Tagger, WordEmbedding
+
+
+class Predictor:
+    """Predictions for raw inputs from a trained task and its data pipeline's stored state.
+
+    >>> import zoo
+    >>> predictor = zoo.load("runs/mlp_digits/2026-01-01_00-00-00/checkpoints/best.ckpt")  # doctest: +SKIP
+    >>> predictor.predict([[0.0] * 64])[0]["class"]  # doctest: +SKIP
+    '0'
+    """
+
+    def __init__(self, task: Any, datamodule: Any, config: dict[str, Any]):
+        self.task, self.datamodule, self.config = task, datamodule, config
+
+    def __repr__(self) -> str:
+        net = self.config.get("model", {}).get("net", {}).get("_target_", "?").rsplit(".", 1)[-1]
+        return f"Predictor({type(self.task).__name__} of {net}, data={self.config['data'].get('dataset')})"
+
+    def predict(self, inputs: Any, **options: Any) -> list[dict[str, Any]]:
+        """One result dict per input row, image or text. Options: top_k (classes, fillers,
+        neighbours), beam_size (translation), max_new_tokens, temperature, seed (generation),
+        plot (a path for the attention heatmap of a translation)."""
+        task, datamodule = self.task, self.datamodule
+        top_k = int(options.get("top_k") or 5)
+        if isinstance(task, MaskedLM):
+            return [fill_mask(task, datamodule.tokenizer, inputs, top_k)]
+        if isinstance(task, Seq2Seq):
+            return [translate_text(task, datamodule, inputs, options)]
+        if isinstance(task, WordEmbedding):
+            return [nearest_words(task, datamodule.tokenizer, inputs, top_k)]
+        if hasattr(datamodule, "encode") and hasattr(datamodule, "collate"):  # token sequences
+            result = label_sentence(task, datamodule, inputs, top_k)
+            result["input"] = inputs
+            return [result]
+        if isinstance(task, LanguageModel):
+            generation = {"max_new_tokens": 50, "temperature": 1.0, "top_k": None, "seed": 0, **options}
+            return [generate_text(task, datamodule.tokenizer, inputs, generation)]
+        x, names = model_input(datamodule, inputs)
+        if isinstance(task, Classifier):
+            predictions = classify(task, x, datamodule.class_names, top_k)
+        elif isinstance(task, Regressor):
+            values = datamodule.target_values(task.predict_values(x))
+            predictions = [{"input": i, "value": [float(v) for v in row]} for i, row in enumerate(values)]
+        else:
+            raise ZooError(f"predict does not support {type(task).__name__} yet")
+        for prediction, name in zip(predictions, names, strict=True):
+            prediction["input"] = name
+        return predictions
+
+
+def read_csv_rows(path: Path) -> np.ndarray:
+    try:
+        with path.open(newline="", encoding="utf-8") as file:
+            lines = [row for row in csv.reader(file) if row and any(cell.strip() for cell in row)]
+    except UnicodeDecodeError:
+        raise ZooError(f"{path} is not a UTF-8 text CSV file") from None
+    rows = []
+    for number, row in enumerate(lines, start=1):
+        try:
+            rows.append([float(cell) for cell in row])
+        except ValueError:
+            if number == 1:  # a header line
+                continue
+            raise ZooError(f"{path}, line {number}: not a row of numbers: {','.join(row)[:80]!r}") from None
+    if not rows:
+        raise ZooError(f"{path} holds no rows of numbers")
+    if len({len(row) for row in rows}) > 1:
+        raise ZooError(f"{path}: rows have different numbers of values")
+    return np.asarray(rows, dtype=np.float64)
+
+
+def read_rows(source: Any) -> np.ndarray:
+    """Feature rows (N, F) from a path (.csv/.npy), an array or an inline list."""
+    if hasattr(source, "detach"):  # a torch tensor
+        source = source.detach().cpu().numpy()
+    if isinstance(source, list | tuple | np.ndarray):
+        try:
+            rows = np.asarray(source, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ZooError("input list must hold numbers (one row) or lists of numbers (rows)") from None
+        rows = rows.reshape(1, -1) if rows.ndim == 1 else rows
+    else:
+        path = Path(str(source))
+        if not path.is_file():
+            raise ZooError(f"input file not found: {path}")
+        if path.suffix == ".npy":
+            try:
+                rows = np.load(path, allow_pickle=False).astype(np.float64)
+            except (ValueError, OSError) as error:
+                raise ZooError(f"cannot read {path} as a numeric .npy array: {error}") from None
+            rows = rows.reshape(1, -1) if rows.ndim == 1 else rows
+        elif path.suffix in (".csv", ".txt"):
+            rows = read_csv_rows(path)
+        else:
+            raise ZooError(
+                f"unsupported input {path.name}: give a .csv or .npy file of feature rows, or a list"
+            )
+    if rows.size == 0:
+        raise ZooError("input is empty")
+    if not np.isfinite(rows).all():
+        raise ZooError("input holds NaN or infinite values")
+    return rows
+
+
+def is_image_source(source: Any) -> bool:
+    if not isinstance(source, str | Path):
+        return False
+    path = Path(str(source))
+    return path.is_dir() or path.suffix.lower() in IMAGE_SUFFIXES
+
+
+def model_input(datamodule: Any, source: Any) -> tuple[Any, list[str]]:
+    """(the model's input tensor, a name per input row) for any supported source."""
+    if not is_image_source(source):
+        rows = read_rows(source)
+        return datamodule.features(rows), [str(i) for i in range(len(rows))]
+    path = Path(str(source))
+    if not path.exists():
+        raise ZooError(f"input file not found: {path}")
+    if not hasattr(datamodule, "read_images"):
+        raise ZooError("this model was not trained on images: give feature rows (.csv, .npy or a list)")
+    paths = image_files(path) if path.is_dir() else [path]
+    if not paths:
+        raise ZooError(f"no image files in {path}")
+    return datamodule.read_images(paths), [str(p) for p in paths]
+
+
+def generate_text(task: LanguageModel, tokenizer: Any, prompt: Any, config: dict[str, Any]) -> dict[str, Any]:
+    """Continue `prompt`; an empty prompt starts a new sequence (after <eos>); words the tokenizer
+    does not know become <unk>, as the tokenizer defines, and are counted in the output."""
+    import torch
+
+    from zoo.data.text import EOS, UNK
+
+    if isinstance(prompt, list | tuple | dict) or prompt is None:
+        raise ZooError('a language model\'s input is a text prompt: input="some words"')
+    prompt = str(prompt)
+    ids = tokenizer.encode(prompt).ids if prompt.strip() else []
+    unknown = sum(1 for token in ids if token == UNK)
+    context = torch.tensor([[EOS, *ids]])
+    generator = torch.Generator().manual_seed(int(config.get("seed") or 0))
+    tokens = task.generate(
+        context, int(config["max_new_tokens"]), float(config["temperature"]), config.get("top_k"), generator
+    )
+    continuation = tokenizer.decode(tokens[0, len(ids) + 1 :].tolist(), skip_special_tokens=False)
+    return {
+        "prompt": prompt,
+        "generated": continuation.replace("<eos>", "\n").strip(),
+        "unknown_tokens": unknown,
+    }
+
+
+def label_sentence(task: Any, datamodule: Any, text: Any, top_k: int) -> dict[str, Any]:
+    """A tag per word (Tagger) or the classes of the whole sentence (sequence Classifier)."""
+    import torch
+
+    if not isinstance(text, str) or not text.split():
+        raise ZooError('this model reads a sentence: input="the dog runs"')
+    words = text.split()
+    ids, _ = datamodule.encode(words, [None] * len(words) if datamodule.target == "tags" else 0)
+    tokens, lengths = torch.tensor([ids]), torch.tensor([len(ids)])
+    with torch.no_grad():
+        scores = task(tokens, lengths)
+    if isinstance(task, Tagger):
+        tags = [datamodule.tags[i] for i in scores[0].argmax(-1).tolist()]
+        return {"input": text, "tags": tags}
+    return classify(task, (tokens, lengths), datamodule.class_names, top_k)[0]
+
+
+def nearest_words(task: WordEmbedding, tokenizer: Any, query: Any, top_k: int) -> dict[str, Any]:
+    """`dog` → its nearest words; `king - man + woman` → the words nearest that sum of vectors."""
+    import re
+
+    import torch
+
+    terms = re.findall(r"([+-]?)\s*([^\s+-]+)", str(query or ""))
+    if not terms:
+        raise ZooError('give a word or a sum of words: input="dog" or input="king - man + woman"')
+    vectors = task.net.input_vectors.weight.detach()
+    total, used = torch.zeros(vectors.shape[1]), []
+    for sign, word in terms:
+        index = tokenizer.token_to_id(word)
+        if index is None:
+            raise ZooError(f"{word!r} is not in the embedding's vocabulary")
+        total += -vectors[index] if sign == "-" else vectors[index]
+        used.append(index)
+    neighbours = task.net.similar(total, top_k, exclude=used)
+    result = [(tokenizer.id_to_token(i), score) for i, score in neighbours]
+    return {"input": query, "nearest": result}
+
+
+def translate_text(task: Seq2Seq, datamodule: Any, text: Any, config: dict[str, Any]) -> dict[str, Any]:
+    """Translate one sentence (beam search with config beam_size; 1 is greedy); with plot=true
+    (or plot=path.png) also save the attention heatmap."""
+    import torch
+
+    if not isinstance(text, str) or not text.strip():
+        raise ZooError('a sequence-to-sequence model reads a sentence: input="ein Mann fährt Fahrrad"')
+    ids, unknown = datamodule.encode_source(text)
+    if not ids:
+        raise ZooError(f"the input {text!r} has no tokens the model's tokenizer can read")
+    beam_size = int(config.get("beam_size") or 1)
+    result = task.translate(torch.tensor([ids]), torch.tensor([len(ids)]), beam_size=beam_size)
+    generated = result.tokens[0].tolist()
+    translation = datamodule.decode_target(generated)
+    output = {"input": text, "translation": translation, "log_prob": float(result.log_prob[0])}
+    output["unknown_tokens"] = unknown
+    plot = config.get("plot")
+    if plot:
+        if result.attention is None:
+            raise ZooError("this model has no attention to plot (it decodes from a fixed context)")
+        from zoo.data.text import EOS
+        from zoo.viz.attention import attention_map
+
+        shown = generated[: generated.index(EOS) + 1] if EOS in generated else generated
+        path = attention_map(
+            result.attention[0, : len(shown)].numpy(),
+            datamodule.source_tokens(ids),
+            datamodule.target_tokens(shown),
+            "attention.png" if plot is True else str(plot),
+            title=text,
+        )
+        output["plot"] = str(path)
+    return output
+
+
+def fill_mask(task: MaskedLM, tokenizer: Any, text: Any, top_k: int) -> dict[str, Any]:
+    """The most probable tokens for each [MASK] (or <mask>) of a sentence, with probabilities."""
+    import torch
+
+    if not isinstance(text, str) or "[MASK]" not in text.replace("<mask>", "[MASK]"):
+        raise ZooError('a masked language model fills [MASK]: input="the river [MASK] five feet"')
+    ids = tokenizer.encode(text.replace("[MASK]", "<mask>")).ids
+    fillers = task.fill_mask(torch.tensor([ids]), top_k)
+    result = [[(tokenizer.id_to_token(i), p) for i, p in candidates] for candidates in fillers]
+    return {"input": text, "fillers": result}
+
+
+def classify(task: Classifier, x: Any, class_names: list[str], top_k: int) -> list[dict[str, Any]]:
+    probabilities = task.predict_proba(*x) if isinstance(x, tuple) else task.predict_proba(x)
+    k = min(top_k, probabilities.shape[1])
+    top_p, top_index = probabilities.topk(k, dim=1)
+    names = class_names or [str(c) for c in range(probabilities.shape[1])]
+    return [
+        {
+            "input": i,
+            "class": names[int(index[0])],
+            "probability": float(p[0]),
+            "top": [(names[int(c)], float(q)) for c, q in zip(index, p, strict=True)],
+        }
+        for i, (p, index) in enumerate(zip(top_p, top_index, strict=True))
+    ]
