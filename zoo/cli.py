@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from zoo.errors import ZooError
@@ -185,6 +186,21 @@ def validate(command: str, cfg: Any) -> None:
 SWEEP_RESULTS: list[dict[str, Any]] = []
 
 
+class Objective(float):
+    """A train job's result as a sweeper sees it: the best value of the monitored validation
+    metric (a float, which is what Optuna reads), with the whole run summary attached."""
+
+    summary: dict[str, Any]
+
+    @classmethod
+    def of(cls, summary: dict[str, Any]) -> Objective | None:
+        if summary.get("best_val") is None:
+            return None  # nothing to optimise: Optuna counts the trial as failed
+        objective = cls(summary["best_val"])
+        objective.summary = summary
+        return objective
+
+
 def job(command: str) -> Callable[[Any], Any]:
     """The Hydra task function for `command`: runs it, turning a ZooError into one line."""
 
@@ -197,7 +213,11 @@ def job(command: str) -> Callable[[Any], Any]:
         sys.argv[:] = ORIGINAL_ARGV  # as typed, for Lightning's DDP re-launch
         hydra_config = HydraConfig.get()
         multirun = hydra_config.mode == RunMode.MULTIRUN
-        entry = {"job": hydra_config.job.get("num", 0), "overrides": list(hydra_config.overrides.task)}
+        entry = {
+            "job": hydra_config.job.get("num", 0),
+            "overrides": list(hydra_config.overrides.task),
+            "sweep_dir": hydra_config.sweep.dir if multirun else None,
+        }
         try:
             result = command_function(command)(cfg)
         except Interrupted as stop:
@@ -213,6 +233,8 @@ def job(command: str) -> Callable[[Any], Any]:
             return None
         if multirun:
             SWEEP_RESULTS.append({**entry, "status": "ok", "summary": result})
+            if command == "train":  # the objective a sweeper (Optuna) optimises
+                return Objective.of(result)
         return result
 
     run_job.__module__ = __name__
@@ -248,8 +270,9 @@ ORIGINAL_ARGV: list[str] = []
 def run_hydra(command: str, rest: list[str]) -> int:
     import hydra
 
-    from zoo.registry import config_dir
+    from zoo.registry import config_dir, register_resolvers
 
+    register_resolvers()
     ORIGINAL_ARGV[:] = sys.argv
     SWEEP_RESULTS.clear()
     app = hydra.main(version_base="1.3", config_path=str(config_dir()), config_name=command)(job(command))
@@ -264,23 +287,77 @@ def run_hydra(command: str, rest: list[str]) -> int:
     return 0
 
 
+def sweep_rows(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per job, best first (by the monitored validation metric, in its direction),
+    failed jobs last."""
+    rows = []
+    for result in results:
+        summary = result.get("summary") or {}
+        monitor = str(summary.get("monitor") or "")
+        test_name = monitor.replace("val/", "test/")
+        rows.append(
+            {
+                "job": result["job"],
+                "status": "ok" if result["status"] == "ok" else f"failed: {result['error']}",
+                "overrides": " ".join(result["overrides"]),
+                "monitor": monitor,
+                "best_val": summary.get("best_val"),
+                "test_metric": test_name if test_name in summary.get("test", {}) else "",
+                "test_value": summary.get("test", {}).get(test_name),
+                "run_dir": summary.get("run_dir", ""),
+                "mode": summary.get("monitor_mode", "min"),
+            }
+        )
+
+    def rank(row: dict[str, Any]) -> tuple[int, float]:
+        if row["best_val"] is None:
+            return (1, 0.0)
+        return (0, -row["best_val"] if row["mode"] == "max" else row["best_val"])
+
+    return sorted(rows, key=rank)
+
+
 def print_sweep(results: list[dict[str, Any]]) -> None:
-    """One row per job: its overrides, status and headline test metric."""
+    """The sweep's table, best job first: printed, and written to <sweep dir>/sweep.csv."""
+    import csv
+
     from rich.table import Table
 
     from zoo.commands.common import console, format_value
 
-    table = Table(title=f"sweep: {len(results)} jobs", title_justify="left")
-    for column in ("job", "overrides", "status", "test metric"):
+    rows = sweep_rows(results)
+    common = set.intersection(*(set(result["overrides"]) for result in results))
+    title = f"sweep: {len(results)} jobs, best first"
+    if common:  # the table shows what differs between the jobs
+        title += f" (all with: {' '.join(o for o in results[0]['overrides'] if o in common)})"
+    table = Table(title=title, title_justify="left")
+    for column in ("job", "overrides", "status", "best val metric", "test metric"):
         table.add_column(column, overflow="fold")
-    for result in results:
-        summary = result.get("summary") or {}
-        metric_name = str(summary.get("monitor") or "").replace("val/", "test/")
-        metric = summary.get("test", {}).get(metric_name)
-        shown = f"{metric_name} {format_value(metric)}" if metric is not None else ""
-        status = "ok" if result["status"] == "ok" else f"failed: {result['error']}"
-        table.add_row(str(result["job"]), " ".join(result["overrides"]), status, shown)
+    for row in rows:
+        best = f"{row['monitor']} {format_value(row['best_val'])}" if row["best_val"] is not None else ""
+        test = f"{row['test_metric']} {format_value(row['test_value'])}" if row["test_metric"] else ""
+        differing = " ".join(o for o in row["overrides"].split() if o not in common)
+        table.add_row(str(row["job"]), differing, row["status"], best, test)
     console.print(table)
+    sweep_dir = next((result["sweep_dir"] for result in results if result.get("sweep_dir")), None)
+    if sweep_dir:
+        path = Path(sweep_dir) / "sweep.csv"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        columns = [
+            "job",
+            "status",
+            "overrides",
+            "monitor",
+            "best_val",
+            "test_metric",
+            "test_value",
+            "run_dir",
+        ]
+        with path.open("w", newline="", encoding="utf-8") as file:
+            writer = csv.DictWriter(file, fieldnames=columns, extrasaction="ignore")
+            writer.writeheader()
+            writer.writerows(rows)
+        console.print(f"sweep table written to {path}")
 
 
 def entry_point() -> None:

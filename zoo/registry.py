@@ -10,7 +10,18 @@ from pathlib import Path
 from typing import Any
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-LISTED_GROUPS = ("model", "data", "optimizer", "scheduler", "regularizer", "trainer", "logger", "experiment")
+LISTED_GROUPS = (
+    "model",
+    "data",
+    "optimizer",
+    "scheduler",
+    "regularizer",
+    "trainer",
+    "logger",
+    "experiment",
+    "hparams_search",
+    "launcher",
+)
 CHOICE_GROUPS = (
     "model",
     "data",
@@ -22,6 +33,8 @@ CHOICE_GROUPS = (
     "callbacks",
     "paths",
     "experiment",
+    "hparams_search",
+    "launcher",
 )
 
 
@@ -53,10 +66,31 @@ def options(group: str) -> dict[str, str]:
     return {path.stem: description(path) for path in sorted(folder.glob("*.yaml"))}
 
 
-def compose(config_name: str = "train", overrides: list[str] | None = None) -> Any:
-    """The composed config (a DictConfig) for `config_name` with Hydra overrides applied."""
+def monitor_direction(task_target: str) -> str:
+    """ "maximize" or "minimize": how the task's monitored validation metric improves (the
+    `${zoo_direction:${model._target_}}` resolver of configs/hparams_search/)."""
+    from zoo.tasks import resolve_task_class
+
+    return "maximize" if resolve_task_class(task_target).monitor_mode == "max" else "minimize"
+
+
+def register_resolvers() -> None:
+    from omegaconf import OmegaConf
+
+    if not OmegaConf.has_resolver("zoo_direction"):
+        OmegaConf.register_new_resolver("zoo_direction", monitor_direction)
+
+
+def compose(
+    config_name: str = "train", overrides: list[str] | None = None, return_hydra_config: bool = False
+) -> Any:
+    """The composed config (a DictConfig) for `config_name` with Hydra overrides applied (and
+    its `hydra` node, which holds the launcher and sweeper settings, if asked for)."""
     from hydra import compose as hydra_compose
     from hydra import initialize_config_dir
 
+    register_resolvers()
     with initialize_config_dir(config_dir=str(config_dir()), version_base="1.3"):
-        return hydra_compose(config_name=config_name, overrides=list(overrides or []))
+        return hydra_compose(
+            config_name=config_name, overrides=list(overrides or []), return_hydra_config=return_hydra_config
+        )

@@ -100,6 +100,53 @@ def test_a_failing_sweep_job_keeps_the_others(tmp_path):
     assert "failed" in result.stdout and "2 classes" in result.stderr
 
 
+def test_an_optuna_sweep_runs_offline_reports_the_best_trial_and_tables_every_job(tmp_path):
+    import csv
+
+    import yaml
+
+    args = ["train", "hparams_search=optuna", "data=xor", "hydra.sweeper.n_trials=3", "trainer.max_epochs=3"]
+    result = run_zoo(args, tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    (sweep,) = (tmp_path / "multirun").iterdir()
+    with (sweep / "sweep.csv").open() as file:
+        rows = list(csv.DictReader(file))
+    assert sorted(int(row["job"]) for row in rows) == [0, 1, 2]
+    assert all(row["status"] == "ok" and row["monitor"] == "val/acc" for row in rows)
+    values = [float(row["best_val"]) for row in rows]
+    assert values == sorted(values, reverse=True)  # best first; val/acc is maximised
+    for row in rows:  # each job's own summary agrees with the table
+        assert json.loads((Path(row["run_dir"]) / "summary.json").read_text())["best_val"] == float(
+            row["best_val"]
+        )
+    best = yaml.safe_load((sweep / "optimization_results.yaml").read_text())
+    assert best["best_value"] == pytest.approx(values[0])
+    lr = next(o for o in rows[0]["overrides"].split() if o.startswith("optimizer.lr="))
+    assert best["best_params"]["optimizer.lr"] == pytest.approx(float(lr.split("=")[1]))
+    assert "sweep: 3 jobs, best first" in result.stdout
+
+
+def test_the_search_direction_follows_the_monitored_metric():
+    from zoo.registry import monitor_direction
+
+    assert monitor_direction("zoo.tasks.Classifier") == "maximize"  # val/acc
+    assert monitor_direction("zoo.tasks.Regressor") == "minimize"  # val/loss
+    assert monitor_direction("zoo.tasks.LanguageModel") == "minimize"  # val/ppl
+
+
+def test_the_slurm_launcher_preset_composes_to_the_submitit_launcher():
+    from hydra.core.global_hydra import GlobalHydra
+    from hydra.utils import get_class
+
+    from zoo.registry import compose
+
+    cfg = compose("train", ["launcher=slurm", "hydra.launcher.partition=gpu"], return_hydra_config=True)
+    GlobalHydra.instance().clear()
+    launcher = cfg.hydra.launcher
+    assert get_class(launcher._target_).__name__ == "SlurmLauncher"
+    assert launcher.partition == "gpu" and launcher.gpus_per_node == 1 and launcher.max_num_timeout == 3
+
+
 def test_list_shows_every_group_with_descriptions(tmp_path):
     result = run_zoo(["list"], tmp_path)
     assert result.returncode == 0
@@ -117,6 +164,8 @@ def test_list_shows_every_group_with_descriptions(tmp_path):
         "experiments",
         "xor_mlp",
         "Multi-layer perceptron",
+        "hyperparameter searches",
+        "Optuna (TPE) search",
     ):
         assert expected in result.stdout
 

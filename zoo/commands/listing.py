@@ -17,6 +17,8 @@ TITLES = {
     "trainer": "trainers (trainer=...)",
     "logger": "loggers (logger=...)",
     "experiment": "experiments (experiment=...)",
+    "hparams_search": "hyperparameter searches (hparams_search=...)",
+    "launcher": "launchers for sweep jobs (launcher=...)",
 }
 ALIASES = {
     "models": "model",
@@ -27,6 +29,8 @@ ALIASES = {
     "trainers": "trainer",
     "loggers": "logger",
     "experiments": "experiment",
+    "searches": "hparams_search",
+    "launchers": "launcher",
 }
 
 

@@ -214,6 +214,7 @@ def train(cfg: DictConfig, extra_callbacks: list[Any] | None = None) -> dict[str
         "name": config.get("name"),
         "run_dir": str(output_dir),
         "monitor": monitor,
+        "monitor_mode": task.monitor_mode,
         "best_val": best_score,
         "test": test_metrics,
         "best_checkpoint": best_path,
