@@ -23,11 +23,12 @@ os.environ["ZOO_OFFLINE"] = "1"
 os.environ["OMP_NUM_THREADS"] = "1"
 torch.set_num_threads(1)
 
-# In-process runs skip the learning-curve plot unless a test asks for it (matplotlib per run).
+# In-process runs skip the plots unless a test asks for them (matplotlib per run).
 QUIET = [
     "logger=csv",
     "callbacks.progress=none",
     "callbacks.learning_curves=false",
+    "callbacks.evaluation_plots=false",
     "trainer.accelerator=cpu",
 ]
 

@@ -260,6 +260,17 @@ class SequenceDataModule(TensorDataModule):
         self.class_names = list(state.get("class_names") or self.class_names)
 
 
+def most_frequent_tags(sentences: list[grammar.Sentence]) -> dict[str, str]:
+    """Each word's most frequent part of speech in these sentences (the labels of an embedding plot)."""
+    from collections import Counter
+
+    counts: dict[str, Counter] = {}
+    for sentence in sentences:
+        for word, tag in zip(sentence.words, sentence.tags, strict=True):
+            counts.setdefault(word, Counter())[tag] += 1
+    return {word: counter.most_common(1)[0][0] for word, counter in counts.items()}
+
+
 class SkipGramDataModule(TensorDataModule):
     """(centre, context, noise) triples from the grammar corpus: every pair of words at most
     `window` apart in a sentence, and `negatives` noise words per pair drawn (seeded) from the
@@ -282,6 +293,7 @@ class SkipGramDataModule(TensorDataModule):
             vocab_size,
         )
         self.tokenizer: Tokenizer | None = None
+        self.word_tags: dict[str, str] = {}  # word -> its part of speech in the grammar
         self.collate_fn = self.collate
 
     def setup(self, stage: str | None = None) -> None:
@@ -301,6 +313,7 @@ class SkipGramDataModule(TensorDataModule):
             for word in sentence.words:
                 frequency[self.tokenizer.token_to_id(word)] += 1
         self.noise = frequency.pow(0.75) / frequency.pow(0.75).sum()
+        self.word_tags = most_frequent_tags(splits["train"])
         self.generator = torch.Generator().manual_seed(self.seed)
         for split, sentences in splits.items():
             pairs = []

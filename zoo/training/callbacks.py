@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import lightning as L
+import torch
 from lightning.pytorch.callbacks import Callback, ModelCheckpoint, RichProgressBar
 
 from zoo.errors import ZooError
@@ -90,6 +91,8 @@ def build_callbacks(
         callbacks.append(LearningCurves(plots / "learning_curves.png"))
     if config.get("attention_maps"):
         callbacks.append(AttentionMaps(plots / "attention", int(config["attention_maps"])))
+    if config.get("evaluation_plots", True):
+        callbacks.append(EvaluationPlots(plots))
     progress, enable_bar = progress_callbacks(config.get("progress", "auto"))
     return callbacks + progress, enable_bar
 
@@ -123,6 +126,7 @@ class GradientNorms(Callback):
             from zoo.viz.curves import gradient_norms
 
             gradient_norms(self.history, self.plot, title="gradient norm of each weight matrix")
+            log_plot(trainer, "plots/gradient_norms", self.plot)
 
 
 class LearningCurves(Callback):
@@ -144,6 +148,7 @@ class LearningCurves(Callback):
             from zoo.viz.curves import learning_curves
 
             learning_curves(self.history, self.plot)
+            log_plot(trainer, "plots/learning_curves", self.plot)
 
 
 class AttentionMaps(Callback):
@@ -168,10 +173,129 @@ class AttentionMaps(Callback):
         for i, (source_ids, _) in enumerate(examples):
             generated = result.tokens[i].tolist()
             generated = generated[: generated.index(EOS) + 1] if EOS in generated else generated
-            attention_map(
+            path = attention_map(
                 result.attention[i, : len(generated), : len(source_ids)].float().cpu().numpy(),
                 datamodule.source_tokens(source_ids),
                 datamodule.target_tokens(generated),
                 self.folder / f"epoch{trainer.current_epoch:03d}_{i}.png",
                 title=f"epoch {trainer.current_epoch}: validation sentence {i}",
             )
+            log_plot(trainer, f"plots/attention_{i}", path)
+
+
+def log_plot(trainer: L.Trainer, tag: str, path: Path) -> None:
+    """Show a saved PNG in TensorBoard too (under IMAGES), at the current step."""
+    from lightning.pytorch.loggers import TensorBoardLogger
+
+    for logger in trainer.loggers:
+        if isinstance(logger, TensorBoardLogger):
+            from matplotlib.image import imread
+
+            image = imread(path)[..., :3]  # RGBA floats in 0..1 -> RGB
+            logger.experiment.add_image(tag, image, trainer.global_step, dataformats="HWC")
+
+
+def confusion_counts(task: Any, datamodule: Any, max_examples: int = 20_000) -> torch.Tensor:
+    """counts[i, j]: validation examples of true class i the classifier puts in class j (the
+    first `max_examples` or a little more: whole batches)."""
+    classes = task.hparams.num_classes
+    matrix = torch.zeros(classes, classes, dtype=torch.int64)
+    seen = 0
+    for batch in datamodule.val_dataloader():
+        batch = task.transfer_batch_to_device(batch, task.device, 0)
+        batch = datamodule.on_after_batch_transfer(batch, 0)
+        _, probabilities, target = task.loss_and_outputs(batch)
+        pairs = target.cpu() * classes + probabilities.argmax(-1).cpu()
+        matrix += torch.bincount(pairs, minlength=classes * classes).view(classes, classes)
+        seen += len(target)
+        if seen >= max_examples:
+            break
+    return matrix
+
+
+class EvaluationPlots(Callback):
+    """At the end of training, what the model does, drawn into <run>/plots (and TensorBoard):
+    - classifiers: the confusion matrix on the validation split (confusion_matrix.png);
+    - classifiers of 2-D points: the decision boundary with the first hidden layer's lines
+      (decision_boundary.png);
+    - word embeddings: the vectors projected to 2-D, labelled (embeddings.png)."""
+
+    MAX_EXAMPLES = 20_000  # of the validation split, for the confusion matrix
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+
+    def on_train_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        if not trainer.is_global_zero or trainer.datamodule is None:
+            return
+        from zoo.tasks import Classifier, WordEmbedding
+
+        was_training = pl_module.training
+        pl_module.eval()
+        try:
+            with torch.no_grad():
+                if isinstance(pl_module, Classifier):
+                    self.confusion(trainer, pl_module)
+                    self.boundary(trainer, pl_module)
+                elif isinstance(pl_module, WordEmbedding):
+                    self.embeddings(trainer, pl_module)
+        finally:
+            pl_module.train(was_training)
+
+    def confusion(self, trainer: L.Trainer, task: Any) -> None:
+        from zoo.viz.evaluation import confusion_matrix
+
+        datamodule = trainer.datamodule
+        matrix = confusion_counts(task, datamodule, self.MAX_EXAMPLES)
+        names = list(getattr(datamodule, "class_names", None) or range(len(matrix)))
+        path = confusion_matrix(matrix.numpy(), [str(n) for n in names], self.folder / "confusion_matrix.png",
+                                title="validation")  # fmt: skip
+        log_plot(trainer, "plots/confusion_matrix", path)
+
+    def boundary(self, trainer: L.Trainer, task: Any) -> None:
+        from torch.utils.data import TensorDataset
+
+        from zoo.viz.evaluation import decision_boundary
+
+        train = trainer.datamodule.datasets.get("train")
+        if (
+            not isinstance(train, TensorDataset)
+            or train.tensors[0].ndim != 2
+            or train.tensors[0].shape[1] != 2
+        ):
+            return
+        x, y = (t.cpu().numpy() for t in train.tensors[:2])
+
+        def probability(grid: Any) -> Any:
+            inputs = torch.as_tensor(grid, dtype=train.tensors[0].dtype, device=task.device)
+            return task.predict_proba(inputs).float().cpu().numpy()
+
+        linear = [m for m in task.net.modules() if isinstance(m, torch.nn.Linear)]
+        lines = None  # the first layer's lines, when it is a hidden layer of at most 64 units
+        if len(linear) > 1 and linear[0].in_features == 2 and linear[0].out_features <= 64:
+            weight, bias = linear[0].weight.detach(), linear[0].bias
+            bias = bias.detach() if bias is not None else torch.zeros(len(weight))
+            lines = (weight.float().cpu().numpy(), bias.float().cpu().numpy())
+        path = decision_boundary(probability, x, y, self.folder / "decision_boundary.png", lines,
+                                 title="decision boundary (training points)")  # fmt: skip
+        log_plot(trainer, "plots/decision_boundary", path)
+
+    def embeddings(self, trainer: L.Trainer, task: Any) -> None:
+        from zoo.viz.evaluation import embedding_projection
+
+        datamodule = trainer.datamodule
+        tokenizer = getattr(datamodule, "tokenizer", None)
+        if tokenizer is None:
+            return
+        vectors = task.net.input_vectors.weight.detach().float().cpu().numpy()
+        vocabulary = sorted(tokenizer.get_vocab().items(), key=lambda item: item[1])
+        words = [
+            (word, index) for word, index in vocabulary if not word.startswith("<") and index < len(vectors)
+        ]
+        tags = getattr(datamodule, "word_tags", {}) or {}
+        labels = [tags.get(word, "other") for word, _ in words] if tags else None
+        chosen, names = [i for _, i in words], [w for w, _ in words]
+        path = embedding_projection(
+            vectors[chosen], names, self.folder / "embeddings.png", labels, title="word vectors (PCA)"
+        )
+        log_plot(trainer, "plots/embeddings", path)
