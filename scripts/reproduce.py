@@ -1,0 +1,259 @@
+"""Run every experiment preset whose data is here and write docs/RESULTS.md: for each, the command,
+the metric reached against the expected one, wall time, hardware and its plots; then the course's
+claims, each with the experiment that shows it and the contrasting run (the other side of the
+claim, e.g. the same net without a hidden layer).
+
+    python scripts/reproduce.py                          # every preset whose data is present
+    python scripts/reproduce.py --only xor_mlp,circles_mlp
+    python scripts/reproduce.py --tiny                   # two batches an epoch, one epoch: a check that all runs
+
+Presets whose dataset is not on disk (ZOO_OFFLINE=1 is set while checking, nothing is downloaded)
+or that need a GPU when there is none are listed as skipped, with the reason. Runs are written to
+runs/reproduce/<experiment>[_contrast]/ (git-ignored); RESULTS.md links their plots there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+try:
+    import zoo  # noqa: F401
+except ImportError:  # run from a checkout without installing: python scripts/reproduce.py
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from zoo.errors import ZooError
+
+TINY = ["trainer.max_epochs=1", "++trainer.limit_train_batches=2", "++trainer.limit_val_batches=2",
+        "++trainer.limit_test_batches=2"]  # fmt: skip
+QUIET = ["callbacks.progress=none", "logger=csv"]
+LOWER_IS_BETTER = ("loss", "ppl", "perplexity", "mse", "mae", "error")
+
+
+def hardware() -> str:
+    import torch
+
+    if torch.cuda.is_available():
+        return f"{torch.cuda.get_device_name(0)} (torch {torch.__version__})"
+    return f"CPU, {os.cpu_count()} cores, {platform.machine()} (torch {torch.__version__})"
+
+
+def compose_experiment(name: str, overrides: list[str], output_dir: Path) -> Any:
+    from zoo.registry import compose
+
+    return compose(
+        "train", [f"experiment={name}", *overrides, f"paths.output_dir={output_dir}", f"name={name}"]
+    )
+
+
+def unavailable(cfg: Any) -> str | None:
+    """Why this experiment cannot run here (its data is missing, it needs a GPU), or None."""
+    import torch
+
+    from zoo.commands.common import plain
+    from zoo.data import build_datamodule
+
+    if cfg.trainer.get("accelerator") == "gpu" and not torch.cuda.is_available():
+        return "needs a GPU"
+    previous = os.environ.get("ZOO_OFFLINE")
+    os.environ["ZOO_OFFLINE"] = "1"  # check what is on disk; never download here
+    try:
+        build_datamodule(plain(cfg.data)).prepare_data()
+    except ZooError as error:
+        return f"data not present ({str(error)[:120]})"
+    finally:
+        if previous is None:
+            os.environ.pop("ZOO_OFFLINE", None)
+        else:
+            os.environ["ZOO_OFFLINE"] = previous
+    return None
+
+
+def run(name: str, overrides: list[str], output_dir: Path) -> dict[str, Any]:
+    """One training run in this process; a run that stops with a zoo error is a result too."""
+    from zoo.commands.train import train
+
+    started = time.time()
+    try:
+        summary = train(compose_experiment(name, overrides, output_dir))
+    except ZooError as error:
+        return {
+            "status": f"stopped: {error}",
+            "wall_time_s": round(time.time() - started, 1),
+            "run_dir": output_dir,
+        }
+    return {**summary, "status": "ok", "run_dir": Path(summary["run_dir"])}
+
+
+def reached(result: dict[str, Any], metric: str | None) -> float | None:
+    return result.get("test", {}).get(metric) if metric and result["status"] == "ok" else None
+
+
+def meets(value: float | None, expected: dict[str, Any] | None) -> str:
+    if value is None or not expected:
+        return "-"
+    lower = any(word in expected["metric"] for word in LOWER_IS_BETTER)
+    good = value <= expected["value"] if lower else value >= expected["value"]
+    return "yes" if good else "no"
+
+
+def plot_links(run_dir: Path, results_file: Path) -> str:
+    plots = sorted((run_dir / "plots").glob("*.png")) if run_dir.is_dir() else []
+    links = [f"[{p.stem}]({os.path.relpath(p, results_file.parent)})" for p in plots]
+    return ", ".join(links) or "-"
+
+
+def command_line(name: str, overrides: list[str]) -> str:
+    return " ".join(["zoo train", f"experiment={name}", *overrides])
+
+
+def write_results(path: Path, rows: list[dict[str, Any]], skipped: list[tuple[str, str]], tiny: bool) -> None:
+    lines = [
+        "# Results",
+        "",
+        f"Written by `python scripts/reproduce.py{' --tiny' if tiny else ''}` on {time.strftime('%Y-%m-%d')}, "
+        f"hardware: {hardware()}.",
+    ]
+    if tiny:
+        lines += [
+            "",
+            "**--tiny: one epoch of two batches per run - a check that everything runs, not results.**",
+        ]
+    lines += [
+        "",
+        "## Experiments",
+        "",
+        "| experiment | command | metric | reached | expected | met | wall time | plots |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        expected = row["expected"] or {}
+        value = row["value"]
+        shown = f"{value:.4f}" if value is not None else row["result"]["status"][:80]
+        lines.append(
+            f"| {row['name']} | `{row['command']}` | {expected.get('metric', '-')} | {shown} | "
+            f"{expected.get('value', '-')} | {meets(value, expected)} | {row['result']['wall_time_s']:.0f} s | "
+            f"{plot_links(Path(row['result']['run_dir']), path)} |"
+        )
+    claims = [row for row in rows if row["claim"]]
+    lines += [
+        "",
+        "## The course's claims",
+        "",
+        "| claim | experiment | its result | contrasting run | its result |",
+        "|---|---|---|---|---|",
+    ]
+    for row in claims:
+        contrast = row.get("contrast")
+        metric = (row["expected"] or {}).get("metric")
+        ours = f"{metric} {row['value']:.4f}" if row["value"] is not None else row["result"]["status"][:80]
+        if contrast is None:
+            theirs = "-"
+        elif contrast["value"] is not None:
+            theirs = f"{metric} {contrast['value']:.4f}"
+        else:
+            theirs = contrast["result"]["status"][:100]
+        lines.append(
+            f"| {row['claim']['text']} | {row['name']} | {ours} | "
+            f"`{' '.join(row['claim'].get('contrast') or [])}` | {theirs} |"
+        )
+    if skipped:
+        lines += ["", "## Not run here", "", "| experiment | why |", "|---|---|"]
+        lines += [f"| {name} | {why} |" for name, why in skipped]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.part")
+    temporary.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def ordered(names: list[str], configs: dict[str, Any]) -> list[str]:
+    """An experiment after the one whose checkpoint it needs."""
+    result: list[str] = []
+    for name in names:
+        needs = (configs[name].claim or {}).get("needs")
+        if needs and needs in names and needs not in result:
+            result.append(needs)
+        if name not in result:
+            result.append(name)
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", help="comma-separated experiment names (default: all)")
+    parser.add_argument("--tiny", action="store_true", help="one epoch of two batches per run")
+    parser.add_argument(
+        "--output", default="docs/RESULTS.md", help="the results file (default: docs/RESULTS.md)"
+    )
+    parser.add_argument(
+        "--runs", default="runs/reproduce", help="where the runs go (default: runs/reproduce)"
+    )
+    args = parser.parse_args(argv)
+
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from zoo.commands.common import plain
+    from zoo.registry import options
+
+    known = list(options("experiment"))
+    names = args.only.split(",") if args.only else known
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        print(f"reproduce: unknown experiment {unknown[0]!r}; valid: {', '.join(known)}", file=sys.stderr)
+        return 2
+    runs = Path(args.runs)
+    configs = {name: compose_experiment(name, [], runs / name) for name in names}
+    for name in list(configs):  # and the experiments they need a checkpoint of
+        needs = (configs[name].claim or {}).get("needs")
+        if needs and needs not in configs:
+            names.append(needs)
+            configs[needs] = compose_experiment(needs, [], runs / needs)
+    extra = [*QUIET, *(TINY if args.tiny else [])]
+    skipped = [(name, why) for name in names if (why := unavailable(configs[name]))]
+    todo = ordered([name for name in names if name not in dict(skipped)], configs)
+    rows: list[dict[str, Any]] = []
+    best: dict[str, str] = {}  # experiment -> its best checkpoint (for `needs`)
+    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+               TimeElapsedColumn())  # fmt: skip
+    with Progress(*columns) as progress:
+        bar = progress.add_task("experiments", total=len(todo))
+        for name in todo:
+            progress.update(bar, description=f"{name}")
+            cfg = configs[name]
+            claim = plain(cfg.claim) if cfg.claim else None
+            overrides = list(extra)
+            if claim and claim.get("needs"):
+                if claim["needs"] not in best:
+                    skipped.append((name, f"needs a checkpoint of {claim['needs']}, which did not run"))
+                    progress.advance(bar)
+                    continue
+                overrides.append(f"model.pretrained={os.path.relpath(best[claim['needs']])}")
+            metric = (plain(cfg.expected) or {}).get("metric") if cfg.expected else None
+            result = run(name, overrides, runs / name)
+            if result["status"] == "ok" and result.get("best_checkpoint"):
+                best[name] = result["best_checkpoint"]
+            row = {
+                "name": name,
+                "command": command_line(name, [o for o in overrides if o not in extra]),
+                "expected": plain(cfg.expected) if cfg.expected else None,
+                "claim": claim,
+                "result": result,
+                "value": reached(result, metric),
+            }
+            if claim and claim.get("contrast"):
+                contrast = run(name, [*extra, *claim["contrast"]], runs / f"{name}_contrast")
+                row["contrast"] = {"result": contrast, "value": reached(contrast, metric)}
+            rows.append(row)
+            progress.advance(bar)
+    write_results(Path(args.output), rows, skipped, args.tiny)
+    print(f"{len(rows)} experiments run, {len(skipped)} skipped; results written to {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
