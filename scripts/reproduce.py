@@ -5,7 +5,7 @@ claim, e.g. the same net without a hidden layer).
 
     python scripts/reproduce.py                          # every preset whose data is present
     python scripts/reproduce.py --only xor_mlp,circles_mlp
-    python scripts/reproduce.py --tiny                   # two batches an epoch, one epoch: a check that all runs
+    python scripts/reproduce.py --tiny                   # 1 epoch of 2 batches: a check that all runs
 
 Presets whose dataset is not on disk (ZOO_OFFLINE=1 is set while checking, nothing is downloaded)
 or that need a GPU when there is none are listed as skipped, with the reason. Runs are written to
@@ -116,8 +116,8 @@ def write_results(path: Path, rows: list[dict[str, Any]], skipped: list[tuple[st
     lines = [
         "# Results",
         "",
-        f"Written by `python scripts/reproduce.py{' --tiny' if tiny else ''}` on {time.strftime('%Y-%m-%d')}, "
-        f"hardware: {hardware()}.",
+        f"Written by `python scripts/reproduce.py{' --tiny' if tiny else ''}` on "
+        f"{time.strftime('%Y-%m-%d')}, hardware: {hardware()}.",
     ]
     if tiny:
         lines += [
@@ -137,7 +137,8 @@ def write_results(path: Path, rows: list[dict[str, Any]], skipped: list[tuple[st
         shown = f"{value:.4f}" if value is not None else row["result"]["status"][:80]
         lines.append(
             f"| {row['name']} | `{row['command']}` | {expected.get('metric', '-')} | {shown} | "
-            f"{expected.get('value', '-')} | {meets(value, expected)} | {row['result']['wall_time_s']:.0f} s | "
+            f"{expected.get('value', '-')} | {meets(value, expected)} | "
+            f"{row['result']['wall_time_s']:.0f} s | "
             f"{plot_links(Path(row['result']['run_dir']), path)} |"
         )
     claims = [row for row in rows if row["claim"]]
