@@ -22,10 +22,12 @@ A PyTorch model zoo trained from one Hydra CLI.
 commands:
   train     train a model:  zoo train model=mlp data=digits optimizer=adam trainer.max_epochs=20
             sweep with -m:  zoo train -m optimizer=sgd,adam optimizer.lr=0.1,0.01
+            search:         zoo train hparams_search=optuna hydra.sweeper.n_trials=20
             preset:         zoo train experiment=circles_mlp
             resume:         zoo train resume=runs/<name>/<time>   (after a crash, Ctrl-C or SIGTERM)
   eval      test a checkpoint on its dataset:  zoo eval ckpt_path=runs/.../checkpoints/best.ckpt
-  predict   predict with a checkpoint:  zoo predict ckpt_path=... input=rows.csv (or .npy, or [x1,x2])
+  predict   predict with a checkpoint:  zoo predict ckpt_path=... input=rows.csv (or .npy, [x1,x2],
+            an image or a folder of them, or text for text models)
   list      list models, datasets, optimizers, schedulers, ... with descriptions:  zoo list [group]
   gradcheck check a model's gradients against central differences:  zoo gradcheck model=mlp data=xor
   export    weights as safetensors + config as JSON:  zoo export ckpt_path=... [output=folder]
@@ -33,6 +35,7 @@ commands:
 
 Every Hydra option works after the command: `zoo train --cfg job` prints the composed config,
 `zoo train --help` lists the config groups. Set HYDRA_FULL_ERROR=1 to see full tracebacks.
+In Python: zoo.create_model(...), zoo.load(checkpoint).predict(inputs); see the README.
 """
 HYDRA_COMMANDS = ("train", "eval", "predict", "gradcheck", "export")
 MAX_PREFLIGHT_COMBINATIONS = 32
