@@ -49,6 +49,12 @@ def test_a_model_fitted_by_a_plain_trainer_loads_and_predicts_raw_rows_as_it_did
         [p["class"] == str(y) for p, y in zip(predictions, load_digits().target[:20], strict=True)]
     )
     assert accuracy >= 0.7  # 60 steps of Adam: learning, not chance (0.1)
+    # a forward pass per batch of rows gives what one pass over all of them gives
+    batched = predictor.predict(rows, top_k=3, batch_size=7)
+    assert [p["class"] for p in batched] == [p["class"] for p in predictions]
+    assert [p["probability"] for p in batched] == pytest.approx(
+        [p["probability"] for p in predictions], abs=1e-6
+    )
     # the same from a csv file, a tensor and a list
     np.savetxt(tmp_path / "rows.csv", rows[:2], delimiter=",")
     for source in (tmp_path / "rows.csv", torch.tensor(rows[:2]), rows[:2].tolist()):

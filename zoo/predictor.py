@@ -42,8 +42,9 @@ class Predictor:
 
     def predict(self, inputs: Any, **options: Any) -> list[dict[str, Any]]:
         """One result dict per input row, image or text. Options: top_k (classes, fillers,
-        neighbours), beam_size (translation), max_new_tokens, temperature, seed (generation),
-        plot (a path for the attention heatmap of a translation)."""
+        neighbours), batch_size (rows or images per forward pass, 256), beam_size (translation),
+        max_new_tokens, temperature, seed (generation), plot (a path for the attention heatmap of
+        a translation)."""
         task, datamodule = self.task, self.datamodule
         top_k = int(options.get("top_k") or 5)
         if isinstance(task, MaskedLM):
@@ -60,10 +61,11 @@ class Predictor:
             generation = {"max_new_tokens": 50, "temperature": 1.0, "top_k": None, "seed": 0, **options}
             return [generate_text(task, datamodule.tokenizer, inputs, generation)]
         x, names = model_input(datamodule, inputs)
+        batch_size = int(options.get("batch_size") or 256)
         if isinstance(task, Classifier):
-            predictions = classify(task, x, datamodule.class_names, top_k)
+            predictions = classify(task, x, datamodule.class_names, top_k, batch_size)
         elif isinstance(task, Regressor):
-            values = datamodule.target_values(task.predict_values(x))
+            values = datamodule.target_values(in_batches(task.predict_values, x, batch_size))
             predictions = [{"input": i, "value": [float(v) for v in row]} for i, row in enumerate(values)]
         else:
             raise ZooError(f"predict does not support {type(task).__name__} yet")
@@ -260,8 +262,25 @@ def fill_mask(task: MaskedLM, tokenizer: Any, text: Any, top_k: int) -> dict[str
     return {"input": text, "fillers": result}
 
 
-def classify(task: Classifier, x: Any, class_names: list[str], top_k: int) -> list[dict[str, Any]]:
-    probabilities = task.predict_proba(*x) if isinstance(x, tuple) else task.predict_proba(x)
+def in_batches(function: Any, x: Any, batch_size: int) -> Any:
+    """function(x) computed `batch_size` rows at a time, on the task's device, concatenated on
+    the CPU: a folder of many images or a large array never needs one forward pass over all."""
+    import torch
+
+    device = function.__self__.device
+    parts = [
+        function(x[start : start + batch_size].to(device)).cpu() for start in range(0, len(x), batch_size)
+    ]
+    return torch.cat(parts)
+
+
+def classify(
+    task: Classifier, x: Any, class_names: list[str], top_k: int, batch_size: int = 256
+) -> list[dict[str, Any]]:
+    if isinstance(x, tuple):  # token sequences and their lengths: one sentence
+        probabilities = task.predict_proba(*x)
+    else:
+        probabilities = in_batches(task.predict_proba, x, batch_size)
     k = min(top_k, probabilities.shape[1])
     top_p, top_index = probabilities.topk(k, dim=1)
     names = class_names or [str(c) for c in range(probabilities.shape[1])]

@@ -40,20 +40,15 @@ def test_empty_prompt_starts_a_sentence_and_unknown_words_become_unk(lm_checkpoi
     assert "1 prompt token(s) unknown" in unknown.stdout
 
 
-def test_tagger_and_sentence_classifier_predict_from_a_checkpoint(tmp_path):
+def test_tagger_and_sentence_classifier_predict_from_a_checkpoint(tmp_path, train_run):
+    # trained in this process (the CLI's training is tested elsewhere), predicted in a fresh one
     for model, data, expected in (
         ("bilstm_tagger", "grammar_pos", "watch/NOUN"),
         ("lstm_classifier", "grammar_sentiment", "negative"),
     ):
-        result = run_zoo(
-            ["train", f"model={model}", f"data={data}", "optimizer.lr=0.005", "trainer.max_epochs=4"],
-            tmp_path,
-        )
-        assert result.returncode == 0, result.stderr[-2000:]
-        (run_dir,) = (tmp_path / "runs" / f"{model}_{data}").iterdir()
-        checkpoint = run_dir / "checkpoints" / "best.ckpt"
+        summary = train_run([f"model={model}", f"data={data}", "optimizer.lr=0.005", "trainer.max_epochs=4"])
         predicted = run_zoo(
-            ["predict", f"ckpt_path={checkpoint}", "input='the cruel watch sleeps'"], tmp_path
+            ["predict", f"ckpt_path={summary['best_checkpoint']}", "input='the cruel watch sleeps'"], tmp_path
         )
         assert predicted.returncode == 0, predicted.stderr
         assert expected in predicted.stdout

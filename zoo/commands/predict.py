@@ -24,7 +24,8 @@ def predict(cfg: DictConfig) -> list[dict[str, Any]]:
     predictor = Predictor(*restore(config["ckpt_path"]))
     source = config["input"]
     options = {
-        key: config.get(key) for key in ("top_k", "beam_size", "max_new_tokens", "temperature", "seed")
+        key: config.get(key)
+        for key in ("top_k", "batch_size", "beam_size", "max_new_tokens", "temperature", "seed")
     }
     if config.get("plot"):
         options["plot"] = "attention.png" if config["plot"] is True else str(config["plot"])
