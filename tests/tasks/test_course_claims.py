@@ -56,8 +56,8 @@ def test_sigmoid_gradients_vanish_with_depth_and_relu_gradients_do_not(train_run
         "trainer.max_epochs=2",
         "callbacks.learning_curves=true",
     ]
-    sigmoid = train_run(budget)
-    relu = train_run([*budget, "model.net.activation=relu"])
+    sigmoid = train_run([*budget, "model.net.activation=sigmoid"])
+    relu = train_run(budget)
     sigmoid_norms = weight_gradient_norms(Path(sigmoid["run_dir"]))
     relu_norms = weight_gradient_norms(Path(relu["run_dir"]))
     assert len(sigmoid_norms) == 10
@@ -78,8 +78,8 @@ def test_batch_norm_trains_at_a_learning_rate_that_breaks_the_plain_net(train_ru
 
 def test_momentum_and_adam_cross_a_narrow_valley_faster_than_sgd(train_run):
     budget = ["experiment=claim_momentum_ill_conditioned"]
-    sgd = train_run(budget)["test"]["test/loss"]
-    momentum = train_run([*budget, "optimizer=momentum"])["test"]["test/loss"]
+    sgd = train_run([*budget, "optimizer=sgd"])["test"]["test/loss"]
+    momentum = train_run(budget)["test"]["test/loss"]
     adam = train_run([*budget, "optimizer=adam", "optimizer.lr=0.05"])["test"]["test/loss"]
     assert momentum <= 0.02 and momentum < sgd / 10  # measured: 0.005 against 0.17
     assert adam < sgd / 2  # measured: 0.04

@@ -211,6 +211,12 @@ class SequenceDataModule(TensorDataModule):
         return fetch(url, self.data_dir / self.source / name, self.download)
 
     # --- Lightning -------------------------------------------------------------------------------
+    def prepare_data(self) -> None:
+        """Download a missing dataset (once per machine, before the processes of a DDP run read
+        it), or fail in one line when it is missing and downloading is off."""
+        if self.source not in ("grammar", "copy"):
+            self.load_examples()
+
     def setup(self, stage: str | None = None) -> None:
         if self.datasets:
             return

@@ -189,6 +189,12 @@ class LanguageModelDataModule(L.LightningDataModule):
         }
 
     # --- Lightning -------------------------------------------------------------------------------
+    def prepare_data(self) -> None:
+        """Download a missing corpus (once per machine, before the processes of a DDP run read
+        it), or fail in one line when it is missing and downloading is off."""
+        if self.corpus not in ("grammar", "text_files"):
+            self.load_texts()
+
     def setup(self, stage: str | None = None) -> None:
         if self.datasets:
             return

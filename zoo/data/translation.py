@@ -224,6 +224,12 @@ class TranslationDataModule(TensorDataModule):
         return zip_lines(read_lines(source), read_lines(target), where=f"{source} and {target}")
 
     # --- Lightning -------------------------------------------------------------------------------
+    def prepare_data(self) -> None:
+        """Download Multi30k when it is missing (once per machine, before the processes of a DDP
+        run read it), or fail in one line when it is missing and downloading is off."""
+        if self.source == "multi30k":
+            self.load_pairs()
+
     def setup(self, stage: str | None = None) -> None:
         if self.datasets:
             return
