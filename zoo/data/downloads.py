@@ -35,7 +35,8 @@ def download_file(url: str, destination: Path) -> Path:
     import urllib.request
 
     destination.parent.mkdir(parents=True, exist_ok=True)
-    temporary = destination.with_name(destination.name + ".part")
+    # a temporary name of this process's own: two processes (DDP ranks) may download at once
+    temporary = destination.with_name(f"{destination.name}.{os.getpid()}.part")
     try:
         with network_timeout(), urllib.request.urlopen(url) as response, temporary.open("wb") as file:
             while chunk := response.read(1 << 20):
