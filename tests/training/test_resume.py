@@ -20,7 +20,10 @@ RUN = ["model=mlp", "data=digits", "model.net.dropout=0.3", "trainer.max_epochs=
        "callbacks.every_n_train_steps=3"]  # fmt: skip
 LM_RUN = ["model=lstm_lm", "data=grammar", "data.num_sentences=600", "model.net.dropout=0.3",
           "trainer.max_epochs=3", "callbacks.every_n_train_steps=3"]  # fmt: skip
-RUNS = {"mlp": (RUN, 60), "lstm_lm": (LM_RUN, 12)}  # overrides, total steps
+# LeNet-5 with random crops and flips drawn on the CPU while the loader prefetches the next batch.
+AUGMENTED_RUN = ["model=lenet5", "data=digits_images", "data.augment=crop_flip",
+                 "trainer.max_epochs=2", "callbacks.every_n_train_steps=3"]  # fmt: skip
+RUNS = {"mlp": (RUN, 60), "lstm_lm": (LM_RUN, 12), "lenet_augmented": (AUGMENTED_RUN, 40)}  # overrides, steps
 
 KILLED_RUN = """
 import os, signal, sys
@@ -59,7 +62,7 @@ def uninterrupted(whole_runs):
     return whole_runs("mlp")
 
 
-@pytest.mark.parametrize("name, seed", [("mlp", 0), ("mlp", 1), ("lstm_lm", 0)])
+@pytest.mark.parametrize("name, seed", [("mlp", 0), ("mlp", 1), ("lstm_lm", 0), ("lenet_augmented", 0)])
 def test_a_run_killed_at_a_random_step_resumes_to_the_same_weights(whole_runs, tmp_path, name, seed):
     overrides, steps = RUNS[name]
     uninterrupted = whole_runs(name)
