@@ -79,6 +79,14 @@ class ResumableSequence(SeededShuffle):
         return iter(range(skip, self.n))
 
 
+def use_as_training_order(datamodule: Any, order: SeededShuffle | None) -> None:
+    """Make `order` the data module's training order (the one a checkpoint records the position
+    of); while resuming, it starts where the checkpoint's stood (zoo.training.resume)."""
+    datamodule.train_order = order
+    if order is not None and datamodule.resume_position is not None:
+        order.resume(datamodule.resume_position)
+
+
 def slices_batches(dataset: Dataset) -> bool:
     """Whether dataset[list of indices] returns the whole batch (tensors indexed at once), which
     costs far less than fetching and stacking the items one by one."""
@@ -121,9 +129,7 @@ class TensorDataModule(L.LightningDataModule):
             )
         order = SeededShuffle(len(dataset), self.seed) if shuffle else SequentialSampler(range(len(dataset)))
         if name == "train":
-            self.train_order = order if shuffle else None
-            if shuffle and self.resume_position is not None:
-                order.resume(self.resume_position)
+            use_as_training_order(self, order if shuffle else None)
         if self.collate_fn is None and slices_batches(dataset):
             # one list of indices per batch: the tensors are sliced at once, no per-item collate
             batches = BatchSampler(order, self.batch_size, drop_last=False)

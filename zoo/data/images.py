@@ -27,7 +27,7 @@ import torch.nn.functional as F
 from torch.utils.data import Dataset
 from torchvision.transforms import v2
 
-from zoo.data.base import SeededShuffle, TensorDataModule
+from zoo.data.base import SeededShuffle, TensorDataModule, use_as_training_order
 from zoo.errors import ZooError
 
 AUGMENTATIONS = ("none", "crop_flip")
@@ -213,9 +213,7 @@ class ImageDataModule(TensorDataModule):
         shard = (trainer.global_rank, trainer.world_size) if trainer is not None else (0, 1)
         sampler = SeededShuffle(len(labels), self.seed) if shuffle else None
         if name == "train":
-            self.train_order = sampler
-            if sampler is not None and self.resume_position is not None:
-                sampler.resume(self.resume_position)
+            use_as_training_order(self, sampler)
         return DeviceBatches(images, labels, self.batch_size, sampler, augment, shard)
 
     def normalize(self, images: torch.Tensor) -> torch.Tensor:

@@ -19,7 +19,7 @@ from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_toke
 from torch.utils.data import DataLoader, Dataset
 
 from zoo.data import grammar
-from zoo.data.base import ResumableSequence
+from zoo.data.base import ResumableSequence, use_as_training_order
 from zoo.data.downloads import fetch
 from zoo.errors import ZooError
 
@@ -211,10 +211,8 @@ class LanguageModelDataModule(L.LightningDataModule):
             self.setup()
         # batch_size=None: each item already is a (batch, bptt) window, in order
         order = ResumableSequence(len(self.datasets[split]), self.seed)
-        if split == "train":
-            self.train_order = order  # resumed mid-epoch at the next window (zoo.training.resume)
-            if self.resume_position is not None:
-                order.resume(self.resume_position)
+        if split == "train":  # resumed mid-epoch at the next window
+            use_as_training_order(self, order)
         return DataLoader(self.datasets[split], batch_size=None, sampler=order)
 
     def train_dataloader(self) -> DataLoader:
