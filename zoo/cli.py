@@ -166,6 +166,9 @@ def validate(command: str, cfg: Any) -> None:
     for key in ("ckpt_path", "input"):
         if OmegaConf.is_missing(cfg, key):
             raise ZooError(f"missing required value {key!r} (give it as {key}=...)")
+    checkpoint = OmegaConf.select(cfg, "ckpt_path", throw_on_missing=False, throw_on_resolution_failure=False)
+    if isinstance(checkpoint, str) and checkpoint and not Path(checkpoint).exists():
+        raise ZooError(f"checkpoint not found: {checkpoint}")  # now, not after importing torch
     if command != "train":
         return
 

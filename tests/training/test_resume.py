@@ -155,11 +155,9 @@ def test_a_full_disk_during_a_save_stops_with_one_line_and_keeps_the_previous_ch
     import resource
     import signal
 
-    from tests.conftest import run_zoo
-
-    first = run_zoo(["train", "model=mlp", "data=digits", "trainer.max_epochs=2"], tmp_path)
-    assert first.returncode == 0, first.stderr[-2000:]
-    (run_dir,) = tmp_path.glob("runs/*/*")
+    run_dir = tmp_path / "run"
+    overrides = ["model=mlp", "data=digits"]
+    train(compose_train([*overrides, "trainer.max_epochs=2"], run_dir))
     last = run_dir / "checkpoints" / "last.ckpt"
     size, step = last.stat().st_size, load_checkpoint(last)["global_step"]
 
@@ -167,8 +165,9 @@ def test_a_full_disk_during_a_save_stops_with_one_line_and_keeps_the_previous_ch
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the OS then answers EFBIG instead of killing
         resource.setrlimit(resource.RLIMIT_FSIZE, (size // 2, size // 2))
 
-    resumed = subprocess.run(
-        [sys.executable, "-m", "zoo", "train", f"resume={run_dir}", "trainer.max_epochs=4"],
+    resumed = subprocess.run(  # continue it, in its folder, through the CLI
+        [sys.executable, "-m", "zoo", "train", *overrides, "trainer.max_epochs=4", f"ckpt_path={last}",
+         f"hydra.run.dir={run_dir}"],
         cwd=tmp_path, env=zoo_env(tmp_path), capture_output=True, text=True, timeout=300,
         preexec_fn=small_disk,
     )  # fmt: skip
