@@ -235,7 +235,7 @@ def finish_runs(loggers: list[Any]) -> None:
     """End the run of a logger that keeps one open (W&B): the next job of a sweep, in this
     same process, must start its own run instead of writing into this one."""
     for logger in loggers:
-        if type(logger).__name__ == "WandbLogger" and logger._experiment is not None:
+        if type(logger).__name__ == "WandbLogger" and getattr(logger, "_experiment", None) is not None:
             logger.experiment.finish()
 
 
