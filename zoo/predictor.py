@@ -65,7 +65,7 @@ class Predictor:
         if isinstance(task, Classifier):
             predictions = classify(task, x, datamodule.class_names, top_k, batch_size)
         elif isinstance(task, Regressor):
-            values = datamodule.target_values(in_batches(task.predict_values, x, batch_size))
+            values = datamodule.target_values(in_batches(task.predict_values, x, batch_size, task.device))
             predictions = [{"input": i, "value": [float(v) for v in row]} for i, row in enumerate(values)]
         else:
             raise ZooError(f"predict does not support {type(task).__name__} yet")
@@ -262,12 +262,11 @@ def fill_mask(task: MaskedLM, tokenizer: Any, text: Any, top_k: int) -> dict[str
     return {"input": text, "fillers": result}
 
 
-def in_batches(function: Any, x: Any, batch_size: int) -> Any:
-    """function(x) computed `batch_size` rows at a time, on the task's device, concatenated on
-    the CPU: a folder of many images or a large array never needs one forward pass over all."""
+def in_batches(function: Any, x: Any, batch_size: int, device: Any) -> Any:
+    """function(x) computed `batch_size` rows at a time on `device`, concatenated on the CPU: a
+    folder of many images or a large array never needs one forward pass over all."""
     import torch
 
-    device = function.__self__.device
     parts = [
         function(x[start : start + batch_size].to(device)).cpu() for start in range(0, len(x), batch_size)
     ]
@@ -280,7 +279,7 @@ def classify(
     if isinstance(x, tuple):  # token sequences and their lengths: one sentence
         probabilities = task.predict_proba(*x)
     else:
-        probabilities = in_batches(task.predict_proba, x, batch_size)
+        probabilities = in_batches(task.predict_proba, x, batch_size, task.device)
     k = min(top_k, probabilities.shape[1])
     top_p, top_index = probabilities.topk(k, dim=1)
     names = class_names or [str(c) for c in range(probabilities.shape[1])]

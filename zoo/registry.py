@@ -22,20 +22,7 @@ LISTED_GROUPS = (
     "hparams_search",
     "launcher",
 )
-CHOICE_GROUPS = (
-    "model",
-    "data",
-    "optimizer",
-    "scheduler",
-    "regularizer",
-    "trainer",
-    "logger",
-    "callbacks",
-    "paths",
-    "experiment",
-    "hparams_search",
-    "launcher",
-)
+CHOICE_GROUPS = (*LISTED_GROUPS, "callbacks", "paths")  # the groups whose option names are checked
 
 
 def config_dir() -> Path:

@@ -9,8 +9,7 @@ from typing import Any
 import lightning as L
 import torch
 import torch.distributed as dist
-from lightning.pytorch.overrides.distributed import UnrepeatedDistributedSampler
-from torch.utils.data import BatchSampler, DataLoader, Dataset, Sampler, SequentialSampler, TensorDataset
+from torch.utils.data import BatchSampler, DataLoader, Dataset, Sampler, TensorDataset
 
 
 def distributed_rank_and_world() -> tuple[int, int]:
@@ -19,6 +18,14 @@ def distributed_rank_and_world() -> tuple[int, int]:
     if dist.is_available() and dist.is_initialized():
         return dist.get_rank(), dist.get_world_size()
     return 0, 1
+
+
+def evaluation_order(n: int) -> range:
+    """The examples this process evaluates, in order: all of them, or with W processes every W-th
+    from its rank on - each example once. (Lightning's DistributedSampler pads the shares to equal
+    length with repeated examples, which biases every val/test metric.)"""
+    rank, world = distributed_rank_and_world()
+    return range(rank, n, world)
 
 
 class SeededShuffle(Sampler[int]):
@@ -116,18 +123,7 @@ class TensorDataModule(L.LightningDataModule):
             self.setup()
         dataset = self.datasets[name]
         workers = {"num_workers": self.num_workers, "persistent_workers": self.num_workers > 0}
-        if not shuffle and distributed_rank_and_world()[1] > 1:
-            # Each rank evaluates its share once. Lightning's default (DistributedSampler) pads the
-            # shares to equal length with repeated examples, which biases every val/test metric.
-            return DataLoader(
-                dataset,
-                batch_size=self.batch_size,
-                sampler=UnrepeatedDistributedSampler(dataset, shuffle=False),
-                collate_fn=self.collate_fn,
-                pin_memory=self.pin_memory,
-                **workers,
-            )
-        order = SeededShuffle(len(dataset), self.seed) if shuffle else SequentialSampler(range(len(dataset)))
+        order = SeededShuffle(len(dataset), self.seed) if shuffle else evaluation_order(len(dataset))
         if name == "train":
             use_as_training_order(self, order if shuffle else None)
         if self.collate_fn is None and slices_batches(dataset):

@@ -27,7 +27,7 @@ import torch.nn.functional as F
 from torch.utils.data import Dataset
 from torchvision.transforms import v2
 
-from zoo.data.base import SeededShuffle, TensorDataModule, use_as_training_order
+from zoo.data.base import SeededShuffle, TensorDataModule, evaluation_order, use_as_training_order
 from zoo.errors import ZooError
 
 AUGMENTATIONS = ("none", "crop_flip")
@@ -73,27 +73,23 @@ class DeviceBatches:
         batch_size: int,
         sampler: SeededShuffle | None,
         augment: Callable[[torch.Tensor], torch.Tensor] | None = None,
-        shard: tuple[int, int] = (0, 1),
     ):
         self.images, self.labels, self.batch_size = images, labels, batch_size
         self.shuffle, self.augment = (
             sampler,
             augment,
         )  # not `.sampler`: Lightning would take it for a DataLoader
-        self.rank, self.world_size = shard
+
+    def order(self) -> Any:
+        """This process's share: SeededShuffle's for training, every example once for evaluation."""
+        return self.shuffle if self.shuffle is not None else evaluation_order(len(self.labels))
 
     def __len__(self) -> int:
-        examples = (
-            len(self.shuffle) if self.shuffle else len(range(self.rank, len(self.labels), self.world_size))
-        )
-        return math.ceil(examples / self.batch_size)
+        return math.ceil(len(self.order()) / self.batch_size)
 
     def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         device = self.images.device
-        if self.shuffle:  # already this process's share (SeededShuffle)
-            order = torch.tensor(list(self.shuffle), device=device)
-        else:  # evaluation: each process its share, every example once
-            order = torch.arange(self.rank, len(self.labels), self.world_size, device=device)
+        order = torch.tensor(list(self.order()), device=device)
         for start in range(0, len(order), self.batch_size):
             index = order[start : start + self.batch_size]
             images = self.images[index]
@@ -209,12 +205,10 @@ class ImageDataModule(TensorDataModule):
         if name == "train" and self.augment == "crop_flip":
             generator = torch.Generator(device=device).manual_seed(self.seed)
             augment = partial(random_crop_flip, padding=self.padding, generator=generator)
-        trainer = getattr(self, "trainer", None)
-        shard = (trainer.global_rank, trainer.world_size) if trainer is not None else (0, 1)
         sampler = SeededShuffle(len(labels), self.seed) if shuffle else None
         if name == "train":
             use_as_training_order(self, sampler)
-        return DeviceBatches(images, labels, self.batch_size, sampler, augment, shard)
+        return DeviceBatches(images, labels, self.batch_size, sampler, augment)
 
     def normalize(self, images: torch.Tensor) -> torch.Tensor:
         """uint8 images → float, per-channel standardised (an MLP flattens them itself)."""

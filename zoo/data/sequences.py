@@ -167,17 +167,10 @@ class SequenceDataModule(TensorDataModule):
                 for offset, (split, count) in enumerate(zip(splits, counts, strict=True))
             }
         if self.source == "conllu":
-            return {
-                split: read_conllu(self.fetch(UD_EWT_URL.format(split=name), f"en_ewt-ud-{name}.conllu"))
-                for split, name in zip(splits, ("train", "dev", "test"), strict=True)
-            }
+            return {split: read_conllu(path) for split, path in zip(splits, self.files(), strict=True)}
         if self.source == "conll2003":
-            return {
-                split: read_conll2003(self.local(f"conll2003/{name}.txt"))
-                for split, name in zip(splits, ("train", "valid", "test"), strict=True)
-            }
-        if self.source in ARCHIVES:
-            self.unpack(*ARCHIVES[self.source])
+            return {split: read_conll2003(path) for split, path in zip(splits, self.files(), strict=True)}
+        self.files()  # the archive, unpacked
         if self.source == "sst2":  # GLUE's test labels are hidden: the dev set is the test split
             train = read_sst2(self.local("SST-2/train.tsv"))
             cut = len(train) // 20
@@ -186,6 +179,18 @@ class SequenceDataModule(TensorDataModule):
         random.Random(self.seed).shuffle(train)
         cut = len(train) // 10
         return {"train": train[cut:], "val": train[:cut], "test": read_imdb(self.local("aclImdb/test"))}
+
+    def files(self) -> list[Path]:
+        """The downloaded dataset's files on disk, fetched or unpacked first if missing (the
+        train/val/test files of UD and CoNLL; for an archive, its folder)."""
+        if self.source == "conllu":
+            names = ("train", "dev", "test")
+            return [self.fetch(UD_EWT_URL.format(split=name), f"en_ewt-ud-{name}.conllu") for name in names]
+        if self.source == "conll2003":
+            return [self.local(f"conll2003/{name}.txt") for name in ("train", "valid", "test")]
+        url, folder = ARCHIVES[self.source]
+        self.unpack(url, folder)
+        return [self.data_dir / folder]
 
     def local(self, relative: str) -> Path:
         path = self.data_dir / relative
@@ -215,7 +220,7 @@ class SequenceDataModule(TensorDataModule):
         """Download a missing dataset (once per machine, before the processes of a DDP run read
         it), or fail in one line when it is missing and downloading is off."""
         if self.source not in ("grammar", "copy"):
-            self.load_examples()
+            self.files()
 
     def setup(self, stage: str | None = None) -> None:
         if self.datasets:

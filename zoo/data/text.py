@@ -168,32 +168,38 @@ class LanguageModelDataModule(L.LightningDataModule):
                 raise ZooError(f"data=text_files needs data.{missing[0]}=path/to/file.txt")
             return {split: read_lines(Path(path)) for split, path in self.paths.items()}
         if self.corpus == "tiny_shakespeare":
-            lines = read_lines(
-                fetch(SHAKESPEARE_URL, self.data_dir / "tiny_shakespeare" / "input.txt", self.download)
-            )
+            lines = read_lines(self.corpus_files())
             n = len(lines)
             return {
                 "train": lines[: int(0.9 * n)],
                 "val": lines[int(0.9 * n) : int(0.95 * n)],
                 "test": lines[int(0.95 * n) :],
             }
+        root = self.corpus_files()
+        return {
+            split: read_lines(root / f"wiki.{name}.raw")
+            for split, name in (("train", "train"), ("val", "valid"), ("test", "test"))
+        }
+
+    def corpus_files(self) -> Path:
+        """A downloaded corpus on disk (Tiny Shakespeare's file, WikiText's folder), fetched and
+        unpacked first if missing."""
+        if self.corpus == "tiny_shakespeare":
+            return fetch(SHAKESPEARE_URL, self.data_dir / "tiny_shakespeare" / "input.txt", self.download)
         url, folder = WIKITEXT[self.corpus]
         root = self.data_dir / folder
         if not (root / "wiki.train.raw").is_file():
             archive = fetch(url, self.data_dir / Path(url).name, self.download)
             with zipfile.ZipFile(archive) as zipped:
                 zipped.extractall(self.data_dir)
-        return {
-            split: read_lines(root / f"wiki.{name}.raw")
-            for split, name in (("train", "train"), ("val", "valid"), ("test", "test"))
-        }
+        return root
 
     # --- Lightning -------------------------------------------------------------------------------
     def prepare_data(self) -> None:
         """Download a missing corpus (once per machine, before the processes of a DDP run read
         it), or fail in one line when it is missing and downloading is off."""
         if self.corpus not in ("grammar", "text_files"):
-            self.load_texts()
+            self.corpus_files()
 
     def setup(self, stage: str | None = None) -> None:
         if self.datasets:

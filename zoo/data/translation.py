@@ -194,19 +194,13 @@ class TranslationDataModule(TensorDataModule):
             return {split: self.multi30k(split) for split in SPLITS}
         return {split: self.parallel(split) for split in SPLITS}
 
+    def multi30k_file(self, split: str, lang: str) -> Path:
+        """One Multi30k file on disk, downloaded first if missing."""
+        name = f"{MULTI30K_SPLITS[split]}.{lang}"
+        return fetch(MULTI30K_URL.format(name=name), self.data_dir / "multi30k" / f"{name}.gz", self.download)
+
     def multi30k(self, split: str) -> list[Pair]:
-        lines = []
-        for lang in self.langs:
-            name = f"{MULTI30K_SPLITS[split]}.{lang}"
-            lines.append(
-                read_gzip_lines(
-                    fetch(
-                        MULTI30K_URL.format(name=name),
-                        self.data_dir / "multi30k" / f"{name}.gz",
-                        self.download,
-                    )
-                )
-            )
+        lines = [read_gzip_lines(self.multi30k_file(split, lang)) for lang in self.langs]
         return zip_lines(*lines, where=f"multi30k {split}")
 
     def parallel(self, split: str) -> list[Pair]:
@@ -228,7 +222,9 @@ class TranslationDataModule(TensorDataModule):
         """Download Multi30k when it is missing (once per machine, before the processes of a DDP
         run read it), or fail in one line when it is missing and downloading is off."""
         if self.source == "multi30k":
-            self.load_pairs()
+            for split in SPLITS:
+                for lang in self.langs:
+                    self.multi30k_file(split, lang)
 
     def setup(self, stage: str | None = None) -> None:
         if self.datasets:
