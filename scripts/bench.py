@@ -127,22 +127,29 @@ def synchronize(device: torch.device) -> None:
 
 
 class TrainingStepTimer(L.Callback):
-    """Wall time of the training steps after `warmup`, leaving out what happens between epochs
-    (validation, checkpoints, the learning-curve plot)."""
+    """Wall time of the optimizer steps after the first `warmup`, leaving out what happens between
+    epochs (validation, checkpoints, the learning-curve plot). Steps are counted by the trainer's
+    global step, so a batch that takes several (trainer.steps_per_batch) counts as that many."""
 
-    def __init__(self, warmup: int):
-        self.warmup, self.steps, self.seconds = warmup, 0, 0.0
+    def __init__(self, warmup: int, steps: int, raw: RawLoop | None = None):
+        self.warmup, self.target, self.steps, self.seconds = warmup, steps, 0, 0.0
+        self.raw, self.raw_intervals = raw, []  # the raw loop's steps, taken between the zoo's batches
         self.started: float | None = None
+        self.first_step = 0
+        self.intervals: list[tuple[int, float]] = []  # (steps, seconds) from one batch's end to the next's
+        self.last: tuple[int, float] = (0, 0.0)
 
     def _resume(self, trainer: L.Trainer) -> None:
         if self.started is None and trainer.global_step >= self.warmup:
             synchronize(trainer.strategy.root_device)
-            self.started = time.perf_counter()
+            self.started, self.first_step = time.perf_counter(), trainer.global_step
+            self.last = (trainer.global_step, self.started)
 
     def _pause(self, trainer: L.Trainer) -> None:
         if self.started is not None:
             synchronize(trainer.strategy.root_device)
             self.seconds += time.perf_counter() - self.started
+            self.steps += trainer.global_step - self.first_step
             self.started = None
 
     def on_train_epoch_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
@@ -151,9 +158,21 @@ class TrainingStepTimer(L.Callback):
     def on_train_batch_end(self, trainer: L.Trainer, pl_module: L.LightningModule, *args: Any) -> None:
         if self.started is None:
             self._resume(trainer)  # the first timed step starts after the warm-up's last one ends
-        elif trainer.global_step > self.warmup:
-            self.steps += 1
-        if trainer.global_step >= trainer.max_steps or trainer.is_last_batch:
+            return
+        if self.raw is not None:
+            synchronize(trainer.strategy.root_device)
+        now = time.perf_counter()
+        steps = trainer.global_step - self.last[0]
+        self.intervals.append((steps, now - self.last[1]))
+        if self.raw is not None:  # as many raw steps, now: both sides under the same conditions
+            self.raw_intervals.append((steps, self.raw.timed(steps)))
+            self.started += time.perf_counter() - now  # not the zoo's time
+            now = time.perf_counter()
+        self.last = (trainer.global_step, now)
+        timed = self.steps + trainer.global_step - self.first_step
+        if timed >= self.target:
+            trainer.should_stop = True  # at the end of this batch (a bundle: all its steps)
+        if timed >= self.target or trainer.global_step >= trainer.max_steps or trainer.is_last_batch:
             self._pause(trainer)
 
 
@@ -179,12 +198,33 @@ def compose_workload(name: str, device: str, tiny: bool, steps: int, warmup: int
     return compose("train", overrides)
 
 
-def zoo_run(cfg: Any, warmup: int) -> dict[str, float]:
+def zoo_run(cfg: Any, warmup: int, steps: int, raw: RawLoop | None = None) -> dict[str, Any]:
+    """The zoo's run, timed over `steps` steps or a few more (up to the end of a bundle of
+    trainer.steps_per_batch); with `raw`, the raw loop takes as many steps after each of the zoo's
+    batches, timed on its own (the two then share the machine's passing states)."""
     from zoo.commands.train import train
 
-    timer = TrainingStepTimer(warmup)
+    timer = TrainingStepTimer(warmup, steps, raw)
     train(cfg, extra_callbacks=[timer])
-    return {"steps": timer.steps, "seconds": timer.seconds}
+    run = {"steps": timer.steps, "seconds": timer.seconds, "intervals": timer.intervals}
+    if raw is None:
+        return run
+    raw_steps = sum(steps for steps, _ in timer.raw_intervals)
+    raw_seconds = sum(seconds for _, seconds in timer.raw_intervals)
+    return {**run, "raw": {"steps": raw_steps, "seconds": raw_seconds, "intervals": timer.raw_intervals}}
+
+
+def median_step_time(intervals: list[tuple[int, float]]) -> float:
+    """The median seconds per step over timed intervals of several steps, each weighted by its
+    steps: a shared machine's passing slowdowns (other processes, frequency changes) move a total
+    far more than this, on either side."""
+    per_step = sorted((seconds / steps, steps) for steps, seconds in intervals if steps > 0)
+    half, counted = sum(steps for _, steps in per_step) / 2, 0
+    for step_time, steps in per_step:
+        counted += steps
+        if counted >= half:
+            return step_time
+    raise ValueError("no timed steps")
 
 
 def raw_batches(cfg: Any, device: torch.device) -> tuple[Any, Any]:
@@ -223,51 +263,72 @@ def raw_batches(cfg: Any, device: torch.device) -> tuple[Any, Any]:
     return data, batch
 
 
-def raw_run(cfg: Any, device: torch.device, warmup: int, steps: int) -> dict[str, float]:
+class RawLoop:
     """The same net, optimizer, precision and batches in the loop one would write by hand."""
-    from zoo.commands.common import plain
-    from zoo.commands.train import build_training_task
-    from zoo.training.optim import build_optimizer
 
-    config = plain(cfg)
-    L.seed_everything(config["seed"], verbose=False)
-    data, batch = raw_batches(cfg, device)
-    net = build_training_task(config).net.to(device)  # the plain nn.Module the task trains
-    if config["model"].get("channels_last"):
-        net = net.to(memory_format=torch.channels_last)
-    if config["model"].get("compile"):
-        net.compile()
-    optimizer = build_optimizer(net.named_parameters(), config["optimizer"])
-    clip = config["trainer"].get("gradient_clip_val")
-    bf16 = "bf16" in str(config["trainer"].get("precision"))
-    language_model = hasattr(data, "bptt")
-    carries_state = language_model and getattr(net, "carries_state", True)
-    state = None
+    def __init__(self, cfg: Any, device: torch.device):
+        from zoo.commands.common import plain
+        from zoo.commands.train import build_training_task
+        from zoo.training.optim import build_optimizer
 
-    def step(i: int) -> None:
-        nonlocal state
-        x, y = batch(i)
-        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
-            if language_model:
-                logits, new_state = net(x, state)
-                state = tuple(s.detach() for s in new_state) if carries_state else None
+        config = plain(cfg)
+        L.seed_everything(config["seed"], verbose=False)
+        data, self.batch = raw_batches(cfg, device)
+        net = build_training_task(config).net.to(device)  # the plain nn.Module the task trains
+        if config["model"].get("channels_last"):
+            net = net.to(memory_format=torch.channels_last)
+        if config["model"].get("compile"):
+            net.compile()
+        self.net, self.device = net, device
+        self.optimizer = build_optimizer(net.named_parameters(), config["optimizer"])
+        self.clip = config["trainer"].get("gradient_clip_val")
+        self.bf16 = "bf16" in str(config["trainer"].get("precision"))
+        self.language_model = hasattr(data, "bptt")
+        self.carries_state = self.language_model and getattr(net, "carries_state", True)
+        self.state: Any = None
+        self.taken = 0
+
+    def step(self) -> None:
+        x, y = self.batch(self.taken)
+        self.taken += 1
+        with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16):
+            if self.language_model:
+                logits, state = self.net(x, self.state)
+                self.state = tuple(s.detach() for s in state) if self.carries_state else None
                 loss = F.cross_entropy(logits.flatten(0, 1).float(), y.flatten())
             else:
-                loss = F.cross_entropy(net(x).float(), y)
-        optimizer.zero_grad(set_to_none=True)
+                loss = F.cross_entropy(self.net(x).float(), y)
+        self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
-        if clip:
-            torch.nn.utils.clip_grad_norm_(net.parameters(), clip)
-        optimizer.step()
+        if self.clip:
+            torch.nn.utils.clip_grad_norm_(self.net.parameters(), self.clip)
+        self.optimizer.step()
 
-    for i in range(warmup):
-        step(i)
-    synchronize(device)
-    started = time.perf_counter()
-    for i in range(warmup, warmup + steps):
-        step(i)
-    synchronize(device)
-    return {"steps": steps, "seconds": time.perf_counter() - started}
+    def timed(self, steps: int) -> float:
+        """Seconds for `steps` steps, the device's queue emptied before and after."""
+        synchronize(self.device)
+        started = time.perf_counter()
+        for _ in range(steps):
+            self.step()
+        synchronize(self.device)
+        return time.perf_counter() - started
+
+
+def raw_run(cfg: Any, device: torch.device, warmup: int, steps: int) -> dict[str, Any]:
+    loop = RawLoop(cfg, device)
+    loop.timed(warmup)
+    seconds = loop.timed(steps)
+    return {"steps": steps, "seconds": seconds, "intervals": [(steps, seconds)]}
+
+
+def steps_per_batch(cfg: Any) -> int:
+    """The optimizer steps the zoo takes per Lightning batch in this run (trainer.steps_per_batch)."""
+    from zoo.commands.common import plain
+    from zoo.commands.train import resolve_steps_per_batch
+    from zoo.data import build_datamodule
+
+    config = plain(cfg)
+    return resolve_steps_per_batch(config, build_datamodule(config["data"]))
 
 
 def examples_per_step(cfg: Any, unit: str) -> int:
@@ -310,7 +371,9 @@ def bench_workload(
     name: str, device: torch.device, tiny: bool, steps: int | None, warmup: int, out: Path, seconds: float
 ) -> dict:
     steps = steps or calibrated_steps(name, device, tiny, warmup, out, seconds)
-    cfg = compose_workload(name, device.type, tiny, steps, warmup, out)
+    bundle = steps_per_batch(compose_workload(name, device.type, tiny, steps, warmup, out))
+    # The zoo's timing starts and stops at the end of a batch: room for two bundles more
+    cfg = compose_workload(name, device.type, tiny, steps + 2 * bundle, warmup, out)
     unit = WORKLOADS[name]["unit"]
     per_step = examples_per_step(cfg, unit)
     result: dict[str, Any] = {
@@ -320,13 +383,25 @@ def bench_workload(
         "batch": int(cfg.data.batch_size),
         "precision": str(cfg.trainer.precision),
         "compile": bool(cfg.model.get("compile")),
+        "steps_per_batch": bundle,
     }
-    for side, run in (
-        ("raw", lambda: raw_run(cfg, device, warmup, steps)),
-        ("zoo", lambda: zoo_run(cfg, warmup)),
-    ):
-        timing = run()
-        rate = timing["steps"] / timing["seconds"]
+    # On a CPU, whose speed drifts while other processes come and go: the raw loop's steps are
+    # taken between the zoo's batches, as many each time, and each side's median step time counts
+    # (median_step_time). On a GPU, whose steps run asynchronously: each side's total time.
+    if device.type == "cpu":
+        raw = RawLoop(cfg, device)
+        raw.timed(warmup)
+        zoo = zoo_run(cfg, warmup, steps, raw)
+        timings = {"raw": zoo.pop("raw"), "zoo": zoo}
+    else:
+        timings = {"raw": raw_run(cfg, device, warmup, steps), "zoo": zoo_run(cfg, warmup, steps)}
+    result["timing"] = "interleaved, median step" if device.type == "cpu" else "total"
+    for side in ("raw", "zoo"):
+        timing = timings[side]
+        if device.type == "cpu":
+            rate = 1 / median_step_time(timing["intervals"])
+        else:
+            rate = timing["steps"] / timing["seconds"]
         result[side] = {"steps": timing["steps"], "seconds": round(timing["seconds"], 4),
                         "steps_per_s": rate, f"{unit}_per_s": rate * per_step}  # fmt: skip
     result["ratio"] = result["zoo"]["steps_per_s"] / result["raw"]["steps_per_s"]

@@ -11,9 +11,12 @@ MLP = {"_target_": "zoo.models.feedforward.MLP", "in_features": 3, "hidden": [5]
 def test_softmax_output_is_cross_entropy():
     task = Classifier(MLP, num_classes=4)
     x, y = torch.randn(6, 3), torch.tensor([0, 1, 2, 3, 0, 1])
-    loss, probabilities, _ = task.loss_and_outputs((x, y))
+    loss, predictions, _ = task.loss_and_outputs((x, y))
     torch.testing.assert_close(loss, F.cross_entropy(task.net(x), y))
+    # the metrics get the scores (same most likely class), predict_proba the probabilities
+    probabilities = task.predict_proba(x)
     torch.testing.assert_close(probabilities.sum(1), torch.ones(6))
+    assert torch.equal(predictions.argmax(1), probabilities.argmax(1))
 
 
 def test_sigmoid_output_has_one_unit_and_binary_cross_entropy():

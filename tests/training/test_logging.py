@@ -16,12 +16,21 @@ class RecordLosses(L.Callback):
         self.losses: dict[int, float] = {}
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
-        self.losses[trainer.global_step - 1] = float(outputs["loss"])
+        losses = outputs["loss"].reshape(-1).tolist()  # a bundle of steps (steps_per_batch): several
+        first = trainer.global_step - len(losses)
+        self.losses.update({first + index: loss for index, loss in enumerate(losses)})
 
 
-def test_every_nth_step_is_logged_with_the_loss_that_step_computed(tmp_path):
+@pytest.mark.parametrize("steps_per_batch", ["1", "auto"])
+def test_every_nth_step_is_logged_with_the_loss_that_step_computed(tmp_path, steps_per_batch):
     record = RecordLosses()
-    overrides = ["model=mlp", "data=digits", "trainer.max_epochs=2", "trainer.log_every_n_steps=7"]
+    overrides = [
+        "model=mlp",
+        "data=digits",
+        "trainer.max_epochs=2",
+        "trainer.log_every_n_steps=7",
+        f"trainer.steps_per_batch={steps_per_batch}",
+    ]
     summary = train(compose_train(overrides, tmp_path / "run"), extra_callbacks=[record])
     with open(f"{summary['run_dir']}/metrics.csv") as file:
         logged = {

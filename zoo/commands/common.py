@@ -22,6 +22,14 @@ def plain(config: DictConfig | dict | None) -> Any:
     return OmegaConf.to_container(config, resolve=True)
 
 
+# trainer.* keys the zoo reads itself; the rest are lightning.Trainer's arguments
+ZOO_TRAINER_KEYS = ("steps_per_batch",)
+
+
+def lightning_trainer_options(trainer_config: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in trainer_config.items() if key not in ZOO_TRAINER_KEYS}
+
+
 def write_json_atomic(path: Path, data: Any) -> None:
     """Write JSON to a temporary file beside `path` and rename it over `path` (never half a file)."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -7,7 +7,13 @@ from typing import Any
 
 from omegaconf import DictConfig
 
-from zoo.commands.common import format_value, plain, print_table, write_json_atomic
+from zoo.commands.common import (
+    format_value,
+    lightning_trainer_options,
+    plain,
+    print_table,
+    write_json_atomic,
+)
 from zoo.commands.restore import restore
 from zoo.commands.train import quiet_lightning
 from zoo.errors import ZooError
@@ -23,7 +29,11 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
     task, datamodule, run = restore(config["ckpt_path"], data_dir=config.get("data_dir"))
     callbacks, enable_progress_bar = progress_callbacks("auto")
     try:
-        trainer = L.Trainer(**config["trainer"], callbacks=callbacks, enable_progress_bar=enable_progress_bar)
+        trainer = L.Trainer(
+            **lightning_trainer_options(config["trainer"]),
+            callbacks=callbacks,
+            enable_progress_bar=enable_progress_bar,
+        )
     except (TypeError, ValueError) as error:
         raise ZooError(f"bad trainer option: {error}") from None
     results = trainer.test(task, datamodule=datamodule, verbose=False)

@@ -4,6 +4,7 @@ checkpoint, and write summary.json into the run folder."""
 from __future__ import annotations
 
 import logging
+import os
 import time
 import warnings
 from pathlib import Path
@@ -12,8 +13,15 @@ from typing import Any
 import torch
 from omegaconf import DictConfig
 
-from zoo.commands.common import format_value, plain, print_table, write_json_atomic
+from zoo.commands.common import (
+    format_value,
+    lightning_trainer_options,
+    plain,
+    print_table,
+    write_json_atomic,
+)
 from zoo.data import build_datamodule
+from zoo.data.base import TensorDataModule
 from zoo.errors import ZooError
 from zoo.tasks import Task, build_task
 
@@ -32,6 +40,16 @@ def quiet_lightning() -> None:
     warnings.filterwarnings("ignore", ".*number of training batches.*smaller than the logging interval.*")
     # zoo.training.resume.ExactResume restores the position inside the epoch itself
     warnings.filterwarnings("ignore", ".*your dataloader is not resumable.*")
+
+
+def without_nvml_checks_on_cpu() -> None:
+    """Importing Lightning sets PYTORCH_NVML_BASED_CUDA_CHECK=1 (asking whether CUDA is there then
+    does not initialise it, which a later fork would not survive). Without an NVIDIA driver NVML
+    never loads, nothing is cached, and torch's optimizer asks at every step: 0.1 ms a step on
+    this project's 2-core test machine, 5% of a small model's step. Where there is no GPU, there
+    is nothing to protect: ask CUDA itself (0.004 ms)."""
+    if os.environ.get("PYTORCH_NVML_BASED_CUDA_CHECK") == "1" and not torch.cuda.is_available():
+        del os.environ["PYTORCH_NVML_BASED_CUDA_CHECK"]
 
 
 def first_line(error: BaseException) -> str:
@@ -126,6 +144,39 @@ def build_training_task(config: dict[str, Any]) -> Task:
     )
 
 
+# trainer.steps_per_batch=auto: bundles of this many batches where the data is held in memory
+AUTO_STEPS_PER_BATCH = 32
+# Lightning options counted in its batches, which a bundle of several steps would change
+COUNTED_IN_BATCHES = ("accumulate_grad_batches", "val_check_interval", "limit_train_batches")
+
+
+def resolve_steps_per_batch(config: dict[str, Any], datamodule: Any) -> int:
+    """trainer.steps_per_batch as a number: `auto` bundles batches when the data module can
+    (zoo.data.base.TensorDataModule: the splits are in memory) and nothing counts Lightning
+    batches; an explicit number > 1 that cannot work is one clear line."""
+    trainer = config["trainer"]
+    value = trainer.get("steps_per_batch", 1)
+    conflicts = [f"trainer.{key}" for key in COUNTED_IN_BATCHES if trainer.get(key) not in (None, 1, 1.0)]
+    if (config.get("callbacks") or {}).get("every_n_train_steps"):
+        conflicts.append("callbacks.every_n_train_steps")
+    can_bundle = isinstance(datamodule, TensorDataModule)
+    if value == "auto":
+        return AUTO_STEPS_PER_BATCH if can_bundle and not conflicts else 1
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ZooError(f"trainer.steps_per_batch must be a positive integer or auto, got {value!r}")
+    if value > 1 and not can_bundle:
+        raise ZooError(
+            f"trainer.steps_per_batch={value}: {type(datamodule).__name__} yields one batch at a "
+            "time (it does not hold its data in memory); use trainer.steps_per_batch=1"
+        )
+    if value > 1 and conflicts:
+        raise ZooError(
+            f"trainer.steps_per_batch={value} cannot be combined with {', '.join(conflicts)}, which "
+            "count Lightning batches; use trainer.steps_per_batch=1"
+        )
+    return value
+
+
 def start_logger(name: str, logger_config: DictConfig) -> Any:
     """The configured Lightning logger; a missing package or a refused setting is one line."""
     from hydra.errors import InstantiationException
@@ -148,6 +199,7 @@ def train(cfg: DictConfig, extra_callbacks: list[Any] | None = None) -> dict[str
     from zoo.training.resume import AtomicCheckpointIO, ExactResume, StopOnSignal
 
     quiet_lightning()
+    without_nvml_checks_on_cpu()
     started = time.time()
     config = plain(cfg)
     output_dir = Path(config["paths"]["output_dir"])
@@ -174,6 +226,15 @@ def train(cfg: DictConfig, extra_callbacks: list[Any] | None = None) -> dict[str
             task, datamodule, config["model"]["embeddings"], config["model"].get("freeze_embeddings")
         )
 
+    trainer_options = lightning_trainer_options(config["trainer"])
+    steps_per_batch = resolve_steps_per_batch(config, datamodule)
+    if steps_per_batch > 1:  # Lightning clips only under its automatic optimisation: the task does
+        datamodule.steps_per_batch = steps_per_batch
+        task.take_steps_per_batch(
+            steps_per_batch,
+            trainer_options.pop("gradient_clip_val", None),
+            trainer_options.pop("gradient_clip_algorithm", None) or "norm",
+        )
     callbacks, enable_progress_bar = build_callbacks(
         config["callbacks"], task.monitor, task.monitor_mode, output_dir
     )
@@ -186,7 +247,7 @@ def train(cfg: DictConfig, extra_callbacks: list[Any] | None = None) -> dict[str
     loggers = [start_logger(name, logger) for name, logger in (cfg.get("logger") or {}).items()]
     try:
         trainer = L.Trainer(
-            **config["trainer"],
+            **trainer_options,
             callbacks=callbacks,
             logger=loggers or False,
             enable_progress_bar=enable_progress_bar,

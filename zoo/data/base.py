@@ -3,7 +3,8 @@ and the three loaders written once."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import math
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import lightning as L
@@ -94,14 +95,83 @@ def use_as_training_order(datamodule: Any, order: SeededShuffle | None) -> None:
         order.resume(datamodule.resume_position)
 
 
-def slices_batches(dataset: Dataset) -> bool:
-    """Whether dataset[list of indices] returns the whole batch (tensors indexed at once), which
-    costs far less than fetching and stacking the items one by one."""
-    return isinstance(dataset, TensorDataset) or getattr(dataset, "slices_batches", False)
+def batch_tensors(dataset: Dataset) -> tuple[torch.Tensor, ...] | None:
+    """The tensors a batch of `dataset` is those of, indexed at once (a TensorDataset, or a dataset
+    that says `slices_batches`); None when its items must be fetched and stacked one by one."""
+    if isinstance(dataset, TensorDataset) or getattr(dataset, "slices_batches", False):
+        return tuple(dataset.tensors)
+    return None
+
+
+class TensorBatches:
+    """Batches sliced at once from tensors held in memory (or on the training device) by a
+    tensor of indices - what a hand-written loop does, without a DataLoader's per-batch work.
+    `order`: the training order (SeededShuffle), or None for evaluation (every example once);
+    `augment` transforms the first tensor of each batch (batched image augmentation)."""
+
+    def __init__(
+        self,
+        tensors: tuple[torch.Tensor, ...],
+        batch_size: int,
+        order: SeededShuffle | None,
+        augment: Callable[[torch.Tensor], torch.Tensor] | None = None,
+    ):
+        self.tensors, self.batch_size, self.augment = tensors, batch_size, augment
+        self.shuffle = order  # not `.sampler`: Lightning would take this for a DataLoader
+        self.dataset = TensorDataset(*tensors)  # as a DataLoader has it (its length: N)
+
+    def order(self) -> Any:
+        """This process's share: SeededShuffle's for training, every example once for evaluation."""
+        return self.shuffle if self.shuffle is not None else evaluation_order(len(self.dataset))
+
+    def __len__(self) -> int:
+        return math.ceil(len(self.order()) / self.batch_size)
+
+    def __iter__(self) -> Iterator[tuple[torch.Tensor, ...]]:
+        order = torch.tensor(list(self.order()), device=self.tensors[0].device, dtype=torch.long)
+        for start in range(0, len(order), self.batch_size):
+            index = order[start : start + self.batch_size]
+            first, *rest = (tensor[index] for tensor in self.tensors)
+            yield (self.augment(first) if self.augment else first), *rest
+
+
+class Bundle(list):
+    """Several consecutive training batches handed to the task as one Lightning batch: the task
+    takes an optimizer step on each (zoo.tasks.base.Task.bundle_step)."""
+
+
+class Bundles:
+    """The batches of `loader`, `size` at a time, in the loader's order (the epoch's last bundle
+    may be shorter). Lightning's own work per batch - its hooks, loops and callbacks, 1-2 ms on a
+    CPU - is then paid once per bundle: for a small model that is most of a step."""
+
+    def __init__(self, loader: Iterable, size: int):
+        self.loader, self.size = loader, size
+
+    @property
+    def dataset(self) -> Any:
+        """The loader's dataset (the task reads the number of training examples from it)."""
+        return getattr(self.loader, "dataset", None)
+
+    def __len__(self) -> int:
+        return math.ceil(len(self.loader) / self.size)
+
+    def __iter__(self) -> Iterator[Bundle]:
+        bundle = Bundle()
+        for batch in self.loader:
+            bundle.append(batch)
+            if len(bundle) == self.size:
+                yield bundle
+                bundle = Bundle()
+        if bundle:
+            yield bundle
 
 
 class TensorDataModule(L.LightningDataModule):
-    """Subclasses fill `self.datasets` ({"train"|"val"|"test": Dataset}) in `setup`."""
+    """Subclasses fill `self.datasets` ({"train"|"val"|"test": Dataset}) in `setup`.
+
+    `steps_per_batch` > 1 (set by `zoo train` from trainer.steps_per_batch): the training loader
+    yields Bundles of that many batches, in the same order as one batch at a time."""
 
     def __init__(self, batch_size: int, seed: int = 0, num_workers: int = 0):
         super().__init__()
@@ -117,6 +187,12 @@ class TensorDataModule(L.LightningDataModule):
         self.train_order: SeededShuffle | None = None  # the training loader's order (for resuming)
         self.resume_position: dict[str, Any] | None = None  # set while resuming (zoo.training.resume)
         self.pin_memory = False
+        self.steps_per_batch = 1
+
+    @property
+    def order_items_per_batch(self) -> int:
+        """Indices of the training order one Lightning batch uses (what a resumed epoch skips)."""
+        return self.batch_size * self.steps_per_batch
 
     def loader(self, name: str, shuffle: bool) -> DataLoader:
         if name not in self.datasets:
@@ -126,7 +202,10 @@ class TensorDataModule(L.LightningDataModule):
         order = SeededShuffle(len(dataset), self.seed) if shuffle else evaluation_order(len(dataset))
         if name == "train":
             use_as_training_order(self, order if shuffle else None)
-        if self.collate_fn is None and slices_batches(dataset):
+        tensors = batch_tensors(dataset) if self.collate_fn is None else None
+        if tensors is not None and not self.num_workers:
+            return TensorBatches(tensors, self.batch_size, order if shuffle else None)
+        if tensors is not None:
             # one list of indices per batch: the tensors are sliced at once, no per-item collate
             batches = BatchSampler(order, self.batch_size, drop_last=False)
             return DataLoader(
@@ -141,11 +220,26 @@ class TensorDataModule(L.LightningDataModule):
             **workers,
         )
 
-    def train_dataloader(self) -> DataLoader:
-        return self.loader("train", shuffle=True)
+    def train_dataloader(self) -> Any:
+        loader = self.loader("train", shuffle=True)
+        return Bundles(loader, self.steps_per_batch) if self.steps_per_batch > 1 else loader
 
     def val_dataloader(self) -> DataLoader:
         return self.loader("val", shuffle=False)
 
     def test_dataloader(self) -> DataLoader:
         return self.loader("test", shuffle=False)
+
+    def transfer_batch_to_device(self, batch: Any, device: torch.device, dataloader_idx: int) -> Any:
+        if device.type == "cpu":  # the batches are host tensors already: nothing to walk through
+            return batch
+        return super().transfer_batch_to_device(batch, device, dataloader_idx)
+
+    def on_after_batch_transfer(self, batch: Any, dataloader_idx: int) -> Any:
+        if isinstance(batch, Bundle):
+            return Bundle(self.prepare_batch(part) for part in batch)
+        return self.prepare_batch(batch)
+
+    def prepare_batch(self, batch: Any) -> Any:
+        """A batch on the device → what the model takes (e.g. uint8 images → normalised floats)."""
+        return batch

@@ -2,7 +2,7 @@
 
 Images are held as one uint8 tensor (N, C, H, W) per split. Batches leave the loader as uint8
 (4× less to copy to the GPU) and are normalised, per dataset channel mean and std, after they
-reach the device (`on_after_batch_transfer`). Two ways to batch:
+reach the device (`prepare_batch`). Two ways to batch:
 
 - DataLoader: per-image torchvision.transforms.v2 augmentation in worker processes;
 - on the device (`on_device=true`, the default when training on a GPU): the whole split is
@@ -16,7 +16,7 @@ give identical batches.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,7 @@ import torch.nn.functional as F
 from torch.utils.data import Dataset
 from torchvision.transforms import v2
 
-from zoo.data.base import SeededShuffle, TensorDataModule, evaluation_order, use_as_training_order
+from zoo.data.base import SeededShuffle, TensorBatches, TensorDataModule, use_as_training_order
 from zoo.errors import ZooError
 
 AUGMENTATIONS = ("none", "crop_flip")
@@ -54,6 +54,7 @@ class ImageTensors(Dataset):
     def __init__(self, images: torch.Tensor, labels: torch.Tensor, transform: Callable | None = None):
         self.images, self.labels, self.transform = images, labels, transform
         self.slices_batches = transform is None  # a per-image transform needs the images one by one
+        self.tensors = (images, labels)
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -61,39 +62,6 @@ class ImageTensors(Dataset):
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
         image = self.images[index]
         return (self.transform(image) if self.transform else image), self.labels[index]
-
-
-class DeviceBatches:
-    """Batches sliced from tensors that already live on the training device."""
-
-    def __init__(
-        self,
-        images: torch.Tensor,
-        labels: torch.Tensor,
-        batch_size: int,
-        sampler: SeededShuffle | None,
-        augment: Callable[[torch.Tensor], torch.Tensor] | None = None,
-    ):
-        self.images, self.labels, self.batch_size = images, labels, batch_size
-        self.shuffle, self.augment = (
-            sampler,
-            augment,
-        )  # not `.sampler`: Lightning would take it for a DataLoader
-
-    def order(self) -> Any:
-        """This process's share: SeededShuffle's for training, every example once for evaluation."""
-        return self.shuffle if self.shuffle is not None else evaluation_order(len(self.labels))
-
-    def __len__(self) -> int:
-        return math.ceil(len(self.order()) / self.batch_size)
-
-    def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-        device = self.images.device
-        order = torch.tensor(list(self.order()), device=device)
-        for start in range(0, len(order), self.batch_size):
-            index = order[start : start + self.batch_size]
-            images = self.images[index]
-            yield (self.augment(images) if self.augment else images), self.labels[index]
 
 
 def read_image(path: str | Path, channels: int, size: tuple[int, int]) -> torch.Tensor:
@@ -208,7 +176,7 @@ class ImageDataModule(TensorDataModule):
         sampler = SeededShuffle(len(labels), self.seed) if shuffle else None
         if name == "train":
             use_as_training_order(self, sampler)
-        return DeviceBatches(images, labels, self.batch_size, sampler, augment)
+        return TensorBatches((images, labels), self.batch_size, sampler, augment)
 
     def normalize(self, images: torch.Tensor) -> torch.Tensor:
         """uint8 images → float, per-channel standardised (an MLP flattens them itself)."""
@@ -217,7 +185,7 @@ class ImageDataModule(TensorDataModule):
         x = (images.float() / 255 - mean) / std
         return x
 
-    def on_after_batch_transfer(self, batch: Any, dataloader_idx: int) -> Any:
+    def prepare_batch(self, batch: Any) -> Any:
         images, labels = batch
         return self.normalize(images), labels
 

@@ -90,7 +90,10 @@ class Classifier(Task):
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         *inputs, y = batch  # (x, y), or (tokens, lengths, y) for a sequence classifier
         scores = self(*inputs)
-        return self.loss(scores, y), self.probabilities(scores.detach()), y
+        # The metrics take the most likely class: for softmax outputs the largest score already is
+        # (softmax keeps the order), so the probabilities are not computed at every step.
+        predictions = scores.detach() if self.output == "softmax" else self.probabilities(scores.detach())
+        return self.loss(scores, y), predictions, y
 
     @torch.no_grad()
     def predict_proba(self, *inputs: torch.Tensor) -> torch.Tensor:

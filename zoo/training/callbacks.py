@@ -114,7 +114,10 @@ class GradientNorms(Callback):
             from lightning.pytorch.utilities import grad_norm
 
             norms = grad_norm(pl_module, norm_type=2)
-            pl_module.log_dict(norms, on_step=True, on_epoch=False)
+            # written now, at this step: Lightning writes step values only at the steps that are
+            # multiples of trainer.log_every_n_steps (and, under trainer.steps_per_batch, at the
+            # end of a bundle), which would lose most of these
+            pl_module.log_step_values(norms, step=trainer.global_step)
             weights = {name for name, p in pl_module.named_parameters() if p.ndim >= 2}
             for key, value in norms.items():
                 name = key.partition("/")[2]
@@ -204,8 +207,8 @@ def confusion_counts(task: Any, datamodule: Any, max_examples: int = 20_000) -> 
     for batch in datamodule.val_dataloader():
         batch = task.transfer_batch_to_device(batch, task.device, 0)
         batch = datamodule.on_after_batch_transfer(batch, 0)
-        _, probabilities, target = task.loss_and_outputs(batch)
-        pairs = target.cpu() * classes + probabilities.argmax(-1).cpu()
+        _, predictions, target = task.loss_and_outputs(batch)  # scores or probabilities: same argmax
+        pairs = target.cpu() * classes + predictions.argmax(-1).cpu()
         matrix += torch.bincount(pairs, minlength=classes * classes).view(classes, classes)
         seen += len(target)
         if seen >= max_examples:

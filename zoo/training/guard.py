@@ -18,6 +18,7 @@ class NonFiniteLossGuard(L.Callback):
     def __init__(self) -> None:
         self.first_bad_step: torch.Tensor | None = None
         self.bad_value: torch.Tensor | None = None
+        self.checked_interval = 0
 
     def on_train_batch_end(
         self, trainer: L.Trainer, pl_module: L.LightningModule, outputs: Any, *args: Any
@@ -25,15 +26,19 @@ class NonFiniteLossGuard(L.Callback):
         loss = outputs["loss"] if isinstance(outputs, dict) else outputs
         if loss is None:
             return
-        loss = loss.detach()
+        losses = loss.detach().reshape(-1)  # one per optimizer step the batch took (a bundle: several)
         if self.first_bad_step is None:
-            self.first_bad_step = torch.full((), -1, dtype=torch.long, device=loss.device)
-            self.bad_value = torch.zeros((), device=loss.device)
-        newly_bad = ~torch.isfinite(loss) & (self.first_bad_step < 0)
-        step = torch.full_like(self.first_bad_step, trainer.global_step - 1)  # the step just taken
+            self.first_bad_step = torch.full((), -1, dtype=torch.long, device=losses.device)
+            self.bad_value = torch.zeros((), device=losses.device)
+        bad = ~torch.isfinite(losses)
+        first = bad.int().argmax()  # the first non-finite loss of the batch (0 when none is)
+        newly_bad = bad.any() & (self.first_bad_step < 0)
+        step = first + (trainer.global_step - len(losses))  # the steps just taken
         self.first_bad_step = torch.where(newly_bad, step, self.first_bad_step)
-        self.bad_value = torch.where(newly_bad, loss.float(), self.bad_value)
-        if trainer.global_step % trainer.log_every_n_steps == 0:
+        self.bad_value = torch.where(newly_bad, losses[first].float(), self.bad_value)
+        interval = trainer.global_step // trainer.log_every_n_steps
+        if interval != self.checked_interval:  # a logged step was taken: the host waits anyway
+            self.checked_interval = interval
             self.check(trainer)
 
     def check(self, trainer: L.Trainer) -> None:
