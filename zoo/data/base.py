@@ -236,6 +236,8 @@ class TensorDataModule(L.LightningDataModule):
         return super().transfer_batch_to_device(batch, device, dataloader_idx)
 
     def on_after_batch_transfer(self, batch: Any, dataloader_idx: int) -> Any:
+        if type(self).prepare_batch is TensorDataModule.prepare_batch:
+            return batch  # nothing to prepare: the bundle is not rebuilt
         if isinstance(batch, Bundle):
             return Bundle(self.prepare_batch(part) for part in batch)
         return self.prepare_batch(batch)
