@@ -13,20 +13,18 @@ from typing import Any, ClassVar
 
 import lightning as L
 import torch
-from lightning.pytorch.plugins.precision import MixedPrecision, Precision
-from lightning.pytorch.strategies import SingleDeviceStrategy
 from torchmetrics import MeanMetric, MetricCollection
 
-from zoo.errors import ZooError
 from zoo.models import build_net
 from zoo.training.checkpoint import ZOO_KEY
 from zoo.training.optim import build_optimizer, build_scheduler
 from zoo.training.regularizers import build_regularizer
+from zoo.training.steps import BundledSteps
 
 STAGES = ("train", "val", "test")
 
 
-class Task(L.LightningModule):
+class Task(BundledSteps, L.LightningModule):
     """Base LightningModule. Subclasses call `self.save_hyperparameters()` first in __init__
     (all arguments are plain Python types, so checkpoints load with weights_only=True), then
     `self.setup_task(net_spec)`."""
@@ -141,132 +139,6 @@ class Task(L.LightningModule):
             return self.bundle_step(batch, batch_idx)
         return self.shared_step(batch, "train")
 
-    # --- several optimizer steps per Lightning batch (trainer.steps_per_batch) ----------------
-    def take_steps_per_batch(
-        self, steps: int, gradient_clip_val: float | None = None, gradient_clip_algorithm: str = "norm"
-    ) -> None:
-        """Train on bundles of `steps` batches (zoo.data.base.Bundles) with one optimizer step per
-        batch: the same steps as Lightning's automatic optimisation, taken here (manual
-        optimisation), so that Lightning's per-batch work is paid once per bundle. Gradient
-        clipping then happens in `on_before_optimizer_step` (Lightning refuses its own clipping
-        under manual optimisation)."""
-        self.steps_per_batch = steps
-        self.automatic_optimization = steps == 1
-        self.gradient_clipping = (gradient_clip_val, gradient_clip_algorithm)
-
-    def bundle_step(self, bundle: list[Any], bundle_idx: int) -> torch.Tensor | None:
-        """For each batch of the bundle what the automatic loop does for one: loss, zero_grad,
-        backward, clip, optimizer step, step-interval schedulers; then the metrics, the epoch's
-        mean loss and the loss of every `log_every_n_steps`-th step, exactly as one step per batch
-        logs them. Returns the bundle's losses (NonFiniteLossGuard reads them)."""
-        trainer, optimizer = self.trainer, self.optimizers()
-        plain_steps = self.can_step_plainly()
-        max_steps, log_every = trainer.max_steps, trainer.log_every_n_steps
-        losses, sizes, predictions, targets = [], [], [], []
-        step = self.global_step  # counted here: Lightning's count is a chain of properties
-        for index, batch in enumerate(bundle):
-            if 0 <= max_steps <= step:
-                break  # Lightning stops after this bundle: no step past max_steps
-            loss, prediction, target = self.loss_and_outputs(batch, "train")
-            objective = loss if self.regularizer is None else loss + self.penalty(target.shape[0])
-            if plain_steps:
-                self.plain_optimizer_step(optimizer, objective)
-            else:
-                optimizer.zero_grad(set_to_none=True)
-                self.manual_backward(objective)  # scales the loss, prepares DDP's gradient sync
-                optimizer.step()  # calls the on_before_optimizer_step hooks, counts global_step
-            step += 1
-            if trainer.lr_scheduler_configs:
-                self.step_schedulers("step", batch_in_epoch=bundle_idx * self.steps_per_batch + index)
-            losses.append(loss.detach())
-            sizes.append(target.shape[0])
-            predictions.append(prediction)
-            targets.append(target)
-            if step % log_every == 0:
-                self.log_step_values({"train/loss_step": loss}, step=step - 1)
-        if not losses:
-            return None
-        self.update_metrics("train", predictions, targets)
-        values = torch.stack(losses)
-        self.train_loss.update(values, torch.tensor(sizes, device=values.device, dtype=values.dtype))
-        if self.train_loss.update_count == 1:
-            self.log("train/loss", self.train_loss, on_step=False, on_epoch=True, prog_bar=True)
-        if bundle_idx + 1 == trainer.num_training_batches:
-            self.step_schedulers("epoch")  # where the automatic loop steps them: before validation
-        # Lightning counts logged steps in batches: count this bundle's steps, so that the epoch's
-        # values are logged at the same step as with one batch per step.
-        trainer.fit_loop.epoch_loop._batches_that_stepped += len(losses) - 1
-        return values
-
-    def can_step_plainly(self) -> bool:
-        """Whether a step may skip Lightning's wrappers (plain_optimizer_step): one process, no
-        loss scaling, and no callback or subclass with a hook around backward or the step."""
-        trainer = self.trainer
-        plugin = trainer.precision_plugin
-        one_process = isinstance(trainer.strategy, SingleDeviceStrategy)
-        # 16-mixed scales the loss (a GradScaler); 32-bit and bf16 do not
-        unscaled = type(plugin) in (Precision, MixedPrecision) and getattr(plugin, "scaler", None) is None
-        hooks = ("on_before_backward", "on_after_backward", "on_before_optimizer_step")
-        hooked = any(
-            getattr(type(c), h) is not getattr(L.Callback, h) for c in trainer.callbacks for h in hooks
-        )
-        own = type(self)
-        own_hooks_plain = (
-            own.on_before_backward is L.LightningModule.on_before_backward
-            and own.on_after_backward is L.LightningModule.on_after_backward
-            and own.on_before_optimizer_step is Task.on_before_optimizer_step
-        )
-        return one_process and unscaled and not hooked and own_hooks_plain
-
-    def plain_optimizer_step(self, optimizer: Any, objective: torch.Tensor) -> None:
-        """zero_grad, backward, clip, step: what manual_backward and LightningOptimizer.step do
-        in this case, without dispatching hooks nobody has (half a millisecond a step on a slow
-        CPU: most of what a small model's step costs beyond a hand-written loop's)."""
-        plain = optimizer.optimizer
-        plain.zero_grad(set_to_none=True)
-        objective.backward()
-        self.on_before_optimizer_step(plain)  # gradient clipping
-        optimizer._on_before_step()  # Lightning's step count (global_step), as LightningOptimizer.step
-        plain.step()
-        optimizer._on_after_step()
-
-    def log_step_values(self, values: dict[str, torch.Tensor], step: int) -> None:
-        """Write one step's values to the loggers now, at that step (what Lightning's logger
-        connector does at the end of a batch, for a step inside a bundle)."""
-        row = {key: float(value.detach()) for key, value in values.items()}
-        for logger in self.loggers:
-            logger.log_metrics(row, step=step)
-
-    def step_schedulers(self, interval: str, batch_in_epoch: int = 0, plateau: bool = False) -> None:
-        """Under manual optimisation, the learning-rate schedulers are stepped here, at the points
-        and with the frequencies Lightning's automatic loop uses."""
-        for config in self.trainer.lr_scheduler_configs:
-            on_plateau = isinstance(config.scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau)
-            if config.interval != interval or on_plateau != plateau:
-                continue
-            count = batch_in_epoch + 1 if interval == "step" else self.current_epoch + 1
-            if count % config.frequency:
-                continue
-            if on_plateau:
-                value = self.trainer.callback_metrics.get(self.plateau_monitor)
-                if value is None:
-                    raise ZooError(
-                        f"the scheduler monitors {self.plateau_monitor}, which this run does not log"
-                    )
-                config.scheduler.step(value)
-            else:
-                config.scheduler.step()
-
-    def on_train_epoch_end(self) -> None:
-        if not self.automatic_optimization:
-            self.step_schedulers("epoch", plateau=True)  # after validation, as Lightning does
-
-    def on_before_optimizer_step(self, optimizer: Any) -> None:
-        """Manual optimisation: clip here, after Lightning has unscaled mixed-precision gradients."""
-        value, algorithm = getattr(self, "gradient_clipping", (None, "norm"))
-        if not self.automatic_optimization and value:
-            self.configure_gradient_clipping(optimizer, value, algorithm)
-
     def validation_step(self, batch: Any, batch_idx: int) -> None:
         self.shared_step(batch, "val")
 
@@ -290,17 +162,6 @@ class Task(L.LightningModule):
                 torch.nn.utils.clip_grad_norm_(parameters, gradient_clip_val)
             return
         super().configure_gradient_clipping(optimizer, gradient_clip_val, gradient_clip_algorithm)
-
-    def total_optimizer_steps(self) -> int:
-        """The optimizer steps this fit takes (OneCycleLR's total): Lightning's estimate, which
-        counts batches - under trainer.steps_per_batch, bundles - turned into steps."""
-        estimate = self.trainer.estimated_stepping_batches  # sets up the training loader if needed
-        trainer = self.trainer
-        if self.automatic_optimization or trainer.max_epochs in (None, -1):
-            return int(estimate)  # counts steps when max_steps alone decides
-        batches_per_epoch = len(trainer.train_dataloader.loader)  # zoo.data.base.Bundles
-        total = batches_per_epoch * trainer.max_epochs
-        return min(total, trainer.max_steps) if trainer.max_steps >= 0 else total
 
     def configure_optimizers(self) -> Any:
         optimizer_config = self.hparams.get("optimizer") or {"_target_": "torch.optim.Adam", "lr": 1e-3}
