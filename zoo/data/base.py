@@ -107,7 +107,10 @@ class TensorBatches:
     """Batches sliced at once from tensors held in memory (or on the training device) by a
     tensor of indices - what a hand-written loop does, without a DataLoader's per-batch work.
     `order`: the training order (SeededShuffle), or None for evaluation (every example once);
-    `augment` transforms the first tensor of each batch (batched image augmentation)."""
+    `augment` transforms the first tensor of each batch (batched image augmentation).
+
+    With `bundle` > 1 (trainer.steps_per_batch) it yields Bundles of that many batches, gathered
+    with one indexing of each tensor and split into views: the same batches as one at a time."""
 
     def __init__(
         self,
@@ -115,8 +118,9 @@ class TensorBatches:
         batch_size: int,
         order: SeededShuffle | None,
         augment: Callable[[torch.Tensor], torch.Tensor] | None = None,
+        bundle: int = 1,
     ):
-        self.tensors, self.batch_size, self.augment = tensors, batch_size, augment
+        self.tensors, self.batch_size, self.augment, self.bundle = tensors, batch_size, augment, bundle
         self.shuffle = order  # not `.sampler`: Lightning would take this for a DataLoader
         self.dataset = TensorDataset(*tensors)  # as a DataLoader has it (its length: N)
 
@@ -124,20 +128,30 @@ class TensorBatches:
         """This process's share: SeededShuffle's for training, every example once for evaluation."""
         return self.shuffle if self.shuffle is not None else evaluation_order(len(self.dataset))
 
-    def __len__(self) -> int:
+    @property
+    def num_batches(self) -> int:
+        """Batches (optimizer steps) in an epoch, bundled or not."""
         return math.ceil(len(self.order()) / self.batch_size)
 
-    def __iter__(self) -> Iterator[tuple[torch.Tensor, ...]]:
+    def __len__(self) -> int:
+        return math.ceil(self.num_batches / self.bundle)
+
+    def __iter__(self) -> Iterator[Any]:
         order = torch.tensor(list(self.order()), device=self.tensors[0].device, dtype=torch.long)
-        for start in range(0, len(order), self.batch_size):
-            index = order[start : start + self.batch_size]
+        span = self.batch_size * self.bundle
+        for start in range(0, len(order), span):
+            index = order[start : start + span]
             first, *rest = (tensor[index] for tensor in self.tensors)
-            yield (self.augment(first) if self.augment else first), *rest
+            batch = (self.augment(first) if self.augment else first), *rest
+            if self.bundle == 1:
+                yield batch
+            else:
+                yield Bundle(zip(*(part.split(self.batch_size) for part in batch), strict=True))
 
 
 class Bundle(list):
     """Several consecutive training batches handed to the task as one Lightning batch: the task
-    takes an optimizer step on each (zoo.tasks.base.Task.bundle_step)."""
+    takes an optimizer step on each (zoo.training.steps.BundledSteps.bundle_step)."""
 
 
 class Bundles:
@@ -153,8 +167,13 @@ class Bundles:
         """The loader's dataset (the task reads the number of training examples from it)."""
         return getattr(self.loader, "dataset", None)
 
+    @property
+    def num_batches(self) -> int:
+        """Batches (optimizer steps) in an epoch."""
+        return len(self.loader)
+
     def __len__(self) -> int:
-        return math.ceil(len(self.loader) / self.size)
+        return math.ceil(self.num_batches / self.size)
 
     def __iter__(self) -> Iterator[Bundle]:
         bundle = Bundle()
@@ -222,7 +241,12 @@ class TensorDataModule(L.LightningDataModule):
 
     def train_dataloader(self) -> Any:
         loader = self.loader("train", shuffle=True)
-        return Bundles(loader, self.steps_per_batch) if self.steps_per_batch > 1 else loader
+        if self.steps_per_batch == 1:
+            return loader
+        if isinstance(loader, TensorBatches):  # gathers each bundle at once
+            loader.bundle = self.steps_per_batch
+            return loader
+        return Bundles(loader, self.steps_per_batch)
 
     def val_dataloader(self) -> DataLoader:
         return self.loader("val", shuffle=False)

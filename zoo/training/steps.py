@@ -156,6 +156,6 @@ class BundledSteps:
         trainer = self.trainer
         if self.automatic_optimization or trainer.max_epochs in (None, -1):
             return int(estimate)  # counts steps when max_steps alone decides
-        batches_per_epoch = len(trainer.train_dataloader.loader)  # zoo.data.base.Bundles
+        batches_per_epoch = trainer.train_dataloader.num_batches  # zoo.data.base's bundling loaders
         total = batches_per_epoch * trainer.max_epochs
         return min(total, trainer.max_steps) if trainer.max_steps >= 0 else total
