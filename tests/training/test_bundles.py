@@ -3,6 +3,7 @@ the same values at the same steps and stop at the same place as one step per bat
 
 import csv
 
+import lightning as L
 import pytest
 import torch
 
@@ -91,3 +92,26 @@ def test_auto_bundles_in_memory_data_only_and_a_bad_setting_is_one_line(tmp_path
         resolved(["data=digits", "trainer.steps_per_batch=4", "callbacks.every_n_train_steps=5"], tmp_path)
     with pytest.raises(ZooError, match="yields one batch at a time"):
         resolved(["model=lstm_lm", "data=synthetic_tokens", "trainer.steps_per_batch=4"], tmp_path)
+
+
+class SaveAt(L.Callback):
+    """Writes a checkpoint at the end of the batch that reaches `step` (a bundle's end)."""
+
+    def __init__(self, step, path):
+        self.step, self.path = step, path
+
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
+        if trainer.global_step == self.step:
+            trainer.save_checkpoint(self.path)
+
+
+def test_a_run_resumed_between_two_bundles_of_an_epoch_ends_with_the_same_weights(tmp_path):
+    overrides = ["model=mlp", "data=digits", "model.net.dropout=0.3", "trainer.max_epochs=2",
+                 "trainer.steps_per_batch=8"]  # fmt: skip
+    middle = tmp_path / "step36.ckpt"  # epoch 2 (20 batches: bundles 8, 8, 4), after its second bundle
+    whole = train(compose_train(overrides, tmp_path / "whole"), extra_callbacks=[SaveAt(36, middle)])
+    resumed = train(compose_train([*overrides, f"ckpt_path={middle}"], tmp_path / "resumed"))
+    assert resumed["global_step"] == whole["global_step"] == 40
+    expected = load_checkpoint(whole["last_checkpoint"])["state_dict"]
+    got = load_checkpoint(resumed["last_checkpoint"])["state_dict"]
+    assert all(torch.equal(expected[name], got[name]) for name in expected)
