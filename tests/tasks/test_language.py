@@ -93,3 +93,23 @@ def test_perplexity_from_the_loss_equals_torchmetrics_perplexity_over_the_logits
         ours.update(loss, targets)
         reference.update(logits, targets)
     torch.testing.assert_close(ours.compute(), reference.compute(), rtol=1e-5, atol=0)
+
+
+def test_accuracy_equals_torchmetrics_multiclass_accuracy_with_ties_and_ignored_targets():
+    from torchmetrics.classification import MulticlassAccuracy
+
+    from zoo.tasks.metrics import IGNORE, Accuracy
+
+    torch.manual_seed(0)
+    for ignore in (False, True):
+        ours = Accuracy()
+        reference = MulticlassAccuracy(7, average="micro", ignore_index=IGNORE if ignore else None)
+        for rows in (33, 8):  # batches of different sizes
+            scores = torch.randint(0, 3, (rows, 7)).float()  # many ties: the first largest counts
+            targets = torch.randint(0, 7, (rows,))
+            if ignore:
+                targets[::3] = IGNORE
+            ours.update(scores, targets)
+            reference.update(scores, targets)
+        assert 0 < ours.compute() < 1
+        torch.testing.assert_close(ours.compute(), reference.compute(), rtol=0, atol=1e-7)

@@ -54,12 +54,16 @@ class SeededShuffle(Sampler[int]):
         return self.n // self.world
 
     def __iter__(self) -> Iterator[int]:
+        return iter(self.indices().tolist())
+
+    def indices(self) -> torch.Tensor:
+        """The next epoch's order (the rest of it when resuming), as a tensor of indices."""
         self.epoch_start = self.generator.get_state()
-        order = torch.randperm(self.n, generator=self.generator).tolist()
+        order = torch.randperm(self.n, generator=self.generator)
         if self.world > 1:
             order = order[self.rank : len(self) * self.world : self.world]
         skip, self.skip = self.skip, 0
-        return iter(order[skip:])
+        return order[skip:]
 
     def position(self, consumed: int) -> dict[str, Any]:
         """Where the current epoch stands after `consumed` indices (its length or more: at its end)."""
@@ -81,10 +85,10 @@ class ResumableSequence(SeededShuffle):
         super().__init__(n, seed)
         self.rank, self.world = 0, 1
 
-    def __iter__(self) -> Iterator[int]:
+    def indices(self) -> torch.Tensor:
         self.epoch_start = self.generator.get_state()
         skip, self.skip = self.skip, 0
-        return iter(range(skip, self.n))
+        return torch.arange(skip, self.n)
 
 
 def use_as_training_order(datamodule: Any, order: SeededShuffle | None) -> None:
@@ -128,6 +132,12 @@ class TensorBatches:
         """This process's share: SeededShuffle's for training, every example once for evaluation."""
         return self.shuffle if self.shuffle is not None else evaluation_order(len(self.dataset))
 
+    def epoch_indices(self) -> torch.Tensor:
+        """This epoch's indices, in order, as a tensor (no round trip through Python ints)."""
+        order = self.order()
+        indices = order.indices() if isinstance(order, SeededShuffle) else torch.tensor(order, dtype=torch.long)
+        return indices.to(self.tensors[0].device)
+
     @property
     def num_batches(self) -> int:
         """Batches (optimizer steps) in an epoch, bundled or not."""
@@ -137,7 +147,7 @@ class TensorBatches:
         return math.ceil(self.num_batches / self.bundle)
 
     def __iter__(self) -> Iterator[Any]:
-        order = torch.tensor(list(self.order()), device=self.tensors[0].device, dtype=torch.long)
+        order = self.epoch_indices()
         span = self.batch_size * self.bundle
         for start in range(0, len(order), span):
             index = order[start : start + span]

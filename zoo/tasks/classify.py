@@ -16,10 +16,10 @@ from typing import Any, ClassVar
 import torch
 import torch.nn.functional as F
 from torchmetrics import MeanAbsoluteError, MeanSquaredError, MetricCollection
-from torchmetrics.classification import MulticlassAccuracy
 
 from zoo.models import resolve_net_class
 from zoo.tasks.base import Task
+from zoo.tasks.metrics import Accuracy
 
 OUTPUTS = ("softmax", "sigmoid", "one_vs_all")
 OUTPUT_SIZE_ARGS = ("out_features", "num_classes")
@@ -63,9 +63,7 @@ class Classifier(Task):
         )
 
     def make_metrics(self) -> MetricCollection:
-        # validate_args=False: the checks of each update read values on the host (a GPU sync per step)
-        accuracy = MulticlassAccuracy(self.num_classes, average="micro", validate_args=False)
-        return MetricCollection({"acc": accuracy})
+        return MetricCollection({"acc": Accuracy()})
 
     def probabilities(self, scores: torch.Tensor) -> torch.Tensor:
         """(B, C) class probabilities from the net's output signals s."""

@@ -14,7 +14,7 @@ from torchmetrics import MetricCollection
 from torchmetrics.text import Perplexity
 
 from zoo.tasks.base import Task
-from zoo.tasks.metrics import IGNORE, Share
+from zoo.tasks.metrics import IGNORE, Accuracy
 
 MASK = 4  # the zoo's WordPiece tokenizers: <pad> <unk> <bos> <eos> <mask> = 0..4
 FIRST_WORD = 5  # random replacements are drawn from the ordinary tokens
@@ -39,14 +39,6 @@ def mask_tokens(
     return inputs, tokens.masked_fill(~selected, IGNORE)
 
 
-class MaskedAccuracy(Share):
-    """Share of the selected positions whose most probable token is the original one."""
-
-    def counts(self, logits: torch.Tensor, targets: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        selected = targets != IGNORE
-        return (logits.argmax(-1)[selected] == targets[selected]).sum(), selected.sum()
-
-
 class MaskedLM(Task):
     monitor = "val/acc"
     monitor_mode = "max"
@@ -69,7 +61,7 @@ class MaskedLM(Task):
         self.generators: dict[str, torch.Generator] = {}
 
     def make_metrics(self) -> MetricCollection:
-        return MetricCollection({"acc": MaskedAccuracy(), "ppl": Perplexity(ignore_index=IGNORE)})
+        return MetricCollection({"acc": Accuracy(), "ppl": Perplexity(ignore_index=IGNORE)})
 
     def forward(self, tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         return self.net(tokens, lengths)

@@ -31,6 +31,16 @@ class Share(Metric):
         return self.correct.float() / self.total.clamp_min(1)
 
 
+class Accuracy(Share):
+    """Top-1 accuracy: the share of scored targets (those not IGNORE) at the class of the largest
+    score, or probability, along the last dimension. torchmetrics' MulticlassAccuracy (micro)
+    computes the same with four counters a step (a few times slower on a small model's step)."""
+
+    def counts(self, scores: torch.Tensor, targets: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        scored = targets != IGNORE
+        return ((scores.argmax(dim=-1) == targets) & scored).sum(), scored.sum()
+
+
 class PerplexityOfLoss(Metric):
     """exp(mean cross-entropy per scored token), from each batch's mean loss and its number of
     scored targets: the value torchmetrics' Perplexity computes from the logits, without a second
