@@ -45,6 +45,7 @@ class BundledSteps:
         plain_steps = self.can_step_plainly()
         max_steps, log_every = trainer.max_steps, trainer.log_every_n_steps
         losses, sizes, predictions, targets = [], [], [], []
+        logged_steps = []  # the steps whose loss the logger writes (every log_every_n_steps-th)
         step = self.global_step  # counted here: Lightning's count is a chain of properties
         for index, batch in enumerate(bundle):
             if 0 <= max_steps <= step:
@@ -65,11 +66,15 @@ class BundledSteps:
             predictions.append(prediction)
             targets.append(target)
             if step % log_every == 0:
-                self.log_step_values({"train/loss_step": loss}, step=step - 1)
+                logged_steps.append(len(losses) - 1)
         if not losses:
             return None
-        self.update_metrics("train", predictions, targets)
         values = torch.stack(losses)
+        if logged_steps:  # written after the bundle: one host sync for all, not one per logged step
+            first_step = step - len(losses)
+            for index, value in zip(logged_steps, values[logged_steps].tolist(), strict=True):
+                self.write_step_row({"train/loss_step": value}, step=first_step + index)
+        self.update_metrics("train", predictions, targets)
         self.train_loss.update(values, torch.tensor(sizes, device=values.device, dtype=values.dtype))
         if self.train_loss.update_count == 1:
             self.log("train/loss", self.train_loss, on_step=False, on_epoch=True, prog_bar=True)
@@ -115,7 +120,9 @@ class BundledSteps:
     def log_step_values(self, values: dict[str, torch.Tensor], step: int) -> None:
         """Write one step's values to the loggers now, at that step (what Lightning's logger
         connector does at the end of a batch, for a step inside a bundle)."""
-        row = {key: float(value.detach()) for key, value in values.items()}
+        self.write_step_row({key: float(value.detach()) for key, value in values.items()}, step)
+
+    def write_step_row(self, row: dict[str, float], step: int) -> None:
         for logger in self.loggers:
             logger.log_metrics(row, step=step)
 
