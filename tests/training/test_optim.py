@@ -1,3 +1,5 @@
+import copy
+
 import pytest
 import torch
 
@@ -92,3 +94,46 @@ def test_the_tasks_clipping_bounds_the_gradient_norm():
     task.configure_gradient_clipping(optimizer, 1.0, "norm")
     norm = torch.linalg.vector_norm(torch.stack([p.grad.norm() for p in task.parameters()]))
     assert abs(float(norm) - 1.0) < 1e-4
+
+
+def test_without_weight_decay_one_group_holds_weights_then_the_other_parameters():
+    net = MLP(4, 2, hidden=[8], batch_norm=True)
+    (group,) = build_optimizer(net.named_parameters(), {"_target_": "torch.optim.Adam", "lr": 0.1}).param_groups
+    dims = [p.ndim for p in group["params"]]
+    assert len(dims) == len(list(net.parameters())) and dims == sorted(dims, reverse=True)
+
+
+def as_two_groups(checkpoint: dict) -> dict:
+    """The checkpoint as zoo <= 0.2 wrote it without weight decay: weights, then the 1-D parameters."""
+    old = copy.deepcopy(checkpoint)
+    (group,) = old["optimizer_states"][0]["param_groups"]
+    weights = sum(1 for value in checkpoint["state_dict"].values() if value.ndim >= 2)
+    first, second = group["params"][:weights], group["params"][weights:]
+    old["optimizer_states"][0]["param_groups"] = [{**group, "params": first}, {**group, "params": second}]
+    for state in old["lr_schedulers"]:
+        state["base_lrs"], state["_last_lr"] = state["base_lrs"] * 2, state["_last_lr"] * 2
+    return old
+
+
+def test_a_checkpoint_with_the_old_two_groups_resumes_as_the_one_group_checkpoint(tmp_path):
+    from tests.conftest import compose_train
+    from zoo.commands.train import train
+    from zoo.training.checkpoint import load_checkpoint
+    from zoo.training.optim import merge_undecayed_groups
+
+    run = ["data=digits", "scheduler=step", "scheduler.step_size=1", "scheduler.gamma=0.5"]
+    first = train(compose_train([*run, "trainer.max_epochs=1"], tmp_path / "first"))
+    checkpoint = load_checkpoint(first["last_checkpoint"])
+    old = as_two_groups(checkpoint)
+    merge_undecayed_groups(old, weight_decay=0.0)
+    assert old["optimizer_states"][0]["param_groups"] == checkpoint["optimizer_states"][0]["param_groups"]
+    assert old["lr_schedulers"] == checkpoint["lr_schedulers"]
+
+    torch.save(as_two_groups(checkpoint), tmp_path / "old.ckpt")
+    resumed = {}
+    for name, path in (("new", first["last_checkpoint"]), ("old", tmp_path / "old.ckpt")):
+        summary = train(compose_train([*run, "trainer.max_epochs=3", f"ckpt_path={path}"], tmp_path / name))
+        resumed[name] = load_checkpoint(summary["last_checkpoint"])
+    assert resumed["old"]["global_step"] == resumed["new"]["global_step"] > checkpoint["global_step"]
+    for key, value in resumed["new"]["state_dict"].items():
+        assert torch.equal(resumed["old"]["state_dict"][key], value), key

@@ -17,7 +17,7 @@ from torchmetrics import MeanMetric, MetricCollection
 
 from zoo.models import build_net
 from zoo.training.checkpoint import ZOO_KEY
-from zoo.training.optim import build_optimizer, build_scheduler
+from zoo.training.optim import build_optimizer, build_scheduler, merge_undecayed_groups
 from zoo.training.regularizers import build_regularizer
 from zoo.training.steps import BundledSteps
 
@@ -162,6 +162,10 @@ class Task(BundledSteps, L.LightningModule):
                 torch.nn.utils.clip_grad_norm_(parameters, gradient_clip_val)
             return
         super().configure_gradient_clipping(optimizer, gradient_clip_val, gradient_clip_algorithm)
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        optimizer_config = self.hparams.get("optimizer") or {}
+        merge_undecayed_groups(checkpoint, optimizer_config.get("weight_decay", 0.0) or 0.0)
 
     def configure_optimizers(self) -> Any:
         optimizer_config = self.hparams.get("optimizer") or {"_target_": "torch.optim.Adam", "lr": 1e-3}
