@@ -98,7 +98,9 @@ def test_the_tasks_clipping_bounds_the_gradient_norm():
 
 def test_without_weight_decay_one_group_holds_weights_then_the_other_parameters():
     net = MLP(4, 2, hidden=[8], batch_norm=True)
-    (group,) = build_optimizer(net.named_parameters(), {"_target_": "torch.optim.Adam", "lr": 0.1}).param_groups
+    (group,) = build_optimizer(
+        net.named_parameters(), {"_target_": "torch.optim.Adam", "lr": 0.1}
+    ).param_groups
     dims = [p.ndim for p in group["params"]]
     assert len(dims) == len(list(net.parameters())) and dims == sorted(dims, reverse=True)
 
