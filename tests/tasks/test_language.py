@@ -113,3 +113,16 @@ def test_accuracy_equals_torchmetrics_multiclass_accuracy_with_ties_and_ignored_
             reference.update(scores, targets)
         assert 0 < ours.compute() < 1
         torch.testing.assert_close(ours.compute(), reference.compute(), rtol=0, atol=1e-7)
+
+
+def test_the_epoch_mean_loss_weights_each_batch_by_its_size():
+    from zoo.tasks.metrics import WeightedMean
+
+    batch_means, sizes = torch.tensor([1.0, 2.0, 4.0]), [64, 64, 16]
+    expected = (1.0 * 64 + 2.0 * 64 + 4.0 * 16) / 144  # 1.78, where the unweighted mean is 2.33
+    bundled, one_at_a_time = WeightedMean(), WeightedMean()
+    bundled.update(batch_means, sizes)
+    for mean, size in zip(batch_means, sizes, strict=True):
+        one_at_a_time.update(mean, size)
+    for metric in (bundled, one_at_a_time):
+        torch.testing.assert_close(metric.compute(), torch.tensor(expected))

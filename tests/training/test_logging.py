@@ -7,6 +7,7 @@ import pytest
 
 from tests.conftest import compose_train
 from zoo.commands.train import train
+from zoo.data.base import Bundle
 
 
 class RecordLosses(L.Callback):
@@ -14,11 +15,14 @@ class RecordLosses(L.Callback):
 
     def __init__(self):
         self.losses: dict[int, float] = {}
+        self.sizes: dict[int, int] = {}
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
         losses = outputs["loss"].reshape(-1).tolist()  # a bundle of steps (steps_per_batch): several
         first = trainer.global_step - len(losses)
         self.losses.update({first + index: loss for index, loss in enumerate(losses)})
+        batches = batch if isinstance(batch, Bundle) else [batch]
+        self.sizes.update({first + index: len(part[-1]) for index, part in enumerate(batches)})
 
 
 @pytest.mark.parametrize("steps_per_batch", ["1", "auto"])
@@ -33,16 +37,23 @@ def test_every_nth_step_is_logged_with_the_loss_that_step_computed(tmp_path, ste
     ]
     summary = train(compose_train(overrides, tmp_path / "run"), extra_callbacks=[record])
     with open(f"{summary['run_dir']}/metrics.csv") as file:
-        logged = {
-            int(row["step"]): float(row["train/loss_step"])
-            for row in csv.DictReader(file)
-            if row["train/loss_step"]
-        }
+        rows = list(csv.DictReader(file))
+    logged = {int(row["step"]): float(row["train/loss_step"]) for row in rows if row["train/loss_step"]}
     steps = summary["global_step"]
     assert len(record.losses) == steps == 40  # 2 epochs of 20 batches
     assert sorted(logged) == [step for step in range(steps) if (step + 1) % 7 == 0]
     for step, value in logged.items():
         assert abs(value - record.losses[step]) <= 1e-6 * max(1.0, abs(value)), step
+    # the epoch's train/loss: the mean loss per example, each batch's weighted by its size (the
+    # last batch of an epoch is smaller: 41 of the 1,257 training images)
+    epoch_means = [float(row["train/loss"]) for row in rows if row["train/loss"]]
+    assert len(epoch_means) == 2 and sorted(set(record.sizes.values())) == [41, 64]
+    for epoch, logged_mean in enumerate(epoch_means):
+        epoch_steps = range(20 * epoch, 20 * (epoch + 1))
+        weighted = sum(record.losses[s] * record.sizes[s] for s in epoch_steps) / sum(
+            record.sizes[s] for s in epoch_steps
+        )
+        assert abs(logged_mean - weighted) <= 1e-5 * weighted, (epoch, logged_mean, weighted)
 
 
 def logged_values(run_dir, logger: str) -> list[float]:

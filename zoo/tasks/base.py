@@ -13,9 +13,10 @@ from typing import Any, ClassVar
 
 import lightning as L
 import torch
-from torchmetrics import MeanMetric, MetricCollection
+from torchmetrics import MetricCollection
 
 from zoo.models import build_net
+from zoo.tasks.metrics import WeightedMean
 from zoo.training.checkpoint import ZOO_KEY
 from zoo.training.optim import build_optimizer, build_scheduler, merge_undecayed_groups
 from zoo.training.regularizers import build_regularizer
@@ -49,8 +50,7 @@ class Task(BundledSteps, L.LightningModule):
         # Attribute names, not a ModuleDict keyed by stage: "train" is a reserved Module attribute.
         for stage in STAGES:
             setattr(self, f"{stage}_metrics", metrics.clone(prefix=f"{stage}/"))
-        # nan_strategy="disable": a non-finite loss shows in the mean, and no step waits on a check
-        self.train_loss = MeanMetric(nan_strategy="disable")
+        self.train_loss = WeightedMean()
         self.num_train_examples = 1
         self.run_config: dict[str, Any] | None = None  # set by `zoo train` and zoo.create_model
         self.take_steps_per_batch(1)

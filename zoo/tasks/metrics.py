@@ -3,6 +3,8 @@ with no host synchronisation until compute)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import torch
 from torchmetrics import Metric
 
@@ -39,6 +41,35 @@ class Accuracy(Share):
     def counts(self, scores: torch.Tensor, targets: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         scored = targets != IGNORE
         return ((scores.argmax(dim=-1) == targets) & scored).sum(), scored.sum()
+
+
+class WeightedMean(Metric):
+    """Σ nᵢ·xᵢ / Σ nᵢ over a stage: the epoch's mean loss per example, from each batch's mean loss
+    xᵢ and size nᵢ. A non-finite value shows in the mean (no check, so no host sync).
+    (torchmetrics' MeanMetric skips its NaN checks only with nan_strategy="disable", which also
+    drops the weights: an unweighted mean of batches, in 1.9.)"""
+
+    full_state_update = False
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.add_state("total", default=torch.tensor(0.0), dist_reduce_fx="sum")
+        self.add_state("weight", default=torch.tensor(0.0), dist_reduce_fx="sum")
+
+    def update(self, values: torch.Tensor, sizes: float | Sequence[float]) -> None:
+        """One batch's mean with its size, or several batches' means with their sizes, summed by
+        runs of equal size (the sizes stay numbers: copying them to a GPU would wait for it)."""
+        if not isinstance(sizes, Sequence):
+            values, sizes = values.reshape(1), [sizes]
+        start = 0
+        for end in range(1, len(sizes) + 1):
+            if end == len(sizes) or sizes[end] != sizes[start]:
+                self.total += values[start:end].sum() * sizes[start]
+                self.weight += sizes[start] * (end - start)
+                start = end
+
+    def compute(self) -> torch.Tensor:
+        return self.total / self.weight
 
 
 class PerplexityOfLoss(Metric):

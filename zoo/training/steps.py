@@ -75,7 +75,7 @@ class BundledSteps:
             for index, value in zip(logged_steps, values[logged_steps].tolist(), strict=True):
                 self.write_step_row({"train/loss_step": value}, step=first_step + index)
         self.update_metrics("train", predictions, targets)
-        self.train_loss.update(values, torch.tensor(sizes, device=values.device, dtype=values.dtype))
+        self.train_loss.update(values, sizes)
         if self.train_loss.update_count == 1:
             self.log("train/loss", self.train_loss, on_step=False, on_epoch=True, prog_bar=True)
         if bundle_idx + 1 == trainer.num_training_batches:
