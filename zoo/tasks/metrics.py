@@ -47,7 +47,7 @@ class WeightedMean(Metric):
     """Σ nᵢ·xᵢ / Σ nᵢ over a stage: the epoch's mean loss per example, from each batch's mean loss
     xᵢ and size nᵢ. A non-finite value shows in the mean (no check, so no host sync).
     (torchmetrics' MeanMetric skips its NaN checks only with nan_strategy="disable", which also
-    drops the weights: an unweighted mean of batches, in 1.9.)"""
+    drops the weights: an unweighted mean of batches, in 1.9; Lightning-AI/torchmetrics#3434.)"""
 
     full_state_update = False
 
