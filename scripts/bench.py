@@ -431,7 +431,7 @@ def bench_generation(device: torch.device, tiny: bool) -> dict[str, Any]:
     if device.type == "cuda":
         shape, batch, prompt_length, new = dict(d_model=768, heads=12, d_ff=3072, num_layers=12), 8, 16, 512
     else:
-        shape, batch, prompt_length, new = dict(d_model=128, heads=4, d_ff=512, num_layers=2), 4, 16, 128
+        shape, batch, prompt_length, new = dict(d_model=128, heads=4, d_ff=512, num_layers=2), 4, 16, 512
     if tiny:
         shape, batch, prompt_length, new = dict(d_model=16, heads=2, d_ff=32, num_layers=1), 2, 4, 8
     torch.manual_seed(0)
