@@ -54,7 +54,11 @@ class ImageTensors(Dataset):
     def __init__(self, images: torch.Tensor, labels: torch.Tensor, transform: Callable | None = None):
         self.images, self.labels, self.transform = images, labels, transform
         self.slices_batches = transform is None  # a per-image transform needs the images one by one
-        self.tensors = (images, labels)
+
+    @property
+    def tensors(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """What a batch is sliced from (zoo.data.base.batch_tensors), as a TensorDataset has it."""
+        return self.images, self.labels
 
     def __len__(self) -> int:
         return len(self.labels)

@@ -120,7 +120,8 @@ class BundledSteps:
     def log_step_values(self, values: dict[str, torch.Tensor], step: int) -> None:
         """Write one step's values to the loggers now, at that step (what Lightning's logger
         connector does at the end of a batch, for a step inside a bundle)."""
-        self.write_step_row({key: float(value.detach()) for key, value in values.items()}, step)
+        numbers = torch.stack([value.detach().float() for value in values.values()]).tolist()  # one read
+        self.write_step_row(dict(zip(values, numbers, strict=True)), step)
 
     def write_step_row(self, row: dict[str, float], step: int) -> None:
         for logger in self.loggers:
