@@ -14,7 +14,9 @@ for every new token.
     python scripts/bench.py --workloads lenet5_mnist,gpt --json bench.json
     python scripts/bench.py --tiny               # a seconds-long check that everything runs
 
-On a CPU the sizes shrink (`cpu` below) so that the whole run takes minutes.
+On a CPU the sizes shrink (`cpu` below) so that the whole run takes minutes, and the two sides
+take turns: the raw loop takes as many steps next to each of the zoo's batches (after it, then
+before the next, alternately), and zoo/raw is the median over these pairs, with its quartiles.
 """
 
 from __future__ import annotations
@@ -129,11 +131,16 @@ def synchronize(device: torch.device) -> None:
 class TrainingStepTimer(L.Callback):
     """Wall time of the optimizer steps after the first `warmup`, leaving out what happens between
     epochs (validation, checkpoints, the learning-curve plot). Steps are counted by the trainer's
-    global step, so a batch that takes several (trainer.steps_per_batch) counts as that many."""
+    global step, so a batch that takes several (trainer.steps_per_batch) counts as that many.
+
+    With `raw`, the raw loop takes as many steps as each of the zoo's batches, next to it: after
+    the zoo's batch for even intervals, before it for odd ones, so that neither side is always the
+    one that runs first after an epoch's boundary (validation leaves the caches and the CPU's
+    state to whoever runs next: a small model's step is measurably slower then)."""
 
     def __init__(self, warmup: int, steps: int, raw: RawLoop | None = None):
         self.warmup, self.target, self.steps, self.seconds = warmup, steps, 0, 0.0
-        self.raw, self.raw_intervals = raw, []  # the raw loop's steps, taken between the zoo's batches
+        self.raw, self.raw_intervals = raw, []  # the raw loop's steps, taken next to the zoo's batches
         self.started: float | None = None
         self.first_step = 0
         self.intervals: list[tuple[int, float]] = []  # (steps, seconds) from one batch's end to the next's
@@ -152,23 +159,44 @@ class TrainingStepTimer(L.Callback):
             self.steps += trainer.global_step - self.first_step
             self.started = None
 
+    def _raw_first(self) -> bool:
+        """Whether the raw loop's steps for the zoo's interval now being timed come before it."""
+        return self.raw is not None and len(self.intervals) % 2 == 1
+
+    def _take_raw_steps(self, trainer: L.Trainer, steps: int) -> None:
+        """The raw loop's `steps`, timed on their own; the zoo's clock skips the time they took."""
+        synchronize(trainer.strategy.root_device)
+        now = time.perf_counter()
+        self.raw_intervals.append((steps, self.raw.timed(steps)))
+        skipped = time.perf_counter() - now
+        self.started += skipped
+        self.last = (self.last[0], self.last[1] + skipped)
+
     def on_train_epoch_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         self._resume(trainer)
+
+    def on_train_batch_start(
+        self, trainer: L.Trainer, pl_module: L.LightningModule, batch: Any, *args: Any
+    ) -> None:
+        if self.started is not None and self._raw_first():
+            bundle = 1 if pl_module.automatic_optimization else len(batch)  # the steps this batch takes
+            if trainer.max_steps >= 0:
+                bundle = min(bundle, trainer.max_steps - trainer.global_step)
+            self._take_raw_steps(trainer, bundle)
 
     def on_train_batch_end(self, trainer: L.Trainer, pl_module: L.LightningModule, *args: Any) -> None:
         if self.started is None:
             self._resume(trainer)  # the first timed step starts after the warm-up's last one ends
             return
+        raw_after = self.raw is not None and not self._raw_first()
         if self.raw is not None:
             synchronize(trainer.strategy.root_device)
         now = time.perf_counter()
         steps = trainer.global_step - self.last[0]
         self.intervals.append((steps, now - self.last[1]))
-        if self.raw is not None:  # as many raw steps, now: both sides under the same conditions
-            self.raw_intervals.append((steps, self.raw.timed(steps)))
-            self.started += time.perf_counter() - now  # not the zoo's time
-            now = time.perf_counter()
         self.last = (trainer.global_step, now)
+        if raw_after:
+            self._take_raw_steps(trainer, steps)
         timed = self.steps + trainer.global_step - self.first_step
         if timed >= self.target:
             trainer.should_stop = True  # at the end of this batch (a bundle: all its steps)
@@ -200,8 +228,8 @@ def compose_workload(name: str, device: str, tiny: bool, steps: int, warmup: int
 
 def zoo_run(cfg: Any, warmup: int, steps: int, raw: RawLoop | None = None) -> dict[str, Any]:
     """The zoo's run, timed over `steps` steps or a few more (up to the end of a bundle of
-    trainer.steps_per_batch); with `raw`, the raw loop takes as many steps after each of the zoo's
-    batches, timed on its own (the two then share the machine's passing states)."""
+    trainer.steps_per_batch); with `raw`, the raw loop takes as many steps next to each of the
+    zoo's batches, timed on its own (the two then share the machine's passing states)."""
     from zoo.commands.train import train
 
     timer = TrainingStepTimer(warmup, steps, raw)
@@ -214,17 +242,44 @@ def zoo_run(cfg: Any, warmup: int, steps: int, raw: RawLoop | None = None) -> di
     return {**run, "raw": {"steps": raw_steps, "seconds": raw_seconds, "intervals": timer.raw_intervals}}
 
 
+def weighted_quantile(values: list[tuple[float, int]], q: float) -> float:
+    """The q-quantile of values each counted `weight` times (the lower one at a tie)."""
+    ordered = sorted(values)
+    if not ordered or sum(weight for _, weight in ordered) <= 0:
+        raise ValueError("no timed steps")
+    threshold, counted = q * sum(weight for _, weight in ordered), 0
+    for value, weight in ordered:
+        counted += weight
+        if counted >= threshold:
+            return value
+    return ordered[-1][0]
+
+
 def median_step_time(intervals: list[tuple[int, float]]) -> float:
     """The median seconds per step over timed intervals of several steps, each weighted by its
     steps: a shared machine's passing slowdowns (other processes, frequency changes) move a total
     far more than this, on either side."""
-    per_step = sorted((seconds / steps, steps) for steps, seconds in intervals if steps > 0)
-    half, counted = sum(steps for _, steps in per_step) / 2, 0
-    for step_time, steps in per_step:
-        counted += steps
-        if counted >= half:
-            return step_time
-    raise ValueError("no timed steps")
+    return weighted_quantile([(seconds / steps, steps) for steps, seconds in intervals if steps > 0], 0.5)
+
+
+def paired_ratios(
+    zoo_intervals: list[tuple[int, float]], raw_intervals: list[tuple[int, float]]
+) -> dict[str, float]:
+    """zoo/raw speed of each of the zoo's intervals against the raw loop's steps taken right next
+    to it (its pair, under the same passing state of the machine): the median and quartiles over
+    the pairs, each weighted by its steps. Pairing cancels the machine's drift, which a ratio of
+    each side's own median only averages out: over six runs of the MLP here, 0.915-0.933 paired
+    against 0.887-0.949 as a ratio of medians."""
+    if len(zoo_intervals) != len(raw_intervals):
+        raise ValueError(f"{len(zoo_intervals)} zoo intervals but {len(raw_intervals)} raw ones")
+    pairs = [
+        ((raw_seconds / raw_steps) / (zoo_seconds / zoo_steps), zoo_steps)
+        for (zoo_steps, zoo_seconds), (raw_steps, raw_seconds) in zip(
+            zoo_intervals, raw_intervals, strict=True
+        )
+        if zoo_steps > 0 and raw_steps > 0
+    ]
+    return {name: weighted_quantile(pairs, q) for name, q in (("q1", 0.25), ("median", 0.5), ("q3", 0.75))}
 
 
 def raw_batches(cfg: Any, device: torch.device) -> tuple[Any, Any]:
@@ -386,8 +441,9 @@ def bench_workload(
         "steps_per_batch": bundle,
     }
     # On a CPU, whose speed drifts while other processes come and go: the raw loop's steps are
-    # taken between the zoo's batches, as many each time, and each side's median step time counts
-    # (median_step_time). On a GPU, whose steps run asynchronously: each side's total time.
+    # taken next to each of the zoo's batches, as many each time (TrainingStepTimer); each side's
+    # speed is its median step (median_step_time) and zoo/raw the median over the pairs
+    # (paired_ratios). On a GPU, whose steps run asynchronously: each side's total time.
     if device.type == "cpu":
         raw = RawLoop(cfg, device)
         raw.timed(warmup)
@@ -395,7 +451,7 @@ def bench_workload(
         timings = {"raw": zoo.pop("raw"), "zoo": zoo}
     else:
         timings = {"raw": raw_run(cfg, device, warmup, steps), "zoo": zoo_run(cfg, warmup, steps)}
-    result["timing"] = "interleaved, median step" if device.type == "cpu" else "total"
+    result["timing"] = "interleaved, paired median" if device.type == "cpu" else "total"
     for side in ("raw", "zoo"):
         timing = timings[side]
         if device.type == "cpu":
@@ -404,7 +460,12 @@ def bench_workload(
             rate = timing["steps"] / timing["seconds"]
         result[side] = {"steps": timing["steps"], "seconds": round(timing["seconds"], 4),
                         "steps_per_s": rate, f"{unit}_per_s": rate * per_step}  # fmt: skip
-    result["ratio"] = result["zoo"]["steps_per_s"] / result["raw"]["steps_per_s"]
+    if device.type == "cpu":
+        pairs = paired_ratios(timings["zoo"]["intervals"], timings["raw"]["intervals"])
+        result["ratio"], result["ratio_quartiles"] = pairs["median"], [pairs["q1"], pairs["q3"]]
+    else:
+        result["ratio"] = result["zoo"]["steps_per_s"] / result["raw"]["steps_per_s"]
+        result["ratio_quartiles"] = None
     result["mfu"] = None
     if name == "gpt":
         from zoo.commands.common import plain
@@ -480,9 +541,11 @@ def print_results(results: dict[str, Any]) -> None:
     for row in results["workloads"]:
         unit = row["unit"]
         mfu = f", MFU {row['mfu']:.1%}" if row["mfu"] is not None else ""
+        quartiles = row["ratio_quartiles"]
+        spread = f" (pairs' quartiles {quartiles[0]:.3f}-{quartiles[1]:.3f})" if quartiles else ""
         print(
             f"{row['workload']:<16}{row['raw']['steps_per_s']:>13.2f}{row['zoo']['steps_per_s']:>13.2f}"
-            f"{row['ratio']:>9.3f}  {row['zoo'][f'{unit}_per_s']:,.0f} {unit}/s{mfu}"
+            f"{row['ratio']:>9.3f}  {row['zoo'][f'{unit}_per_s']:,.0f} {unit}/s{mfu}{spread}"
         )
     generation = results["generation"]
     print(
