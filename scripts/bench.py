@@ -245,14 +245,15 @@ def zoo_run(cfg: Any, warmup: int, steps: int, raw: RawLoop | None = None) -> di
 def weighted_quantile(values: list[tuple[float, int]], q: float) -> float:
     """The q-quantile of values each counted `weight` times (the lower one at a tie)."""
     ordered = sorted(values)
-    if not ordered or sum(weight for _, weight in ordered) <= 0:
+    total = sum(weight for _, weight in ordered)
+    if total <= 0:
         raise ValueError("no timed steps")
-    threshold, counted = q * sum(weight for _, weight in ordered), 0
+    counted = 0
     for value, weight in ordered:
         counted += weight
-        if counted >= threshold:
+        if counted >= q * total:
             return value
-    return ordered[-1][0]
+    return ordered[-1][0]  # q > 1
 
 
 def median_step_time(intervals: list[tuple[int, float]]) -> float:
