@@ -9,6 +9,11 @@ from __future__ import annotations
 
 import importlib
 
+# Every `_target_` in a run config names a class under one of these (each builder then checks its
+# own position: a net in zoo.models, an optimizer in torch.optim, a logger in Lightning's loggers)
+LOGGER_PREFIXES = ("lightning.pytorch.loggers.",)
+CONFIG_TARGET_PREFIXES = ("zoo.", "torch.optim.", *LOGGER_PREFIXES)
+
 
 def resolve_class(target: object, prefixes: tuple[str, ...], kind: str, base: type = object) -> type:
     """The class named by `target`; ValueError if it is outside `prefixes`, missing, or not a `base`."""

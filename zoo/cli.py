@@ -7,7 +7,7 @@ composed once, so a misspelt model name or key is one readable line, not a stack
 
 from __future__ import annotations
 
-import itertools
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -38,11 +38,27 @@ Every Hydra option works after the command: `zoo train --cfg job` prints the com
 In Python: zoo.create_model(...), zoo.load(checkpoint).predict(inputs); see the README.
 """
 HYDRA_COMMANDS = ("train", "eval", "predict", "gradcheck", "export")
-MAX_PREFLIGHT_COMBINATIONS = 32
 
 
 def error_line(message: str) -> None:
     print(f"zoo: error: {message}", file=sys.stderr)
+
+
+def quote_text_input(arg: str) -> str:
+    """`input=ein Mann fährt Fahrrad` (the shell has taken the quotes off) as Hydra's quoted
+    string, so that any text reaches predict as typed: Hydra's own parser rejects unquoted spaces
+    with letters such as ä, and reads `a,b` as a sweep. Inline rows (`input=[1,2]`) and values
+    the user quoted for Hydra are left as they are."""
+    if not arg.startswith("input="):
+        return arg
+    value = arg.split("=", 1)[1]
+    numbers = re.fullmatch(r"[-+]?[\d.]+(e[-+]?\d+)?", value) or re.fullmatch(
+        r"\[[\d\s.,eE+\-\[\]]*\]", value
+    )
+    if value.startswith(("'", '"')) or numbers:
+        return arg
+    value = re.sub(r"(\\+)(?='|$|\$\{)", lambda run: run.group(1) * 2, value)  # backslashes Hydra unescapes
+    return "input='" + value.replace("'", "\\'").replace("${", "\\${") + "'"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -52,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     command, rest = args[0], args[1:]
     try:
+        from zoo.commands.preflight import expand_resume, preflight
+
         if command == "list":
             from zoo.commands.listing import list_registry
 
@@ -63,129 +81,14 @@ def main(argv: list[str] | None = None) -> int:
             )
         if command == "train":
             rest = expand_resume(rest)
+        if command == "predict":
+            rest = [quote_text_input(arg) for arg in rest]
         if not any(arg.startswith("-") and arg not in ("-m", "--multirun") for arg in rest):
             preflight(command, rest, multirun=any(arg in ("-m", "--multirun") for arg in rest))
     except ZooError as error:
         error_line(str(error))
         return 2
     return run_hydra(command, rest)
-
-
-def expand_resume(args: list[str]) -> list[str]:
-    """`resume=<run folder>`: that run's own overrides (its .hydra/overrides.yaml), then these,
-    writing into the same folder from its checkpoints/last.ckpt."""
-    given = [arg for arg in args if arg.startswith("resume=")]
-    if not given:
-        return args
-    from pathlib import Path
-
-    from omegaconf import OmegaConf
-
-    run = Path(given[-1].split("=", 1)[1])
-    saved, last = run / ".hydra" / "overrides.yaml", run / "checkpoints" / "last.ckpt"
-    if not saved.is_file() or not last.is_file():
-        raise ZooError(f"resume={run}: not a run folder with .hydra/overrides.yaml and checkpoints/last.ckpt")
-    replaced = ("ckpt_path=", "hydra.run.dir=", "resume=")
-    original = [str(arg) for arg in OmegaConf.load(saved) if not str(arg).startswith(replaced)]
-    extra = [arg for arg in args if not arg.startswith(replaced)]
-    return [*original, *extra, f"hydra.run.dir={run}", f"ckpt_path={last}"]
-
-
-# --- checks before Hydra runs ----------------------------------------------------------------------
-def preflight(command: str, args: list[str], multirun: bool = False) -> None:
-    """Check group choices and keys by composing the config for each sweep combination."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-    from hydra.errors import HydraException
-    from omegaconf.errors import OmegaConfBaseException
-
-    from zoo.registry import CHOICE_GROUPS, options
-
-    overrides = [arg for arg in args if not arg.startswith("-")]
-    try:
-        parsed = OverridesParser.create().parse_overrides(overrides)
-    except HydraException as error:
-        raise ZooError(f"cannot parse the overrides: {one_line(error)}") from None
-    value_lists: list[list[str]] = []
-    for override in parsed:
-        key = override.key_or_group
-        try:
-            values = list(override.sweep_string_iterator()) if override.is_sweep_override() else None
-        except Exception:  # an interval or other sweep only a sweeper plugin expands
-            return
-        if values is not None and not multirun:
-            raise ZooError(
-                f"{override.input_line} is a sweep: add -m to run one job per value, or quote it as a string"
-            )
-        if values is None:
-            values = [override.get_value_element_as_str()] if not override.is_delete() else [None]
-        if key in CHOICE_GROUPS and override.package is None:
-            known = options(key)
-            for value in values:
-                if value is not None and value != "null" and value not in known:
-                    raise ZooError(f"unknown {key} {value!r}; valid: {', '.join(known)}")
-        prefix = override.get_key_element()
-        value_lists.append(
-            [f"{prefix}={value}" if value is not None else override.input_line for value in values]
-        )
-    kept = [
-        values
-        for override, values in zip(parsed, value_lists, strict=True)
-        if not override.key_or_group.startswith("hydra")
-    ]
-    config_name = command
-    for combination in itertools.islice(itertools.product(*kept), MAX_PREFLIGHT_COMBINATIONS):
-        try:
-            from zoo.registry import compose
-
-            cfg = compose(config_name, list(combination))
-        except (HydraException, OmegaConfBaseException) as error:
-            raise ZooError(explain_compose_error(error)) from None
-        validate(command, cfg)
-
-
-def one_line(error: BaseException) -> str:
-    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    return " ".join(lines[:2]) if lines else type(error).__name__
-
-
-def explain_compose_error(error: BaseException) -> str:
-    text = str(error)
-    if text.startswith("Could not override"):
-        key = text.split("'")[1] if "'" in text else "?"
-        return f"unknown config key {key!r} (check the spelling; to add a new key use +{key}=...)"
-    if "Missing mandatory value" in text:
-        key = text.split("Missing mandatory value:")[-1].strip().splitlines()[0]
-        return f"missing required value {key!r} (give it as {key}=...)"
-    return one_line(error)
-
-
-def validate(command: str, cfg: Any) -> None:
-    """Values that would fail late or silently, checked before anything is built."""
-    from omegaconf import OmegaConf
-
-    for key in ("ckpt_path", "input"):
-        if OmegaConf.is_missing(cfg, key):
-            raise ZooError(f"missing required value {key!r} (give it as {key}=...)")
-    checkpoint = OmegaConf.select(cfg, "ckpt_path", throw_on_missing=False, throw_on_resolution_failure=False)
-    if isinstance(checkpoint, str) and checkpoint and not Path(checkpoint).exists():
-        raise ZooError(f"checkpoint not found: {checkpoint}")  # now, not after importing torch
-    if command != "train":
-        return
-
-    def get(key: str) -> Any:
-        return OmegaConf.select(cfg, key, throw_on_missing=False, throw_on_resolution_failure=False)
-
-    lr = get("optimizer.lr")
-    if lr is not None and (isinstance(lr, bool) or not isinstance(lr, int | float) or lr <= 0):
-        raise ZooError(f"optimizer.lr must be a positive number, got {lr!r}")
-    batch_size = get("data.batch_size")
-    if batch_size is not None and (
-        isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1
-    ):
-        raise ZooError(f"data.batch_size must be a positive integer, got {batch_size!r}")
-    epochs = get("trainer.max_epochs")
-    if epochs is not None and (not isinstance(epochs, int) or (epochs < 1 and epochs != -1)):
-        raise ZooError(f"trainer.max_epochs must be a positive integer (or -1), got {epochs!r}")
 
 
 # --- running the Hydra app -------------------------------------------------------------------------
@@ -236,6 +139,19 @@ def job(command: str) -> Callable[[Any], Any]:
                 raise SystemExit(2) from None
             error_line(f"job {entry['job']} ({' '.join(entry['overrides'])}): {error}")
             SWEEP_RESULTS.append({**entry, "status": "failed", "error": str(error)})
+            return None
+        except Exception as error:  # a bug or a library's error: one job of a sweep, not the sweep
+            if not multirun:
+                raise
+            import logging
+            import traceback
+
+            logging.getLogger("zoo").error("job %s failed:\n%s", entry["job"], traceback.format_exc())
+            message = (
+                f"{type(error).__name__}: {str(error).strip().splitlines()[0] if str(error).strip() else ''}"
+            )
+            error_line(f"job {entry['job']} ({' '.join(entry['overrides'])}): {message}")
+            SWEEP_RESULTS.append({**entry, "status": "failed", "error": message})
             return None
         if multirun:
             SWEEP_RESULTS.append({**entry, "status": "ok", "summary": result})

@@ -13,6 +13,8 @@ What `predict` reads, by the kind of model:
 from __future__ import annotations
 
 import csv
+import itertools
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -45,58 +47,148 @@ class Predictor:
         neighbours), batch_size (rows or images per forward pass, 256), beam_size (translation),
         max_new_tokens, temperature, seed (generation), plot (a path for the attention heatmap of
         a translation)."""
+        return [result for chunk in self.predict_chunks(inputs, **options) for result in chunk]
+
+    def predict_chunks(self, inputs: Any, **options: Any) -> Iterator[list[dict[str, Any]]]:
+        """`predict`'s results a chunk at a time (feature rows and images: CHUNK_ROWS rows per
+        chunk), read, prepared and predicted as they come: memory stays that of one chunk however
+        many rows the input holds."""
         task, datamodule = self.task, self.datamodule
+        if isinstance(inputs, str) and not is_utf8(inputs):
+            raise ZooError("the input is not valid UTF-8 text")
         top_k = int(options.get("top_k") or 5)
         if isinstance(task, MaskedLM):
-            return [fill_mask(task, datamodule.tokenizer, inputs, top_k)]
-        if isinstance(task, Seq2Seq):
-            return [translate_text(task, datamodule, inputs, options)]
-        if isinstance(task, WordEmbedding):
-            return [nearest_words(task, datamodule.tokenizer, inputs, top_k)]
-        if hasattr(datamodule, "encode") and hasattr(datamodule, "collate"):  # token sequences
+            yield [fill_mask(task, datamodule.tokenizer, inputs, top_k)]
+        elif isinstance(task, Seq2Seq):
+            yield [translate_text(task, datamodule, inputs, options)]
+        elif isinstance(task, WordEmbedding):
+            yield [nearest_words(task, datamodule.tokenizer, inputs, top_k)]
+        elif hasattr(datamodule, "encode") and hasattr(datamodule, "collate"):  # token sequences
             result = label_sentence(task, datamodule, inputs, top_k)
             result["input"] = inputs
-            return [result]
-        if isinstance(task, LanguageModel):
+            yield [result]
+        elif isinstance(task, LanguageModel):
             generation = {"max_new_tokens": 50, "temperature": 1.0, "top_k": None, "seed": 0, **options}
-            return [generate_text(task, datamodule.tokenizer, inputs, generation)]
-        x, names = model_input(datamodule, inputs)
-        batch_size = int(options.get("batch_size") or 256)
-        if isinstance(task, Classifier):
-            predictions = classify(task, x, datamodule.class_names, top_k, batch_size)
-        elif isinstance(task, Regressor):
-            values = datamodule.target_values(in_batches(task.predict_values, x, batch_size, task.device))
-            predictions = [{"input": i, "value": [float(v) for v in row]} for i, row in enumerate(values)]
+            yield [generate_text(task, datamodule.tokenizer, inputs, generation)]
+        elif isinstance(task, Classifier | Regressor):
+            batch_size = int(options.get("batch_size") or 256)
+            for x, names in model_inputs(datamodule, inputs):
+                if isinstance(task, Classifier):
+                    predictions = classify(task, x, datamodule.class_names, top_k, batch_size)
+                else:
+                    values = datamodule.target_values(
+                        in_batches(task.predict_values, x, batch_size, task.device)
+                    )
+                    predictions = [{"value": [float(v) for v in row]} for row in values]
+                for prediction, name in zip(predictions, names, strict=True):
+                    prediction["input"] = name
+                yield predictions
         else:
             raise ZooError(f"predict does not support {type(task).__name__} yet")
-        for prediction, name in zip(predictions, names, strict=True):
-            prediction["input"] = name
-        return predictions
 
 
-def read_csv_rows(path: Path) -> np.ndarray:
+def is_utf8(text: str) -> bool:
+    """False for a string holding undecodable bytes (Python keeps them as lone surrogates)."""
     try:
-        with path.open(newline="", encoding="utf-8") as file:
-            lines = [row for row in csv.reader(file) if row and any(cell.strip() for cell in row)]
-    except UnicodeDecodeError:
-        raise ZooError(f"{path} is not a UTF-8 text CSV file") from None
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+# Feature rows are read, prepared and predicted this many at a time: memory stays constant in the
+# number of rows (a CSV of a million rows predicts in the memory of one chunk)
+CHUNK_ROWS = 8192
+
+
+def parses_as_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
+def numeric_rows(path: Path, numbered_lines: list[tuple[int, str]]) -> np.ndarray:
+    """Lines of comma-separated numbers as an (N, F) array: NumPy's parser, and on its error,
+    Python's, line by line, to name the first bad line."""
+    lines = [line for _, line in numbered_lines]
+    try:
+        return np.loadtxt(lines, delimiter=",", dtype=np.float64, ndmin=2, quotechar='"')
+    except ValueError:
+        pass
     rows = []
-    for number, row in enumerate(lines, start=1):
+    for (number, _), row in zip(numbered_lines, csv.reader(lines), strict=True):
         try:
             rows.append([float(cell) for cell in row])
         except ValueError:
-            if number == 1:  # a header line
-                continue
             raise ZooError(f"{path}, line {number}: not a row of numbers: {','.join(row)[:80]!r}") from None
-    if not rows:
-        raise ZooError(f"{path} holds no rows of numbers")
-    if len({len(row) for row in rows}) > 1:
-        raise ZooError(f"{path}: rows have different numbers of values")
+        if len(rows[-1]) != len(rows[0]):
+            raise ZooError(
+                f"{path}, line {number}: {len(rows[-1])} values where line {numbered_lines[0][0]} "
+                f"has {len(rows[0])}"
+            )
     return np.asarray(rows, dtype=np.float64)
 
 
-def read_rows(source: Any) -> np.ndarray:
-    """Feature rows (N, F) from a path (.csv/.npy), an array or an inline list."""
+def csv_chunks(path: Path, chunk_rows: int) -> Iterator[np.ndarray]:
+    """The numeric rows of a CSV file, `chunk_rows` at a time. A UTF-8 byte-order mark is dropped.
+    The first line is a header only when it names every column (no cell of it is a number); a
+    first line with some numbers and some words is an error, never a row silently lost."""
+    columns = None
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as file:
+            numbered = ((n, line) for n, line in enumerate(file, start=1) if line.strip(" \t\r\n,"))
+            first = next(numbered, None)
+            if first is None:
+                raise ZooError(f"{path} holds no rows of numbers")
+            cells = next(csv.reader([first[1]]))
+            numeric = [parses_as_number(cell) for cell in cells]
+            if any(numeric) and not all(numeric):
+                words = [cell for cell, number in zip(cells, numeric, strict=True) if not number]
+                raise ZooError(
+                    f"{path}, line {first[0]}: {', '.join(repr(w) for w in words[:3])} not numbers (a header "
+                    "line names every column; a data row is all numbers)"
+                )
+            pending = [first] if all(numeric) else []
+            while True:
+                pending += list(itertools.islice(numbered, chunk_rows - len(pending)))
+                if not pending:
+                    break
+                rows = numeric_rows(path, pending)
+                if columns is not None and rows.shape[1] != columns:
+                    raise ZooError(
+                        f"{path}, line {pending[0][0]}: {rows.shape[1]} values where earlier rows "
+                        f"have {columns}"
+                    )
+                columns = rows.shape[1]
+                yield rows
+                pending = []
+    except UnicodeDecodeError:
+        raise ZooError(f"{path} is not a UTF-8 text CSV file") from None
+    if columns is None:
+        raise ZooError(f"{path} holds no rows of numbers")
+
+
+def npy_chunks(path: Path, chunk_rows: int) -> Iterator[np.ndarray]:
+    """The rows of a numeric .npy array (no pickles), read from disk `chunk_rows` at a time."""
+    try:
+        array = np.load(path, allow_pickle=False, mmap_mode="r")
+    except (ValueError, OSError) as error:
+        raise ZooError(f"cannot read {path} as a numeric .npy array: {error}") from None
+    if not isinstance(array, np.ndarray) or array.dtype.kind not in "biuf":
+        raise ZooError(f"{path} is not an array of numbers")
+    if array.ndim == 0:
+        raise ZooError(f"{path} holds a single number, not rows of features")
+    array = array.reshape(1, -1) if array.ndim == 1 else array
+    for start in range(0, len(array), chunk_rows):
+        yield np.asarray(array[start : start + chunk_rows], dtype=np.float64)
+
+
+def row_chunks(source: Any, chunk_rows: int | None = None) -> Iterator[np.ndarray]:
+    """Feature rows (N, F) from a path (.csv/.npy), an array or an inline list, in chunks of
+    `chunk_rows` (CHUNK_ROWS); each chunk is checked for NaN and infinite values."""
+    chunk_rows = chunk_rows or CHUNK_ROWS
     if hasattr(source, "detach"):  # a torch tensor
         source = source.detach().cpu().numpy()
     if isinstance(source, list | tuple | np.ndarray):
@@ -104,28 +196,29 @@ def read_rows(source: Any) -> np.ndarray:
             rows = np.asarray(source, dtype=np.float64)
         except (TypeError, ValueError):
             raise ZooError("input list must hold numbers (one row) or lists of numbers (rows)") from None
-        rows = rows.reshape(1, -1) if rows.ndim == 1 else rows
+        chunks: Iterator[np.ndarray] = iter([rows.reshape(1, -1) if rows.ndim <= 1 else rows])
     else:
         path = Path(str(source))
         if not path.is_file():
             raise ZooError(f"input file not found: {path}")
         if path.suffix == ".npy":
-            try:
-                rows = np.load(path, allow_pickle=False).astype(np.float64)
-            except (ValueError, OSError) as error:
-                raise ZooError(f"cannot read {path} as a numeric .npy array: {error}") from None
-            rows = rows.reshape(1, -1) if rows.ndim == 1 else rows
+            chunks = npy_chunks(path, chunk_rows)
         elif path.suffix in (".csv", ".txt"):
-            rows = read_csv_rows(path)
+            chunks = csv_chunks(path, chunk_rows)
         else:
             raise ZooError(
                 f"unsupported input {path.name}: give a .csv or .npy file of feature rows, or a list"
             )
-    if rows.size == 0:
+    empty = True
+    for rows in chunks:
+        if rows.size == 0:
+            continue
+        if not np.isfinite(rows).all():
+            raise ZooError("input holds NaN or infinite values")
+        empty = False
+        yield rows
+    if empty:
         raise ZooError("input is empty")
-    if not np.isfinite(rows).all():
-        raise ZooError("input holds NaN or infinite values")
-    return rows
 
 
 def is_image_source(source: Any) -> bool:
@@ -135,11 +228,22 @@ def is_image_source(source: Any) -> bool:
     return path.is_dir() or path.suffix.lower() in IMAGE_SUFFIXES
 
 
-def model_input(datamodule: Any, source: Any) -> tuple[Any, list[str]]:
-    """(the model's input tensor, a name per input row) for any supported source."""
+def model_inputs(datamodule: Any, source: Any) -> Iterator[tuple[Any, list[str]]]:
+    """(the model's input tensor, a name per input row), a chunk at a time, for any supported
+    source. Rows whose prepared values are not finite (1e308 after standardisation) are refused."""
     if not is_image_source(source):
-        rows = read_rows(source)
-        return datamodule.features(rows), [str(i) for i in range(len(rows))]
+        first = 0
+        for rows in row_chunks(source):
+            x = datamodule.features(rows)
+            if not bool(x.isfinite().all()):
+                row = first + int((~x.isfinite()).reshape(len(x), -1).any(1).nonzero()[0, 0])
+                raise ZooError(
+                    f"input row {row}: its values are too large for the model (not finite once "
+                    "prepared as in training)"
+                )
+            yield x, [str(i) for i in range(first, first + len(rows))]
+            first += len(rows)
+        return
     path = Path(str(source))
     if not path.exists():
         raise ZooError(f"input file not found: {path}")
@@ -148,7 +252,9 @@ def model_input(datamodule: Any, source: Any) -> tuple[Any, list[str]]:
     paths = image_files(path) if path.is_dir() else [path]
     if not paths:
         raise ZooError(f"no image files in {path}")
-    return datamodule.read_images(paths), [str(p) for p in paths]
+    for start in range(0, len(paths), CHUNK_ROWS):
+        chunk = paths[start : start + CHUNK_ROWS]  # read as they are predicted
+        yield datamodule.read_images(chunk), [str(p) for p in chunk]
 
 
 def generate_text(task: LanguageModel, tokenizer: Any, prompt: Any, config: dict[str, Any]) -> dict[str, Any]:
@@ -283,12 +389,13 @@ def classify(
     k = min(top_k, probabilities.shape[1])
     top_p, top_index = probabilities.topk(k, dim=1)
     names = class_names or [str(c) for c in range(probabilities.shape[1])]
+    rows = zip(top_p.float().tolist(), top_index.tolist(), strict=True)  # Python numbers at once
     return [
         {
             "input": i,
-            "class": names[int(index[0])],
-            "probability": float(p[0]),
-            "top": [(names[int(c)], float(q)) for c, q in zip(index, p, strict=True)],
+            "class": names[index[0]],
+            "probability": p[0],
+            "top": [(names[c], q) for c, q in zip(index, p, strict=True)],
         }
-        for i, (p, index) in enumerate(zip(top_p, top_index, strict=True))
+        for i, (p, index) in enumerate(rows)
     ]

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import compose_train
-from zoo.cli import preflight
+from zoo.commands.preflight import preflight
 from zoo.errors import ZooError
 
 # what a user might type after `key=`: numbers of any sign and size, words, lists, junk

@@ -126,6 +126,7 @@ def test_sigterm_saves_a_checkpoint_and_prints_the_command_that_resumes_exactly(
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 128 + signal.SIGTERM, stderr[-2000:]
     assert "zoo: stopped by SIGTERM at step" in stderr
+    assert "weights_only` was not set" not in stderr  # Lightning never falls back to False
     (run_dir,) = tmp_path.glob("runs/*/*")
     assert f"resume with: zoo train resume={run_dir}" in stderr
     step = load_checkpoint(run_dir / "checkpoints" / "last.ckpt")["global_step"]
@@ -133,6 +134,7 @@ def test_sigterm_saves_a_checkpoint_and_prints_the_command_that_resumes_exactly(
 
     resumed = run_zoo(["train", f"resume={run_dir}"], tmp_path)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert "weights_only` was not set" not in resumed.stdout + resumed.stderr
     assert list(tmp_path.glob("runs/*/*")) == [run_dir]  # the same run folder, now finished
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["global_step"] == 500

@@ -5,12 +5,16 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from omegaconf import DictConfig, OmegaConf
 from rich.console import Console
 from rich.table import Table
+
+from zoo.errors import ZooError
 
 console = Console()
 
@@ -30,19 +34,92 @@ def lightning_trainer_options(trainer_config: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in trainer_config.items() if key not in ZOO_TRAINER_KEYS}
 
 
-def write_json_atomic(path: Path, data: Any) -> None:
-    """Write JSON to a temporary file beside `path` and rename it over `path` (never half a file)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+def user_file_mode() -> int:
+    """The permissions of a file the user creates (0o666 less the umask): what checkpoints get;
+    temporary-file helpers (mkstemp, safetensors) would make it 0600."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+@contextmanager
+def atomic_output(path: Path, newline: str | None = None) -> Iterator[TextIO]:
+    """A text file written to a temporary file beside `path`, flushed, and renamed over `path`
+    only when the block ends without an error: never half a file, and a link at `path` is
+    replaced, not written through. The file gets the permissions of a file the user creates
+    (the umask's), like the checkpoints. An OSError (a folder that cannot be written) is one line."""
+    path = Path(path)
     try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-            json.dump(data, file, indent=2)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as error:
+        raise ZooError(f"cannot write {path}: {error.strerror or error}") from None
+    try:
+        os.fchmod(descriptor, user_file_mode())
+        with os.fdopen(descriptor, "w", encoding="utf-8", newline=newline) as file:
+            yield file
             file.flush()
             os.fsync(file.fileno())
         os.replace(temporary, path)
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)
+        raise ZooError(f"cannot write {path}: {error.strerror or error}") from None
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write JSON atomically (atomic_output): never half a file."""
+    with atomic_output(path) as file:
+        json.dump(data, file, indent=2)
+
+
+class RunFolderLock:
+    """An exclusive lock on a run folder while a run writes into it (`<run>/.lock`, which holds the
+    writer's pid): a second run started into the same folder is refused in one line naming the
+    first, instead of both writing metrics.csv and the checkpoints. The lock is the operating
+    system's (flock): it ends with the process, however that ends. The extra ranks of a
+    multi-process run (LOCAL_RANK > 0) write into their rank 0's folder and take no lock."""
+
+    NAME = ".lock"
+
+    def __init__(self, folder: Path):
+        self.folder, self.file = Path(folder), None
+
+    def __enter__(self) -> RunFolderLock:
+        if os.environ.get("LOCAL_RANK", "0") != "0" or os.environ.get("NODE_RANK", "0") != "0":
+            return self
+        import fcntl
+
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self.file = open(self.folder / self.NAME, "a+", encoding="utf-8")  # noqa: SIM115
+        except OSError as error:
+            raise ZooError(f"cannot write the run folder {self.folder}: {error.strerror or error}") from None
+        try:
+            fcntl.flock(self.file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.file.seek(0)
+            holder = self.file.read().strip() or "?"
+            self.file.close()
+            raise ZooError(
+                f"the run folder {self.folder} is in use by another zoo run (pid {holder}): wait for "
+                "it to end, or write elsewhere (hydra.run.dir=...)"
+            ) from None
+        self.file.seek(0)
+        self.file.truncate()
+        self.file.write(f"{os.getpid()}\n")
+        self.file.flush()
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        if self.file is not None:
+            import fcntl
+
+            fcntl.flock(self.file, fcntl.LOCK_UN)
+            self.file.close()
+            self.file = None
 
 
 def print_table(title: str, rows: list[tuple[str, str]]) -> None:

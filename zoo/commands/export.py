@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from zoo.commands.common import print_table, write_json_atomic
+from zoo.commands.common import print_table, user_file_mode, write_json_atomic
 from zoo.errors import ZooError
 from zoo.training.checkpoint import CONFIG, WEIGHTS, load_checkpoint
 
@@ -32,7 +32,10 @@ def export(cfg: Any) -> dict[str, Any]:
         raise ZooError(f"format must be one of {', '.join(FORMATS)}, got {config['format']!r}")
     checkpoint = load_checkpoint(config["ckpt_path"])
     output = Path(config.get("output") or Path(config["ckpt_path"]).with_suffix(""))
-    output.mkdir(parents=True, exist_ok=True)
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ZooError(f"cannot make the export folder {output}: {error.strerror or error}") from None
     rows = [("config", str(output / CONFIG))]
     if config["format"] == "onnx":
         rows += export_onnx(config["ckpt_path"], output / ONNX)
@@ -41,6 +44,7 @@ def export(cfg: Any) -> dict[str, Any]:
         weights = {name: tensor.contiguous().clone() for name, tensor in checkpoint["state_dict"].items()}
         temporary = output / f".{WEIGHTS}.tmp"
         save_file(weights, str(temporary))
+        temporary.chmod(user_file_mode())
         temporary.replace(output / WEIGHTS)
         rows.insert(0, ("weights", str(output / WEIGHTS)))
     rest = {key: value for key, value in checkpoint.items() if key not in LIGHTNING_ONLY}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from zoo.errors import ZooError
@@ -45,6 +46,6 @@ def list_registry(groups: list[str] | None = None) -> None:
         table.add_column(style="bold cyan", no_wrap=True)
         table.add_column()
         for name, text in options(group).items():
-            table.add_row(name, text)
+            table.add_row(escape(name), escape(text))  # descriptions hold [brackets]
         console.print(table)
         console.print()

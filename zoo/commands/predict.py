@@ -8,18 +8,27 @@ for a folder of images are also written to a CSV (`output`, by default predictio
 from __future__ import annotations
 
 import csv
+import itertools
+from contextlib import nullcontext
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from omegaconf import DictConfig
 from rich.table import Table
 
-from zoo.commands.common import console, plain
+from zoo.commands.common import atomic_output, console, plain
 from zoo.commands.restore import restore
 from zoo.predictor import Predictor, is_image_source
 
+# Rows of a table printed in full; past this, the first SHOWN_ROWS and a count
+MAX_PRINTED_ROWS = 20
+SHOWN_ROWS = 10
+
 
 def predict(cfg: DictConfig) -> list[dict[str, Any]]:
+    """Print (and with `output=`, write as CSV) the predictions; returns the printed ones. Rows
+    and images are predicted a chunk at a time and written as they come, so a million-row input
+    takes the memory of one chunk; the terminal then gets the first rows and the count."""
     config = plain(cfg)
     predictor = Predictor(*restore(config["ckpt_path"]))
     source = config["input"]
@@ -29,16 +38,30 @@ def predict(cfg: DictConfig) -> list[dict[str, Any]]:
     }
     if config.get("plot"):
         options["plot"] = "attention.png" if config["plot"] is True else str(config["plot"])
-    predictions = predictor.predict(
+    chunks = predictor.predict_chunks(
         source, **{key: value for key, value in options.items() if value is not None}
     )
-    print_results(predictions)
-    if config.get("output") is None and is_image_source(source) and Path(str(source)).is_dir():
-        config["output"] = "predictions.csv"
-    if config.get("output") and ("class" in predictions[0] or "value" in predictions[0]):
-        write_predictions(Path(config["output"]), predictions)
-        console.print(f"predictions written to {config['output']}")
-    return predictions
+    first = next(chunks)
+    if not ("class" in first[0] or "value" in first[0]):  # a text result: one per input
+        print_results(first)
+        return first
+    output = config.get("output")
+    if output is None and is_image_source(source) and Path(str(source)).is_dir():
+        output = "predictions.csv"
+    shown, count = [], 0
+    with atomic_output(Path(output), newline="") if output else nullcontext() as file:
+        writer = PredictionWriter(file) if file is not None else None
+        for chunk in itertools.chain([first], chunks):
+            if writer is not None:
+                writer.write(chunk)
+            shown += chunk[: MAX_PRINTED_ROWS + 1 - len(shown)]
+            count += len(chunk)
+    if count > MAX_PRINTED_ROWS:
+        shown = shown[:SHOWN_ROWS]
+    show(shown, count, output)
+    if output:
+        console.print(f"{count:,} predictions written to {output}", soft_wrap=True)
+    return shown
 
 
 def print_results(results: list[dict[str, Any]]) -> None:
@@ -74,7 +97,8 @@ def print_results(results: list[dict[str, Any]]) -> None:
         console.print(f"[bold]{first['input']}[/bold] ≈ {nearest}")
 
 
-def show(predictions: list[dict[str, Any]]) -> None:
+def show(predictions: list[dict[str, Any]], count: int | None = None, output: str | None = None) -> None:
+    """The predictions as a table; with `count` above the rows shown, a line says how many more."""
     table = Table(title="zoo predict", title_justify="left")
     if "class" in predictions[0]:
         for column in ("input", "class", "probability", "top classes"):
@@ -87,16 +111,26 @@ def show(predictions: list[dict[str, Any]]) -> None:
         table.add_column("prediction")
         for p in predictions:
             table.add_row(str(p["input"]), ", ".join(f"{v:.4f}" for v in p["value"]))
+    if count is not None and count > len(predictions):
+        more = f"… {count - len(predictions):,} more rows ({count:,} in all)"
+        table.caption = more + ("" if output else "; output=file.csv writes them all")
+        table.caption_justify = "left"
     console.print(table)
 
 
-def write_predictions(path: Path, predictions: list[dict[str, Any]]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as file:
-        writer = csv.writer(file)
-        if "class" in predictions[0]:
-            writer.writerow(["input", "class", "probability"])
-            writer.writerows([p["input"], p["class"], p["probability"]] for p in predictions)
+class PredictionWriter:
+    """Predictions as CSV rows, a chunk at a time: input, class, probability (classifiers) or
+    input, prediction values (regressors)."""
+
+    def __init__(self, file: TextIO):
+        self.writer, self.started = csv.writer(file), False
+
+    def write(self, predictions: list[dict[str, Any]]) -> None:
+        classes = "class" in predictions[0]
+        if not self.started:
+            self.writer.writerow(["input", "class", "probability"] if classes else ["input", "prediction"])
+            self.started = True
+        if classes:
+            self.writer.writerows([p["input"], p["class"], p["probability"]] for p in predictions)
         else:
-            writer.writerow(["input", "prediction"])
-            writer.writerows([p["input"], *p["value"]] for p in predictions)
+            self.writer.writerows([p["input"], *p["value"]] for p in predictions)

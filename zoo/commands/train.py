@@ -14,12 +14,15 @@ import torch
 from omegaconf import DictConfig
 
 from zoo.commands.common import (
+    RunFolderLock,
+    console,
     format_value,
     lightning_trainer_options,
     plain,
     print_table,
     write_json_atomic,
 )
+from zoo.commands.preflight import check_targets
 from zoo.data import build_datamodule
 from zoo.data.base import TensorDataModule
 from zoo.errors import ZooError
@@ -177,39 +180,128 @@ def resolve_steps_per_batch(config: dict[str, Any], datamodule: Any) -> int:
     return value
 
 
-def start_logger(name: str, logger_config: DictConfig) -> Any:
-    """The configured Lightning logger; a missing package or a refused setting is one line."""
-    from hydra.errors import InstantiationException
-    from hydra.utils import instantiate
+def start_logger(name: str, logger_config: dict[str, Any]) -> Any:
+    """The configured Lightning logger. Its `_target_` must be one of Lightning's logger classes
+    and nothing inside it may name another (a run folder's replayed overrides come from a file);
+    a missing package or a refused setting is one line."""
+    from lightning.pytorch.loggers import Logger
 
+    from zoo.allowlist import LOGGER_PREFIXES, resolve_class
+    from zoo.commands.preflight import named_targets
+
+    options = dict(logger_config)
     try:
-        return instantiate(logger_config)
-    except (InstantiationException, ImportError, ModuleNotFoundError) as error:
-        cause = error.__cause__ or error
-        raise ZooError(f"cannot start the {name} logger: {first_line(cause)}") from None
+        cls = resolve_class(options.pop("_target_", None), LOGGER_PREFIXES, f"logger.{name}", Logger)
+    except ValueError as error:
+        raise ZooError(str(error)) from None
+    nested = named_targets(options, f"logger.{name}")
+    if nested:
+        raise ZooError(f"{nested[0][0]}={nested[0][1]!r} is refused: a logger's options name no class")
+    try:
+        return cls(**options)
+    except (ImportError, ModuleNotFoundError, TypeError, ValueError) as error:
+        raise ZooError(f"cannot start the {name} logger: {first_line(error)}") from None
+
+
+def check_resumable(ckpt_path: str, trainer_config: dict[str, Any]) -> None:
+    """A checkpoint to resume from: a readable .ckpt file (not an export folder: that holds no
+    optimizer or loop state) whose run has not already gone past trainer.max_epochs/max_steps."""
+    from zoo.training.checkpoint import load_checkpoint
+
+    if Path(ckpt_path).is_dir():
+        raise ZooError(
+            f"ckpt_path={ckpt_path} is a folder (an export?): training resumes from a .ckpt file, "
+            "which holds the optimizer and loop state an export leaves out"
+        )
+    checkpoint = load_checkpoint(ckpt_path)
+    loops = checkpoint.get("loops") or {}
+    progress = ((loops.get("fit_loop") or {}).get("epoch_progress") or {}).get("current") or {}
+    epochs, step = int(progress.get("processed", 0)), int(checkpoint.get("global_step", 0))
+    max_epochs, max_steps = trainer_config.get("max_epochs"), trainer_config.get("max_steps")
+    if isinstance(max_epochs, int) and max_epochs != -1 and max_epochs < epochs:
+        raise ZooError(
+            f"{ckpt_path} has trained {epochs} epochs already; trainer.max_epochs={max_epochs} is fewer: "
+            f"give trainer.max_epochs above {epochs} to train on"
+        )
+    if isinstance(max_steps, int) and max_steps != -1 and max_steps < step:
+        raise ZooError(
+            f"{ckpt_path} has taken {step} steps already; trainer.max_steps={max_steps} is fewer: "
+            f"give trainer.max_steps above {step} to train on"
+        )
+
+
+def vocabulary_found(cfg: DictConfig, config: dict[str, Any], datamodule: Any) -> dict[str, Any]:
+    """data.vocab_size is a cap: a data module that learns its tokenizer from the training text
+    (`actual_vocab_size`) may find fewer tokens (a character tokenizer: about a hundred). The
+    model (`${data.vocab_size}`) and the stored run config then get the size found, not the cap."""
+    cap = config["data"].get("vocab_size")
+    if not hasattr(type(datamodule), "actual_vocab_size") or not isinstance(cap, int):
+        return config
+    found = datamodule.actual_vocab_size
+    if found >= cap:
+        return config
+    log.info("vocabulary: %d tokens found in the training text (data.vocab_size=%d is the cap)", found, cap)
+    cfg.data.vocab_size = found
+    datamodule.vocab_size = found
+    return plain(cfg)
+
+
+def log_split_sizes(datamodule: Any) -> None:
+    """One line at the start: how many examples (or windows) each split read."""
+    datasets = getattr(datamodule, "datasets", None) or {}
+    sizes = [
+        f"{split} {len(datasets[split]):,}"
+        for split in ("train", "val", "test")
+        if split in datasets and hasattr(datasets[split], "__len__")
+    ]
+    if sizes:
+        log.info("data: %s", ", ".join(sizes))
+
+
+def check_accelerator(accelerator: Any) -> None:
+    if accelerator in ("gpu", "cuda") and not torch.cuda.is_available():
+        raise ZooError(
+            f"trainer.accelerator={accelerator}, but torch sees no CUDA GPU here "
+            f"(torch {torch.__version__}); use trainer.accelerator=cpu or auto"
+        )
 
 
 def train(cfg: DictConfig, extra_callbacks: list[Any] | None = None) -> dict[str, Any]:
     """Train as `zoo train` does and return the run summary (also written to summary.json).
-    `extra_callbacks`: Lightning callbacks to add to the configured ones (scripts/bench.py's timer)."""
-    import lightning as L
-
-    from zoo.training.callbacks import build_callbacks
-    from zoo.training.guard import NonFiniteLossGuard
-    from zoo.training.resume import AtomicCheckpointIO, ExactResume, StopOnSignal
-
+    `extra_callbacks`: Lightning callbacks to add to the configured ones (scripts/bench.py's timer).
+    A second run writing into the same folder is refused while this one runs."""
     quiet_lightning()
     without_nvml_checks_on_cpu()
     started = time.time()
     config = plain(cfg)
     output_dir = Path(config["paths"]["output_dir"])
+    with RunFolderLock(output_dir):
+        return train_in(cfg, config, output_dir, started, extra_callbacks)
+
+
+def train_in(
+    cfg: DictConfig,
+    config: dict[str, Any],
+    output_dir: Path,
+    started: float,
+    extra_callbacks: list[Any] | None,
+) -> dict[str, Any]:
+    import lightning as L
+    from lightning.fabric.utilities.exceptions import MisconfigurationException
+
+    from zoo.training.callbacks import LastCheckpoint, build_callbacks
+    from zoo.training.guard import NonFiniteLossGuard
+    from zoo.training.resume import AtomicCheckpointIO, ExactResume, StopOnSignal, remove_stale_temporaries
+
+    for temporary in remove_stale_temporaries(output_dir / "checkpoints"):
+        log.info("removed %s, left by a save that was killed", temporary)
     L.seed_everything(config["seed"], workers=True, verbose=False)
 
+    check_targets(config)
     if config.get("ckpt_path"):  # refuse a pickled payload or a truncated file in one line, up front
-        from zoo.training.checkpoint import load_checkpoint
-
-        load_checkpoint(config["ckpt_path"])
+        check_resumable(config["ckpt_path"], config["trainer"])
     datamodule = build_datamodule(config["data"])
+    config = vocabulary_found(cfg, config, datamodule)
     pretrained = None
     if config["model"].get("pretrained"):
         from zoo.training.checkpoint import load_checkpoint
@@ -221,6 +313,7 @@ def train(cfg: DictConfig, extra_callbacks: list[Any] | None = None) -> dict[str
     if pretrained is not None:
         load_pretrained_encoder(task, pretrained, bool(config["model"].get("freeze_pretrained")))
     check_model_fits_data(task, datamodule)
+    log_split_sizes(datamodule)
     if config["model"].get("embeddings"):
         load_embeddings(
             task, datamodule, config["model"]["embeddings"], config["model"].get("freeze_embeddings")
@@ -235,6 +328,7 @@ def train(cfg: DictConfig, extra_callbacks: list[Any] | None = None) -> dict[str
             trainer_options.pop("gradient_clip_val", None),
             trainer_options.pop("gradient_clip_algorithm", None) or "norm",
         )
+    check_accelerator(trainer_options.get("accelerator"))
     callbacks, enable_progress_bar = build_callbacks(
         config["callbacks"], task.monitor, task.monitor_mode, output_dir
     )
@@ -244,7 +338,7 @@ def train(cfg: DictConfig, extra_callbacks: list[Any] | None = None) -> dict[str
         NonFiniteLossGuard(),
     ]
     callbacks.extend(extra_callbacks or [])
-    loggers = [start_logger(name, logger) for name, logger in (cfg.get("logger") or {}).items()]
+    loggers = [start_logger(name, logger) for name, logger in (config.get("logger") or {}).items()]
     try:
         trainer = L.Trainer(
             **trainer_options,
@@ -254,7 +348,7 @@ def train(cfg: DictConfig, extra_callbacks: list[Any] | None = None) -> dict[str
             default_root_dir=output_dir,
             plugins=[AtomicCheckpointIO()],
         )
-    except (TypeError, ValueError) as error:
+    except (TypeError, ValueError, MisconfigurationException) as error:
         raise ZooError(f"bad trainer option: {first_line(error)}") from None
     trainer.fit(task, datamodule=datamodule, ckpt_path=config.get("ckpt_path"), weights_only=True)
 
@@ -262,7 +356,7 @@ def train(cfg: DictConfig, extra_callbacks: list[Any] | None = None) -> dict[str
     # states from that file, which would roll last_model_path back to when best.ckpt was written.
     checkpoint = trainer.checkpoint_callback
     best_path = checkpoint.best_model_path or checkpoint.last_model_path
-    last_path, monitor = checkpoint.last_model_path, checkpoint.monitor
+    last_path, monitor = next(c.path for c in callbacks if isinstance(c, LastCheckpoint)), checkpoint.monitor
     best_score = checkpoint.best_model_score
     best_score = float(best_score) if best_score is not None else None
     test_metrics: dict[str, float] = {}
@@ -305,9 +399,9 @@ def print_summary(summary: dict[str, Any]) -> None:
     rows += [(key, format_value(value)) for key, value in summary["test"].items()]
     if summary.get("expected"):
         rows.append(("expected", f"{summary['expected']['metric']} {summary['expected']['value']}"))
-    rows += [
-        ("best checkpoint", summary["best_checkpoint"]),
-        ("run folder", summary["run_dir"]),
-        ("time", f"{summary['wall_time_s']:.1f} s, {summary['epochs']} epochs"),
-    ]
+    rows.append(("time", f"{summary['wall_time_s']:.1f} s, {summary['epochs']} epochs"))
     print_table(f"zoo train: {summary['name']}", rows)
+    # paths on lines of their own, never wrapped, so that they can be copied whole
+    console.print(f"best checkpoint: {summary['best_checkpoint']}", soft_wrap=True, highlight=False)
+    console.print(f"last checkpoint: {summary['last_checkpoint']}", soft_wrap=True, highlight=False)
+    console.print(f"run folder: {summary['run_dir']}", soft_wrap=True, highlight=False)

@@ -60,7 +60,8 @@ class SyntheticTokens(LanguageModelDataModule):
         super().__init__(vocab_size=vocab_size, **options)
         self.num_tokens = num_tokens
 
-    def setup(self, stage: str | None = None) -> None:
+    def read_splits(self, splits: tuple[str, ...]) -> None:
+        """All three streams at once (they cost nothing to draw), whatever is asked."""
         if self.datasets:
             return
         vocab = {token: i for i, token in enumerate(SPECIAL_TOKENS)}

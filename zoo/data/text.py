@@ -101,6 +101,8 @@ WIKITEXT = {
 }
 SHAKESPEARE_URL = "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt"
 CORPORA = ("grammar", "text_files", "tiny_shakespeare", *WIKITEXT)
+SPLITS = ("train", "val", "test")
+STAGE_SPLITS = {"fit": ("train", "val"), "validate": ("val",), "test": ("test",), "predict": ()}
 
 
 def read_lines(path: Path) -> list[str]:
@@ -149,7 +151,16 @@ class LanguageModelDataModule(L.LightningDataModule):
         self.order_items_per_batch = 1  # each index of train_order is a whole batch (of windows)
 
     # --- corpora ---------------------------------------------------------------------------------
-    def load_texts(self) -> dict[str, list[str]]:
+    def load_texts(self, splits: tuple[str, ...] = SPLITS) -> dict[str, list[str]]:
+        """The lines of each asked split (your own files: only those files are read)."""
+        if self.corpus == "text_files":
+            missing = [split for split in splits if not self.paths[split]]
+            if missing:
+                raise ZooError(f"data=text_files needs data.{missing[0]}=path/to/file.txt")
+            return {split: read_lines(Path(self.paths[split])) for split in splits}
+        return {split: lines for split, lines in self.load_corpus().items() if split in splits}
+
+    def load_corpus(self) -> dict[str, list[str]]:
         if self.corpus == "grammar":
             counts = {
                 "train": self.num_sentences,
@@ -162,11 +173,6 @@ class LanguageModelDataModule(L.LightningDataModule):
                 self.true_cross_entropy[split] = grammar.true_cross_entropy(sentences)
                 texts[split] = [" ".join(sentence.words) for sentence in sentences]
             return texts
-        if self.corpus == "text_files":
-            missing = [split for split, path in self.paths.items() if not path]
-            if missing:
-                raise ZooError(f"data=text_files needs data.{missing[0]}=path/to/file.txt")
-            return {split: read_lines(Path(path)) for split, path in self.paths.items()}
         if self.corpus == "tiny_shakespeare":
             lines = read_lines(self.corpus_files())
             n = len(lines)
@@ -202,19 +208,26 @@ class LanguageModelDataModule(L.LightningDataModule):
             self.corpus_files()
 
     def setup(self, stage: str | None = None) -> None:
-        if self.datasets:
+        self.read_splits(STAGE_SPLITS.get(stage or "", SPLITS))
+
+    def read_splits(self, splits: tuple[str, ...]) -> None:
+        """Read and encode the splits not read yet; the training split too while there is no
+        tokenizer (one restored from a checkpoint needs no training text)."""
+        if self.tokenizer is None:
+            splits = ("train", *[split for split in splits if split != "train"])
+        missing = tuple(split for split in splits if split not in self.datasets)
+        if not missing:
             return
-        texts = self.load_texts()
+        texts = self.load_texts(missing)
         if self.tokenizer is None:
             self.tokenizer = train_tokenizer(self.tokenizer_kind, texts["train"], self.vocab_size)
-        for split, lines in texts.items():
+        for split in missing:
             self.datasets[split] = BPTTWindows(
-                encode_lines(self.tokenizer, lines), self.batch_size, self.bptt
+                encode_lines(self.tokenizer, texts[split]), self.batch_size, self.bptt
             )
 
     def loader(self, split: str) -> DataLoader:
-        if split not in self.datasets:
-            self.setup()
+        self.read_splits((split,))
         # batch_size=None: each item already is a (batch, bptt) window, in order
         order = ResumableSequence(len(self.datasets[split]), self.seed)
         if split == "train":  # resumed mid-epoch at the next window
@@ -231,14 +244,17 @@ class LanguageModelDataModule(L.LightningDataModule):
         return self.loader("test")
 
     def state_dict(self) -> dict[str, Any]:
-        return {"tokenizer": self.tokenizer.to_str() if self.tokenizer else None}
+        """The tokenizer, and your own files' absolute paths (`zoo eval` from another folder)."""
+        paths = {split: str(Path(path).resolve()) for split, path in self.paths.items() if path}
+        return {"tokenizer": self.tokenizer.to_str() if self.tokenizer else None, "paths": paths}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         if state.get("tokenizer"):
             self.tokenizer = Tokenizer.from_str(state["tokenizer"])
+        self.paths.update(state.get("paths") or {})
 
     @property
     def actual_vocab_size(self) -> int:
         if self.tokenizer is None:
-            self.setup()
+            self.read_splits(("train",))
         return self.tokenizer.get_vocab_size()

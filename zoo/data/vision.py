@@ -168,6 +168,11 @@ class VisionDataModule(ImageDataModule):
         test = load_torchvision(self.dataset, self.data_dir, False, self.download, self.verify_checksums)
         self.class_names = list(train.classes)
         images, labels = as_nchw_uint8(train.data), torch.as_tensor(train.targets, dtype=torch.long)
+        if not 0 < self.val_size < len(labels):
+            raise ZooError(
+                f"data.val_size={self.val_size} must be above 0 and below the {len(labels):,} training "
+                f"images of {self.dataset} here: lower data.val_size"
+            )
         kept, val = split_off(images, labels, self.val_size, self.seed)
         test_split = (as_nchw_uint8(test.data), torch.as_tensor(test.targets, dtype=torch.long))
         return {"train": kept, "val": val, "test": test_split}

@@ -51,7 +51,7 @@ def build_task(model_config: dict[str, Any], **training: Any) -> Task:
     cls = resolve_task_class(model_config.get("_target_"))
     try:
         return cls(**kwargs, **training)
-    except (TypeError, ValueError) as error:
+    except (TypeError, ValueError, RuntimeError) as error:  # RuntimeError: a negative layer size
         raise ZooError(f"cannot build the model: {error}") from None
 
 

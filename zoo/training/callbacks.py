@@ -60,21 +60,13 @@ def build_callbacks(
         filename="best",
         monitor=config.get("monitor") or monitor,
         mode=config.get("mode") or mode,
-        save_last=True,
         save_top_k=1,
         enable_version_counter=False,
     )
-    callbacks: list[Callback] = [checkpoint]
-    if config.get("every_n_train_steps"):  # last.ckpt also every N steps, to resume a killed run from
-        callbacks.append(
-            ModelCheckpoint(
-                dirpath=output_dir / "checkpoints",
-                save_top_k=0,
-                save_last=True,
-                every_n_train_steps=int(config["every_n_train_steps"]),
-                enable_version_counter=False,
-            )
-        )
+    callbacks: list[Callback] = [
+        checkpoint,
+        LastCheckpoint(output_dir / "checkpoints", config.get("every_n_train_steps")),
+    ]
     early_stopping = config.get("early_stopping")
     if early_stopping:
         from lightning.pytorch.callbacks import EarlyStopping
@@ -95,6 +87,35 @@ def build_callbacks(
         callbacks.append(EvaluationPlots(plots))
     progress, enable_bar = progress_callbacks(config.get("progress", "auto"))
     return callbacks + progress, enable_bar
+
+
+class LastCheckpoint(ModelCheckpoint):
+    """checkpoints/last.ckpt: the latest state after every epoch (after its validation), every
+    `every_n_train_steps` steps when asked, and after the last step, to resume from and to hold
+    the final weights. (Lightning's `save_last=True` writes it only when the monitored
+    checkpoint is saved, so a run whose validation stops improving never had its final weights
+    on disk.)"""
+
+    def __init__(self, dirpath: Path, every_n_train_steps: int | None = None):
+        # Lightning's every_n_train_steps excludes every_n_epochs: the steps are counted here
+        super().__init__(dirpath=dirpath, filename="last", monitor=None, save_top_k=1, every_n_epochs=1,
+                         enable_version_counter=False)  # fmt: skip
+        self.every_n_steps = int(every_n_train_steps or 0)
+
+    @property
+    def path(self) -> str:
+        return self._last_checkpoint_saved
+
+    def save_now(self, trainer: L.Trainer) -> None:
+        if self._last_global_step_saved != trainer.global_step and not trainer.sanity_checking:
+            self._save_checkpoint(trainer, str(Path(self.dirpath) / f"last{self.FILE_EXTENSION}"))
+
+    def on_train_batch_end(self, trainer: L.Trainer, *args: Any) -> None:
+        if self.every_n_steps and trainer.global_step % self.every_n_steps == 0:
+            self.save_now(trainer)
+
+    def on_train_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        self.save_now(trainer)  # stopped between two saves (max_steps inside an epoch)
 
 
 class GradientNorms(Callback):
@@ -198,15 +219,19 @@ def log_plot(trainer: L.Trainer, tag: str, path: Path) -> None:
             logger.experiment.add_image(tag, image, trainer.global_step, dataformats="HWC")
 
 
-def confusion_counts(task: Any, datamodule: Any, max_examples: int = 20_000) -> torch.Tensor:
+def confusion_counts(
+    task: Any, datamodule: Any, max_examples: int = 20_000, convert: Any = None
+) -> torch.Tensor:
     """counts[i, j]: validation examples of true class i the classifier puts in class j (the
-    first `max_examples` or a little more: whole batches)."""
+    first `max_examples` or a little more: whole batches). `convert`: the trainer's precision
+    plugin's input conversion (float64 batches under trainer.precision=64)."""
     classes = task.hparams.num_classes
     matrix = torch.zeros(classes, classes, dtype=torch.int64)
     seen = 0
     for batch in datamodule.val_dataloader():
         batch = task.transfer_batch_to_device(batch, task.device, 0)
         batch = datamodule.on_after_batch_transfer(batch, 0)
+        batch = convert(batch) if convert is not None else batch
         _, predictions, target = task.loss_and_outputs(batch)  # scores or probabilities: same argmax
         pairs = target.cpu() * classes + predictions.argmax(-1).cpu()
         matrix += torch.bincount(pairs, minlength=classes * classes).view(classes, classes)
@@ -249,7 +274,7 @@ class EvaluationPlots(Callback):
         from zoo.viz.evaluation import confusion_matrix
 
         datamodule = trainer.datamodule
-        matrix = confusion_counts(task, datamodule, self.MAX_EXAMPLES)
+        matrix = confusion_counts(task, datamodule, self.MAX_EXAMPLES, trainer.precision_plugin.convert_input)
         names = list(getattr(datamodule, "class_names", None) or range(len(matrix)))
         path = confusion_matrix(matrix.numpy(), [str(n) for n in names], self.folder / "confusion_matrix.png",
                                 title="validation")  # fmt: skip
@@ -270,7 +295,7 @@ class EvaluationPlots(Callback):
         x, y = (t.cpu().numpy() for t in train.tensors[:2])
 
         def probability(grid: Any) -> Any:
-            inputs = torch.as_tensor(grid, dtype=train.tensors[0].dtype, device=task.device)
+            inputs = torch.as_tensor(grid, dtype=task.dtype, device=task.device)
             return task.predict_proba(inputs).float().cpu().numpy()
 
         linear = [m for m in task.net.modules() if isinstance(m, torch.nn.Linear)]

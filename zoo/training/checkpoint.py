@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import re
 from pathlib import Path
 from typing import Any
 
@@ -31,12 +32,14 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
     try:
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        refused = re.search(r"Unsupported global: GLOBAL ([\w.]+)", str(error))
+        what = f" (it names {refused.group(1)})" if refused else ""
         raise ZooError(
-            f"refused to load {path}: it holds more than weights and plain data ({first_line})"
+            f"refused to load {path}: it holds more than weights and plain data{what}; the zoo never "
+            "runs code from a checkpoint"
         ) from None
-    except (RuntimeError, EOFError, OSError, ValueError) as error:
-        raise ZooError(f"cannot read checkpoint {path}: it is corrupt or truncated ({error})") from None
+    except (RuntimeError, EOFError, OSError, ValueError):
+        raise ZooError(f"cannot read checkpoint {path}: it is corrupt or truncated") from None
     if not isinstance(checkpoint, dict) or "state_dict" not in checkpoint:
         raise ZooError(f"{path} is not a Lightning checkpoint (no state_dict)")
     return checkpoint
@@ -65,8 +68,10 @@ def load_exported(folder: Path) -> dict[str, Any]:
     try:
         state_dict = load_file(str(folder / WEIGHTS))
         rest = json.loads((folder / CONFIG).read_text())
-    except (OSError, SafetensorError, json.JSONDecodeError) as error:
+    except (OSError, SafetensorError, json.JSONDecodeError, UnicodeDecodeError) as error:
         raise ZooError(f"cannot read the exported model in {folder}: {error}") from None
-    if ZOO_KEY not in rest:
+    except RecursionError:
+        raise ZooError(f"cannot read the exported model in {folder}: {CONFIG} is nested too deeply") from None
+    if not isinstance(rest, dict) or ZOO_KEY not in rest:
         raise ZooError(f"{folder / CONFIG} was not written by `zoo export`")
     return {**rest, "state_dict": state_dict}

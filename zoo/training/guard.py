@@ -8,6 +8,7 @@ import lightning as L
 import torch
 
 from zoo.errors import ZooError
+from zoo.training.callbacks import LastCheckpoint
 
 
 class NonFiniteLossGuard(L.Callback):
@@ -58,7 +59,7 @@ class NonFiniteLossGuard(L.Callback):
     def check(self, trainer: L.Trainer) -> None:
         if self.first_bad_step is None or int(self.first_bad_step) < 0:
             return
-        last = trainer.checkpoint_callback.last_model_path if trainer.checkpoint_callback else None
+        last = next((c.path for c in trainer.callbacks if isinstance(c, LastCheckpoint) and c.path), None)
         kept = f"the last checkpoint before it: {last}" if last else "no checkpoint was written before it"
         raise ZooError(
             f"the training loss became {float(self.bad_value)} at step {int(self.first_bad_step)}; "

@@ -13,6 +13,7 @@ Everything is tensors and plain lists, so checkpoints still load with weights_on
 from __future__ import annotations
 
 import io
+import logging
 import os
 import random
 import signal
@@ -28,6 +29,7 @@ from lightning.fabric.plugins.io.torch_io import TorchCheckpointIO
 from zoo.errors import ZooError
 
 RESUME_KEY = "zoo_resume"
+log = logging.getLogger("zoo")
 
 
 def rng_states() -> dict[str, Any]:
@@ -74,6 +76,12 @@ class ExactResume(L.Callback):
 
     def on_load_checkpoint(self, trainer: L.Trainer, pl_module: L.LightningModule, checkpoint: dict) -> None:
         self.pending = checkpoint.get(RESUME_KEY)
+        order = (self.pending or {}).get("order") or {}
+        if int(order.get("skip", 0)) > 0:
+            log.info(
+                "resuming inside an epoch: that epoch's train/ metrics cover only the steps after "
+                "the resume (its validation and every later epoch are complete)"
+            )
         if self.pending is not None and trainer.datamodule is not None:
             # Lightning builds the training loader after this (and may build it more than once):
             # each new training order starts where the checkpoint's stood, until training starts
@@ -91,6 +99,28 @@ class ExactResume(L.Callback):
             pl_module.load_resume_state(self.pending["task"])
         set_rng_states(self.pending["rng"])
         self.pending = None
+
+
+def remove_stale_temporaries(folder: Path) -> list[Path]:
+    """Temporary checkpoint files (`.<name>.<pid>.tmp`) left by a process killed mid-save, whose
+    pid no longer runs: removed (a live pid's file is a save in progress)."""
+    removed = []
+    for temporary in Path(folder).glob(".*.ckpt.*.tmp"):
+        pid = temporary.name.rsplit(".", 2)[-2]
+        if pid.isdigit() and not process_runs(int(pid)):
+            temporary.unlink(missing_ok=True)
+            removed.append(temporary)
+    return removed
+
+
+def process_runs(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 class AtomicCheckpointIO(TorchCheckpointIO):
@@ -124,11 +154,18 @@ class AtomicCheckpointIO(TorchCheckpointIO):
         except BaseException:
             temporary.unlink(missing_ok=True)
             raise
-        folder = os.open(path.parent, os.O_RDONLY)
+        folder = os.open(path.parent, os.O_RDONLY)  # the rename itself reaches the disk
         try:
             os.fsync(folder)
         finally:
             os.close(folder)
+
+    def load_checkpoint(
+        self, path: Any, map_location: Any = lambda storage, loc: storage, weights_only: bool | None = None
+    ) -> dict:
+        """Every checkpoint Lightning loads through the zoo's trainer (fit, validate and test with
+        ckpt_path) is read with weights_only=True, whatever the caller passed."""
+        return super().load_checkpoint(path, map_location=map_location, weights_only=True)
 
 
 class Interrupted(Exception):
@@ -162,7 +199,9 @@ class StopOnSignal(L.Callback):
     def on_train_batch_end(self, trainer: L.Trainer, *args: Any) -> None:
         if self.received is None:
             return
-        trainer.save_checkpoint(self.path)
+        # weights_only=False here is Lightning's "save everything" (optimizer, loops, callbacks),
+        # not torch.load's flag; left unset, Lightning logs that it defaulted
+        trainer.save_checkpoint(self.path, weights_only=False)
         name = signal.Signals(self.received).name
         raise Interrupted(name, int(self.received), self.path, trainer.global_step)
 

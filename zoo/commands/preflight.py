@@ -1,0 +1,302 @@
+"""What `zoo` checks before Hydra runs: a resumed run's replayed overrides, the group choices and
+keys (by composing the config for each sweep combination), and the values that would otherwise
+fail late, silently or with a traceback. Each rule is written once, here; a failed check is one
+ZooError line. Imports no torch or Lightning, so a bad command line fails in a second.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import math
+from pathlib import Path
+from typing import Any
+
+from zoo.allowlist import CONFIG_TARGET_PREFIXES
+from zoo.errors import ZooError
+
+MAX_PREFLIGHT_COMBINATIONS = 32
+
+
+# --- resume=<run folder> ---------------------------------------------------------------------------
+# Keys a run folder's replayed overrides may not touch: Hydra's own settings (its callbacks,
+# launcher and sweeper instantiate whatever they name) and anything that names a class.
+REPLAY_FORBIDDEN = ("hydra", "hydra/", "launcher", "hparams_search")
+
+
+def replayable(override: Any, saved: Path) -> str:
+    """One override read from a run folder's .hydra/overrides.yaml, refused unless it is a plain
+    `key=value` that names no class and leaves Hydra's own settings alone."""
+    if not isinstance(override, str):
+        raise ZooError(f"resume: {saved} holds {override!r}, not an override string")
+    key = override.split("=", 1)[0].lstrip("+~")
+    if "=" not in override or key.startswith(REPLAY_FORBIDDEN) or "_target_" in key:
+        raise ZooError(f"resume: refused to replay {override!r} from {saved} (it may not set {key})")
+    return override
+
+
+def expand_resume(args: list[str]) -> list[str]:
+    """`resume=<run folder>`: that run's own overrides (its .hydra/overrides.yaml), then these,
+    writing into the same folder from its checkpoints/last.ckpt. The replayed overrides are
+    read as plain strings (nothing in them is resolved) and then pass every check a command line
+    passes."""
+    given = [arg for arg in args if arg.startswith("resume=")]
+    if not given:
+        return args
+    import yaml
+
+    run = Path(given[-1].split("=", 1)[1])
+    saved, last = run / ".hydra" / "overrides.yaml", run / "checkpoints" / "last.ckpt"
+    if not saved.is_file() or not last.is_file():
+        raise ZooError(f"resume={run}: not a run folder with .hydra/overrides.yaml and checkpoints/last.ckpt")
+    try:
+        stored = yaml.safe_load(saved.read_text(encoding="utf-8")) or []
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        raise ZooError(f"resume: cannot read {saved}: {one_line(error)}") from None
+    if not isinstance(stored, list):
+        raise ZooError(f"resume: {saved} is not a list of overrides")
+    replaced = ("ckpt_path=", "hydra.run.dir=", "resume=")
+    original = [replayable(arg, saved) for arg in stored if not str(arg).startswith(replaced)]
+    extra = [arg for arg in args if not arg.startswith(replaced)]
+    return [*original, *extra, f"hydra.run.dir={run}", f"ckpt_path={last}"]
+
+
+# --- composing every combination -------------------------------------------------------------------
+def preflight(command: str, args: list[str], multirun: bool = False) -> None:
+    """Check group choices and keys by composing the config for each sweep combination."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import HydraException
+    from omegaconf.errors import OmegaConfBaseException
+
+    from zoo.registry import CHOICE_GROUPS, compose, options
+
+    overrides = [arg for arg in args if not arg.startswith("-")]
+    try:
+        parsed = OverridesParser.create().parse_overrides(overrides)
+    except HydraException as error:
+        raise ZooError(f"cannot parse the overrides: {one_line(error)}") from None
+    value_lists: list[list[str]] = []
+    for override in parsed:
+        key = override.key_or_group
+        try:
+            values = list(override.sweep_string_iterator()) if override.is_sweep_override() else None
+        except Exception:  # an interval or other sweep only a sweeper plugin expands
+            return
+        if values is not None and not multirun:
+            raise ZooError(
+                f"{override.input_line} is a sweep: add -m to run one job per value, or quote it as a string"
+            )
+        if values is None:
+            values = [override.get_value_element_as_str()] if not override.is_delete() else [None]
+        if key in CHOICE_GROUPS and override.package is None:
+            known = options(key)
+            for value in values:
+                if value is not None and value != "null" and value not in known:
+                    raise ZooError(f"unknown {key} {value!r}; valid: {', '.join(known)}")
+        prefix = override.get_key_element()
+        value_lists.append(
+            [f"{prefix}={value}" if value is not None else override.input_line for value in values]
+        )
+    for override in overrides:
+        if command == "train" and override.startswith("hydra.run.dir="):
+            check_run_folder(override.split("=", 1)[1])
+    kept = [
+        values
+        for override, values in zip(parsed, value_lists, strict=True)
+        if not override.key_or_group.startswith("hydra")
+    ]
+    for combination in itertools.islice(itertools.product(*kept), MAX_PREFLIGHT_COMBINATIONS):
+        try:
+            cfg = compose(command, list(combination), return_hydra_config=True)
+        except (HydraException, OmegaConfBaseException) as error:
+            raise ZooError(explain_compose_error(error)) from None
+        validate(command, cfg)
+
+
+def one_line(error: BaseException) -> str:
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return " ".join(lines[:2]) if lines else type(error).__name__
+
+
+def explain_compose_error(error: BaseException) -> str:
+    text = str(error)
+    if text.startswith("Could not override"):
+        key = text.split("'")[1] if "'" in text else "?"
+        return f"unknown config key {key!r} (check the spelling; to add a new key use +{key}=...)"
+    if "Missing mandatory value" in text:
+        key = text.split("Missing mandatory value:")[-1].strip().splitlines()[0]
+        return f"missing required value {key!r} (give it as {key}=...)"
+    return one_line(error)
+
+
+# --- the composed config ---------------------------------------------------------------------------
+def resolved(cfg: Any) -> dict[str, Any]:
+    """The composed config (without its `hydra` node) with every interpolation resolved, as the
+    run will see it; an interpolation that cannot resolve (a model asking for a key its data does
+    not have: `model=lenet5 data=digits`) is one line naming both."""
+    from hydra.core.hydra_config import HydraConfig
+    from omegaconf import OmegaConf, open_dict
+    from omegaconf.errors import InterpolationResolutionError, OmegaConfBaseException
+
+    run = cfg
+    if "hydra" in cfg:
+        with open_dict(cfg):
+            cfg.hydra.runtime.output_dir = "<run folder>"  # set by Hydra when the run starts
+        HydraConfig.instance().set_config(cfg)
+        run = copy.deepcopy(cfg)
+        with open_dict(run):
+            del run["hydra"]
+    try:
+        container = OmegaConf.to_container(run, resolve=True)
+    except InterpolationResolutionError as error:
+        key = getattr(error, "full_key", "") or "?"
+        choices = OmegaConf.select(cfg, "hydra.runtime.choices") or {}
+        pair = f"model={choices.get('model', '?')} and data={choices.get('data', '?')}"
+        raise ZooError(
+            f"{key}: {one_line(error).split(' full_key')[0]} ({pair} do not fit together; "
+            "`zoo list model` and `zoo list data` say what each expects)"
+        ) from None
+    except OmegaConfBaseException as error:
+        raise ZooError(one_line(error)) from None
+    return container
+
+
+def select(config: dict[str, Any], dotted: str) -> Any:
+    node: Any = config
+    for part in dotted.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def named_targets(node: Any, where: str = "") -> list[tuple[str, Any]]:
+    """(dotted key, value) of every `_target_` in a plain config."""
+    found = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            path = f"{where}.{key}" if where else str(key)
+            found += [(path, value)] if key == "_target_" else named_targets(value, path)
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found += named_targets(value, f"{where}[{index}]")
+    return found
+
+
+def check_targets(config: dict[str, Any]) -> None:
+    """Every `_target_` of a run config names a class of the zoo or of the libraries the zoo
+    builds from config (torch.optim, Lightning's loggers): checked before anything is built.
+    (Each builder checks its own position again, with the class it must be.)"""
+    for key, target in named_targets(config):
+        if not isinstance(target, str) or not target.startswith(CONFIG_TARGET_PREFIXES):
+            raise ZooError(
+                f"{key}={target!r} is refused: a config may only name classes in "
+                f"{', '.join(p + '*' for p in CONFIG_TARGET_PREFIXES)}"
+            )
+
+
+def is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def positive_int(value: Any) -> bool:
+    return is_int(value) and value >= 1
+
+
+# (key, test the value must pass when it is set, what it must be): the values a run would accept
+# and then fail on late (a ZeroDivisionError at the first step), loop on forever, or silently misuse
+TRAIN_RULES: list[tuple[str, Any, str]] = [
+    ("seed", is_int, "an integer"),
+    ("optimizer.lr", lambda v: is_number(v) and v > 0, "a positive number"),
+    ("data.batch_size", positive_int, "a positive integer"),
+    ("data.val_fraction", lambda v: is_number(v) and 0 < v < 1, "a fraction above 0 and below 1"),
+    ("data.test_fraction", lambda v: is_number(v) and 0 < v < 1, "a fraction above 0 and below 1"),
+    ("trainer.max_steps", lambda v: v == -1 or positive_int(v), "a positive integer (or -1: no limit)"),
+    ("trainer.log_every_n_steps", positive_int, "a positive integer"),
+    ("trainer.gradient_clip_val", lambda v: is_number(v) and v >= 0, "a number >= 0 (or null)"),
+    ("trainer.devices", lambda v: not is_int(v) or v >= 1 or v == -1, "a positive integer, -1 (all) or auto"),
+    ("callbacks.every_n_train_steps", positive_int, "a positive integer (or null)"),
+    ("scheduler.step_size", positive_int, "a positive integer"),
+]
+PREDICT_RULES: list[tuple[str, Any, str]] = [
+    ("top_k", positive_int, "a positive integer"),
+    ("batch_size", positive_int, "a positive integer"),
+    ("beam_size", positive_int, "a positive integer"),
+    ("max_new_tokens", lambda v: is_int(v) and v >= 0, "an integer >= 0"),
+    ("temperature", lambda v: is_number(v) and v >= 0, "a number >= 0"),
+    ("seed", is_int, "an integer"),
+]
+
+
+def check_rules(config: dict[str, Any], rules: list[tuple[str, Any, str]]) -> None:
+    for key, test, wanted in rules:
+        value = select(config, key)
+        if value is not None and not test(value):
+            raise ZooError(f"{key} must be {wanted}, got {value!r}")
+
+
+def check_epochs(config: dict[str, Any]) -> None:
+    epochs, steps = select(config, "trainer.max_epochs"), select(config, "trainer.max_steps")
+    if epochs is None or positive_int(epochs):
+        return
+    if epochs == -1 and positive_int(steps):
+        return
+    if epochs == -1:
+        raise ZooError("trainer.max_epochs=-1 trains forever: give trainer.max_steps too (or a max_epochs)")
+    raise ZooError(
+        f"trainer.max_epochs must be a positive integer (or -1 with trainer.max_steps), got {epochs!r}"
+    )
+
+
+def check_output(path: Any) -> None:
+    """`output=`: a file that can be written (a missing folder is made), not a folder."""
+    if path is None or path == "":
+        return
+    target = Path(str(path))
+    if target.is_dir():
+        raise ZooError(f"output={path} is a folder: give a file path")
+    parent = next((p for p in [target.parent, *target.parent.parents] if p.exists()), Path("."))
+    if not parent.is_dir():
+        raise ZooError(f"output={path}: {parent} is a file, not a folder")
+
+
+def check_run_folder(folder: str) -> None:
+    """hydra.run.dir (the run folder) can be made: no file stands where a folder must be."""
+    for path in [Path(folder), *Path(folder).parents]:
+        if path.exists():
+            if not path.is_dir():
+                raise ZooError(f"cannot make the run folder {folder}: {path} is a file")
+            return
+
+
+def validate(command: str, cfg: Any) -> None:
+    """Values that would fail late or silently, checked before anything is built."""
+    from omegaconf import OmegaConf
+
+    for key in ("ckpt_path", "input"):
+        if OmegaConf.is_missing(cfg, key):
+            raise ZooError(f"missing required value {key!r} (give it as {key}=...)")
+    config = resolved(cfg)
+    checkpoint = config.get("ckpt_path")
+    if isinstance(checkpoint, str) and checkpoint and not Path(checkpoint).exists():
+        raise ZooError(f"checkpoint not found: {checkpoint}")  # now, not after importing torch
+    if command == "predict":
+        check_rules(config, PREDICT_RULES)
+    if command in ("predict", "eval"):
+        check_output(config.get("output"))
+    if command == "export" and config.get("output") and Path(str(config["output"])).is_file():
+        raise ZooError(f"output={config['output']} is a file: give a folder to export into")
+    if command != "train":
+        return
+    if isinstance(checkpoint, str) and checkpoint and Path(checkpoint).is_dir():
+        raise ZooError(
+            f"ckpt_path={checkpoint} is a folder (an export?): training resumes from a .ckpt file, "
+            "which holds the optimizer and loop state an export leaves out"
+        )
+    check_targets(config)
+    check_rules(config, TRAIN_RULES)
+    check_epochs(config)
