@@ -286,8 +286,8 @@ def paired_ratios(
 def raw_batches(cfg: Any, device: torch.device) -> tuple[Any, Any]:
     """The data as a hand-written loop holds it: tensors on the device, and a function that
     returns the i-th training batch (images normalised there; token windows in order)."""
-    from zoo.commands.common import plain
     from zoo.data import build_datamodule
+    from zoo.run import plain
 
     data = build_datamodule(plain(cfg)["data"])
     data.setup()
@@ -323,8 +323,7 @@ class RawLoop:
     """The same net, optimizer, precision and batches in the loop one would write by hand."""
 
     def __init__(self, cfg: Any, device: torch.device):
-        from zoo.commands.common import plain
-        from zoo.commands.train import build_training_task
+        from zoo.run import build_training_task, plain
         from zoo.training.optim import build_optimizer
 
         config = plain(cfg)
@@ -379,9 +378,8 @@ def raw_run(cfg: Any, device: torch.device, warmup: int, steps: int) -> dict[str
 
 def steps_per_batch(cfg: Any) -> int:
     """The optimizer steps the zoo takes per Lightning batch in this run (trainer.steps_per_batch)."""
-    from zoo.commands.common import plain
-    from zoo.commands.train import resolve_steps_per_batch
     from zoo.data import build_datamodule
+    from zoo.run import plain, resolve_steps_per_batch
 
     config = plain(cfg)
     return resolve_steps_per_batch(config, build_datamodule(config["data"]))
@@ -469,8 +467,7 @@ def bench_workload(
         result["ratio_quartiles"] = None
     result["mfu"] = None
     if name == "gpt":
-        from zoo.commands.common import plain
-        from zoo.commands.train import build_training_task
+        from zoo.run import build_training_task, plain
 
         net = build_training_task(plain(cfg)).net
         parameters = sum(
@@ -586,7 +583,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     warmup = min(args.warmup, 2) if args.tiny else args.warmup
     if device.type == "cuda":
         PEAK.append(bf16_matmul_peak(device))
-    from zoo.commands.train import quiet_lightning
+    from zoo.run import quiet_lightning
 
     quiet_lightning()
     results = {

@@ -55,8 +55,8 @@ def unavailable(cfg: Any) -> str | None:
     """Why this experiment cannot run here (its data is missing, it needs a GPU), or None."""
     import torch
 
-    from zoo.commands.common import plain
     from zoo.data import build_datamodule
+    from zoo.run import plain
 
     if cfg.trainer.get("accelerator") == "gpu" and not torch.cuda.is_available():
         return "needs a GPU"
@@ -198,8 +198,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from zoo.commands.common import plain
     from zoo.registry import options
+    from zoo.run import plain
 
     known = list(options("experiment"))
     names = args.only.split(",") if args.only else known

@@ -4,9 +4,9 @@ import pytest
 import torch
 
 import zoo
-from zoo.commands.common import plain
 from zoo.data import build_datamodule
 from zoo.registry import compose, options
+from zoo.run import plain
 
 # A dataset each model is meant for; adding a model config without adding it here fails below.
 MODEL_DATA = {

@@ -45,8 +45,8 @@ def list_models() -> list[str]:
 def _compose(model: str, data: str, overrides: list[str] | None, keys: tuple[str, ...] = API_KEYS) -> dict:
     from omegaconf import OmegaConf
 
-    from zoo.commands.common import plain
     from zoo.registry import compose, options
+    from zoo.run import plain
 
     if model not in options("model"):
         raise ZooError(f"unknown model {model!r}; valid: {', '.join(options('model'))}")
@@ -66,7 +66,7 @@ def create_model(name: str, data: str = "digits", overrides: list[str] | None = 
     >>> type(task).__name__, sum(p.numel() for p in task.parameters())
     ('Classifier', 17)
     """
-    from zoo.commands.train import build_training_task
+    from zoo.run import build_training_task
 
     config = _compose(name, data, overrides)
     task = build_training_task(config)

@@ -13,6 +13,9 @@ import importlib
 # own position: a net in zoo.models, an optimizer in torch.optim, a logger in Lightning's loggers)
 LOGGER_PREFIXES = ("lightning.pytorch.loggers.",)
 CONFIG_TARGET_PREFIXES = ("zoo.", "torch.optim.", *LOGGER_PREFIXES)
+# Classes the running code has registered by defining them (a task class defined outside zoo/:
+# zoo.tasks.base.Task.__init_subclass__); a stored file can name one but never add one
+REGISTERED_CLASSES: set[str] = set()
 
 
 def resolve_class(target: object, prefixes: tuple[str, ...], kind: str, base: type = object) -> type:

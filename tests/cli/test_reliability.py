@@ -78,7 +78,7 @@ def test_resuming_a_foreign_run_folder_refuses_its_targets_and_runs_no_payload(d
         preflight("train", ["+logger.notes._target_=torch.load", f"+logger.notes.f={run / 'notes.bin'}"])
     assert "torch.load" in one_line(error) and "refused" in str(error.value)
     # and by the logger builder itself (the Python API does not pass preflight)
-    from zoo.commands.train import start_logger
+    from zoo.run import start_logger
 
     with pytest.raises(ZooError, match="logger.notes"):
         start_logger("notes", {"_target_": "torch.load", "f": str(run / "notes.bin"), "weights_only": False})
@@ -313,7 +313,7 @@ def test_csv_headers_are_decided_explicitly(digits_run, tmp_path):
 def test_rows_are_predicted_in_chunks_written_as_they_come_and_summarised(
     digits_run, tmp_path, monkeypatch, capsys
 ):
-    import zoo.predictor
+    import zoo.data.inputs
     from zoo.commands.restore import restore
     from zoo.predictor import Predictor
 
@@ -321,7 +321,7 @@ def test_rows_are_predicted_in_chunks_written_as_they_come_and_summarised(
     rows = np.random.default_rng(1).integers(0, 16, size=(25, 64)).astype(float)
     np.savetxt(tmp_path / "rows.csv", rows, delimiter=",", fmt="%g")
     whole = Predictor(*restore(checkpoint)).predict(rows)
-    monkeypatch.setattr(zoo.predictor, "CHUNK_ROWS", 4)
+    monkeypatch.setattr(zoo.data.inputs, "CHUNK_ROWS", 4)
     output = tmp_path / "out.csv"
     output.symlink_to(tmp_path / "target.csv")  # replaced, not written through
     shown = predict_with(checkpoint, tmp_path / "rows.csv", tmp_path, f"output={output}")

@@ -5,8 +5,9 @@ import pytest
 import torch
 
 from zoo.data import grammar
-from zoo.data.text import EOS, BPTTWindows, LanguageModelDataModule, train_tokenizer
+from zoo.data.text import BPTTWindows, LanguageModelDataModule, train_tokenizer
 from zoo.errors import ZooError
+from zoo.vocabulary import EOS
 
 
 def test_every_grammar_state_is_a_probability_distribution():

@@ -4,10 +4,10 @@ decoders' agreement with each other (greedy, beam search, batched and alone)."""
 import pytest
 import torch
 
+from zoo.course.gradcheck import gradient_check
 from zoo.models.attention import SCORES, Attention
 from zoo.models.decoding import beam_search, greedy_decode
 from zoo.models.seq2seq import RNNEncoderDecoder
-from zoo.training.gradcheck import gradient_check
 
 BOS, EOS = 2, 3
 

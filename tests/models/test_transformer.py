@@ -4,6 +4,7 @@ causality, padding invariance, and permutation equivariance without positional e
 import pytest
 import torch
 
+from zoo.course.gradcheck import gradient_check
 from zoo.models.decoding import beam_search, greedy_decode
 from zoo.models.transformer import (
     MultiHeadAttention,
@@ -13,7 +14,6 @@ from zoo.models.transformer import (
     padding_mask,
     scaled_dot_product_attention,
 )
-from zoo.training.gradcheck import gradient_check
 
 BOS, EOS = 2, 3
 

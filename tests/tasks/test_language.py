@@ -98,7 +98,8 @@ def test_perplexity_from_the_loss_equals_torchmetrics_perplexity_over_the_logits
 def test_accuracy_equals_torchmetrics_multiclass_accuracy_with_ties_and_ignored_targets():
     from torchmetrics.classification import MulticlassAccuracy
 
-    from zoo.tasks.metrics import IGNORE, Accuracy
+    from zoo.tasks.metrics import Accuracy
+    from zoo.vocabulary import IGNORE
 
     torch.manual_seed(0)
     for ignore in (False, True):

@@ -9,8 +9,9 @@ import torch
 from tests.conftest import compose_train, run_zoo
 from zoo.commands.train import train
 from zoo.data import grammar
-from zoo.tasks.masked import IGNORE, MASK, mask_tokens
+from zoo.tasks.masked import mask_tokens
 from zoo.training.checkpoint import load_checkpoint
+from zoo.vocabulary import IGNORE, MASK
 
 
 def test_masking_statistics_follow_bert():

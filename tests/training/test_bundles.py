@@ -8,10 +8,10 @@ import pytest
 import torch
 
 from tests.conftest import compose_train
-from zoo.commands.common import plain
-from zoo.commands.train import resolve_steps_per_batch, train
+from zoo.commands.train import train
 from zoo.data import build_datamodule
 from zoo.errors import ZooError
+from zoo.run import plain, resolve_steps_per_batch
 from zoo.training.checkpoint import load_checkpoint
 
 

@@ -62,7 +62,7 @@ def test_the_confusion_matrix_counts_each_true_class_in_its_row_and_the_hits_on_
     import torch
 
     from zoo.commands.restore import restore
-    from zoo.training.callbacks import confusion_counts
+    from zoo.tasks.classify import confusion_counts
 
     summary = train(compose_train(["model=mlp", "data=digits", "trainer.max_epochs=2"], tmp_path / "run"))
     task, datamodule, _ = restore(summary["last_checkpoint"])

@@ -10,28 +10,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
-from omegaconf import DictConfig, OmegaConf
 from rich.console import Console
 from rich.table import Table
 
 from zoo.errors import ZooError
 
 console = Console()
-
-
-def plain(config: DictConfig | dict | None) -> Any:
-    """A resolved config as plain Python types (what checkpoints and builders accept)."""
-    if config is None or isinstance(config, dict):
-        return config
-    return OmegaConf.to_container(config, resolve=True)
-
-
-# trainer.* keys the zoo reads itself; the rest are lightning.Trainer's arguments
-ZOO_TRAINER_KEYS = ("steps_per_batch",)
-
-
-def lightning_trainer_options(trainer_config: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in trainer_config.items() if key not in ZOO_TRAINER_KEYS}
 
 
 def user_file_mode() -> int:

@@ -7,22 +7,16 @@ from typing import Any
 
 from omegaconf import DictConfig
 
-from zoo.commands.common import (
-    format_value,
-    lightning_trainer_options,
-    plain,
-    print_table,
-    write_json_atomic,
-)
+from zoo.commands.common import format_value, print_table, write_json_atomic
 from zoo.commands.restore import restore
-from zoo.commands.train import quiet_lightning
 from zoo.errors import ZooError
+from zoo.run import lightning_trainer_options, plain, quiet_lightning
 
 
 def evaluate(cfg: DictConfig) -> dict[str, float]:
     import lightning as L
 
-    from zoo.training.callbacks import progress_callbacks
+    from zoo.training.progress import progress_callbacks
 
     quiet_lightning()
     config = plain(cfg)

@@ -25,7 +25,7 @@ LIGHTNING_ONLY = ("state_dict", "optimizer_states", "lr_schedulers", "loops", "c
 def export(cfg: Any) -> dict[str, Any]:
     from safetensors.torch import save_file
 
-    from zoo.commands.common import plain
+    from zoo.run import plain
 
     config = plain(cfg)
     if config["format"] not in FORMATS:
@@ -63,13 +63,11 @@ def export_onnx(ckpt_path: str, path: Path) -> list[tuple[str, str]]:
     import torch
 
     from zoo.commands.restore import restore
-    from zoo.tasks import Classifier, Regressor
 
     task, datamodule, _ = restore(ckpt_path)
-    shape = getattr(datamodule, "image_shape", None) or [getattr(datamodule, "num_features", None)]
-    if not isinstance(task, Classifier | Regressor) or None in shape:
+    example = task.onnx_example(datamodule)
+    if example is None:
         raise ZooError("format=onnx is for classifiers and regressors of feature rows or images")
-    example = torch.randn(3, *shape)
     temporary = path.with_name(f".{path.name}.tmp")
     with warnings.catch_warnings():  # the TorchScript exporter: the torch.export one needs onnxscript
         warnings.simplefilter("ignore")

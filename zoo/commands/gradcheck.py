@@ -9,11 +9,11 @@ from typing import Any
 import torch
 from omegaconf import DictConfig
 
-from zoo.commands.common import plain, print_table
-from zoo.commands.train import build_training_task
+from zoo.commands.common import print_table
+from zoo.course.gradcheck import gradient_check
 from zoo.data import build_datamodule
 from zoo.errors import ZooError
-from zoo.training.gradcheck import gradient_check
+from zoo.run import build_training_task, plain
 
 
 def gradcheck(cfg: DictConfig) -> dict[str, Any]:

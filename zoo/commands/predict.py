@@ -16,9 +16,11 @@ from typing import Any, TextIO
 from omegaconf import DictConfig
 from rich.table import Table
 
-from zoo.commands.common import atomic_output, console, plain
+from zoo.commands.common import atomic_output, console
 from zoo.commands.restore import restore
-from zoo.predictor import Predictor, is_image_source
+from zoo.data.inputs import is_image_source
+from zoo.predictor import Predictor
+from zoo.run import plain
 
 # Rows of a table printed in full; past this, the first SHOWN_ROWS and a count
 MAX_PRINTED_ROWS = 20

@@ -12,7 +12,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from zoo.allowlist import CONFIG_TARGET_PREFIXES
+from zoo.allowlist import CONFIG_TARGET_PREFIXES, REGISTERED_CLASSES
 from zoo.errors import ZooError
 
 MAX_PREFLIGHT_COMBINATIONS = 32
@@ -188,6 +188,8 @@ def check_targets(config: dict[str, Any]) -> None:
     builds from config (torch.optim, Lightning's loggers): checked before anything is built.
     (Each builder checks its own position again, with the class it must be.)"""
     for key, target in named_targets(config):
+        if target in REGISTERED_CLASSES:
+            continue
         if not isinstance(target, str) or not target.startswith(CONFIG_TARGET_PREFIXES):
             raise ZooError(
                 f"{key}={target!r} is refused: a config may only name classes in "

@@ -1,269 +1,16 @@
-"""`zoo train`: build data module, task and trainer from the composed config, fit, test the best
+"""`zoo train`: assemble the run from the composed config (zoo.run), fit, test the best
 checkpoint, and write summary.json into the run folder."""
 
 from __future__ import annotations
 
-import logging
-import os
 import time
-import warnings
 from pathlib import Path
 from typing import Any
 
-import torch
 from omegaconf import DictConfig
 
-from zoo.commands.common import (
-    RunFolderLock,
-    console,
-    format_value,
-    lightning_trainer_options,
-    plain,
-    print_table,
-    write_json_atomic,
-)
-from zoo.commands.preflight import check_targets
-from zoo.data import build_datamodule
-from zoo.data.base import TensorDataModule
-from zoo.errors import ZooError
-from zoo.tasks import Task, build_task
-
-log = logging.getLogger("zoo")
-
-
-def quiet_lightning() -> None:
-    """Keep Lightning's start-up banners (GPU available..., tips) out of the user's terminal."""
-    logging.getLogger("lightning.pytorch.utilities.rank_zero").setLevel(logging.WARNING)
-    logging.getLogger("lightning.fabric.utilities.rank_zero").setLevel(logging.WARNING)
-    warnings.filterwarnings("ignore", ".*does not have many workers.*")
-    warnings.filterwarnings(
-        "ignore", ".*exists and is not empty.*"
-    )  # the run folder already holds .hydra/ etc.
-    warnings.filterwarnings("ignore", r".*isinstance\(treespec, LeafSpec\)` is deprecated.*")
-    warnings.filterwarnings("ignore", ".*number of training batches.*smaller than the logging interval.*")
-    # zoo.training.resume.ExactResume restores the position inside the epoch itself
-    warnings.filterwarnings("ignore", ".*your dataloader is not resumable.*")
-
-
-def without_nvml_checks_on_cpu() -> None:
-    """Importing Lightning sets PYTORCH_NVML_BASED_CUDA_CHECK=1 (asking whether CUDA is there then
-    does not initialise it, which a later fork would not survive). Without an NVIDIA driver NVML
-    never loads, nothing is cached, and torch's optimizer asks at every step: 0.1 ms a step on
-    this project's 2-core test machine, 5% of a small model's step. Where there is no GPU, there
-    is nothing to protect: ask CUDA itself (0.004 ms)."""
-    if os.environ.get("PYTORCH_NVML_BASED_CUDA_CHECK") == "1" and not torch.cuda.is_available():
-        del os.environ["PYTORCH_NVML_BASED_CUDA_CHECK"]
-
-
-def first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
-
-
-def check_model_fits_data(task: Task, datamodule: Any) -> None:
-    """One forward pass and loss on two training examples, so that a model whose input or output
-    size does not fit the data fails here with one line, before any training starts."""
-    datamodule.prepare_data()
-    datamodule.setup("fit")
-    batch = next(iter(datamodule.train_dataloader()))
-    small_batch = datamodule.on_after_batch_transfer([part[:2].cpu() for part in batch], 0)
-    was_training = task.training
-    task.eval()
-    try:
-        with torch.no_grad():
-            task.loss_and_outputs(small_batch)
-    except (RuntimeError, IndexError, ValueError) as error:
-        raise ZooError(f"the model does not fit the data: {first_line(error)}") from None
-    finally:
-        task.train(was_training)
-
-
-# model options applied after the task is built
-PRETRAINED_KEYS = ("embeddings", "freeze_embeddings", "pretrained", "freeze_pretrained")
-
-
-def load_embeddings(task: Task, datamodule: Any, path: str, freeze: bool) -> None:
-    """Pretrained word vectors (GloVe or word2vec text) into the net's first embedding layer, by the
-    data's tokenizer vocabulary (`model.embeddings=path`, `model.freeze_embeddings=true`)."""
-    from torch import nn
-
-    from zoo.models.embeddings import load_pretrained
-
-    layer = next((m for m in task.net.modules() if isinstance(m, nn.Embedding)), None)
-    tokenizer = getattr(datamodule, "tokenizer", None)
-    if layer is None or tokenizer is None:
-        raise ZooError(
-            "model.embeddings needs a model with an embedding layer and text data with a tokenizer"
-        )
-    try:
-        found = load_pretrained(layer, tokenizer.get_vocab(), path, bool(freeze))
-    except (OSError, ValueError) as error:
-        raise ZooError(f"cannot load model.embeddings: {error}") from None
-    log.info(
-        "pretrained vectors for %d of %d words from %s%s",
-        found,
-        layer.num_embeddings,
-        path,
-        " (frozen)" if freeze else "",
-    )
-
-
-def use_pretrained_tokenizer(datamodule: Any, checkpoint: dict[str, Any]) -> None:
-    """Give the data the tokenizer the pretrained encoder was trained with (before setup)."""
-    tokenizers = [
-        state["tokenizer"]
-        for state in checkpoint.values()
-        if isinstance(state, dict) and state.get("tokenizer")
-    ]
-    if not tokenizers or not hasattr(datamodule, "tokenizer"):
-        raise ZooError("model.pretrained: the checkpoint holds no tokenizer for this text data")
-    from tokenizers import Tokenizer
-
-    datamodule.tokenizer = Tokenizer.from_str(tokenizers[0])
-
-
-def load_pretrained_encoder(task: Task, checkpoint: dict[str, Any], freeze: bool) -> None:
-    """Copy a masked-LM checkpoint's encoder (net.encoder.*) into this model's encoder."""
-    encoder = getattr(task.net, "encoder", None)
-    prefix = "net.encoder."
-    weights = {k.removeprefix(prefix): v for k, v in checkpoint["state_dict"].items() if k.startswith(prefix)}
-    if encoder is None or not weights:
-        raise ZooError("model.pretrained needs a model with an encoder and a checkpoint with one (bert_mlm)")
-    try:
-        encoder.load_state_dict(weights)
-    except RuntimeError as error:
-        raise ZooError(f"the pretrained encoder does not fit this model: {first_line(error)}") from None
-    encoder.requires_grad_(not freeze)
-    log.info("encoder initialised from the pretrained checkpoint%s", " (frozen)" if freeze else "")
-
-
-def build_training_task(config: dict[str, Any]) -> Task:
-    model = {key: value for key, value in config["model"].items() if key not in PRETRAINED_KEYS}
-    return build_task(
-        model,
-        optimizer=config["optimizer"],
-        scheduler=config.get("scheduler") or None,
-        regularizer=config.get("regularizer") or None,
-    )
-
-
-# trainer.steps_per_batch=auto: bundles of this many batches where the data is held in memory
-AUTO_STEPS_PER_BATCH = 32
-# Lightning options counted in its batches, which a bundle of several steps would change
-COUNTED_IN_BATCHES = ("accumulate_grad_batches", "val_check_interval", "limit_train_batches")
-
-
-def resolve_steps_per_batch(config: dict[str, Any], datamodule: Any) -> int:
-    """trainer.steps_per_batch as a number: `auto` bundles batches when the data module can
-    (zoo.data.base.TensorDataModule: the splits are in memory) and nothing counts Lightning
-    batches; an explicit number > 1 that cannot work is one clear line."""
-    trainer = config["trainer"]
-    value = trainer.get("steps_per_batch", 1)
-    conflicts = [f"trainer.{key}" for key in COUNTED_IN_BATCHES if trainer.get(key) not in (None, 1, 1.0)]
-    if (config.get("callbacks") or {}).get("every_n_train_steps"):
-        conflicts.append("callbacks.every_n_train_steps")
-    can_bundle = isinstance(datamodule, TensorDataModule)
-    if value == "auto":
-        return AUTO_STEPS_PER_BATCH if can_bundle and not conflicts else 1
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ZooError(f"trainer.steps_per_batch must be a positive integer or auto, got {value!r}")
-    if value > 1 and not can_bundle:
-        raise ZooError(
-            f"trainer.steps_per_batch={value}: {type(datamodule).__name__} yields one batch at a "
-            "time (it does not hold its data in memory); use trainer.steps_per_batch=1"
-        )
-    if value > 1 and conflicts:
-        raise ZooError(
-            f"trainer.steps_per_batch={value} cannot be combined with {', '.join(conflicts)}, which "
-            "count Lightning batches; use trainer.steps_per_batch=1"
-        )
-    return value
-
-
-def start_logger(name: str, logger_config: dict[str, Any]) -> Any:
-    """The configured Lightning logger. Its `_target_` must be one of Lightning's logger classes
-    and nothing inside it may name another (a run folder's replayed overrides come from a file);
-    a missing package or a refused setting is one line."""
-    from lightning.pytorch.loggers import Logger
-
-    from zoo.allowlist import LOGGER_PREFIXES, resolve_class
-    from zoo.commands.preflight import named_targets
-
-    options = dict(logger_config)
-    try:
-        cls = resolve_class(options.pop("_target_", None), LOGGER_PREFIXES, f"logger.{name}", Logger)
-    except ValueError as error:
-        raise ZooError(str(error)) from None
-    nested = named_targets(options, f"logger.{name}")
-    if nested:
-        raise ZooError(f"{nested[0][0]}={nested[0][1]!r} is refused: a logger's options name no class")
-    try:
-        return cls(**options)
-    except (ImportError, ModuleNotFoundError, TypeError, ValueError) as error:
-        raise ZooError(f"cannot start the {name} logger: {first_line(error)}") from None
-
-
-def check_resumable(ckpt_path: str, trainer_config: dict[str, Any]) -> None:
-    """A checkpoint to resume from: a readable .ckpt file (not an export folder: that holds no
-    optimizer or loop state) whose run has not already gone past trainer.max_epochs/max_steps."""
-    from zoo.training.checkpoint import load_checkpoint
-
-    if Path(ckpt_path).is_dir():
-        raise ZooError(
-            f"ckpt_path={ckpt_path} is a folder (an export?): training resumes from a .ckpt file, "
-            "which holds the optimizer and loop state an export leaves out"
-        )
-    checkpoint = load_checkpoint(ckpt_path)
-    loops = checkpoint.get("loops") or {}
-    progress = ((loops.get("fit_loop") or {}).get("epoch_progress") or {}).get("current") or {}
-    epochs, step = int(progress.get("processed", 0)), int(checkpoint.get("global_step", 0))
-    max_epochs, max_steps = trainer_config.get("max_epochs"), trainer_config.get("max_steps")
-    if isinstance(max_epochs, int) and max_epochs != -1 and max_epochs < epochs:
-        raise ZooError(
-            f"{ckpt_path} has trained {epochs} epochs already; trainer.max_epochs={max_epochs} is fewer: "
-            f"give trainer.max_epochs above {epochs} to train on"
-        )
-    if isinstance(max_steps, int) and max_steps != -1 and max_steps < step:
-        raise ZooError(
-            f"{ckpt_path} has taken {step} steps already; trainer.max_steps={max_steps} is fewer: "
-            f"give trainer.max_steps above {step} to train on"
-        )
-
-
-def vocabulary_found(cfg: DictConfig, config: dict[str, Any], datamodule: Any) -> dict[str, Any]:
-    """data.vocab_size is a cap: a data module that learns its tokenizer from the training text
-    (`actual_vocab_size`) may find fewer tokens (a character tokenizer: about a hundred). The
-    model (`${data.vocab_size}`) and the stored run config then get the size found, not the cap."""
-    cap = config["data"].get("vocab_size")
-    if not hasattr(type(datamodule), "actual_vocab_size") or not isinstance(cap, int):
-        return config
-    found = datamodule.actual_vocab_size
-    if found >= cap:
-        return config
-    log.info("vocabulary: %d tokens found in the training text (data.vocab_size=%d is the cap)", found, cap)
-    cfg.data.vocab_size = found
-    datamodule.vocab_size = found
-    return plain(cfg)
-
-
-def log_split_sizes(datamodule: Any) -> None:
-    """One line at the start: how many examples (or windows) each split read."""
-    datasets = getattr(datamodule, "datasets", None) or {}
-    sizes = [
-        f"{split} {len(datasets[split]):,}"
-        for split in ("train", "val", "test")
-        if split in datasets and hasattr(datasets[split], "__len__")
-    ]
-    if sizes:
-        log.info("data: %s", ", ".join(sizes))
-
-
-def check_accelerator(accelerator: Any) -> None:
-    if accelerator in ("gpu", "cuda") and not torch.cuda.is_available():
-        raise ZooError(
-            f"trainer.accelerator={accelerator}, but torch sees no CUDA GPU here "
-            f"(torch {torch.__version__}); use trainer.accelerator=cpu or auto"
-        )
+from zoo.commands.common import RunFolderLock, console, format_value, print_table, write_json_atomic
+from zoo.run import assemble, plain, quiet_lightning, without_nvml_checks_on_cpu
 
 
 def train(cfg: DictConfig, extra_callbacks: list[Any] | None = None) -> dict[str, Any]:
@@ -273,90 +20,27 @@ def train(cfg: DictConfig, extra_callbacks: list[Any] | None = None) -> dict[str
     quiet_lightning()
     without_nvml_checks_on_cpu()
     started = time.time()
-    config = plain(cfg)
-    output_dir = Path(config["paths"]["output_dir"])
+    output_dir = Path(plain(cfg)["paths"]["output_dir"])
     with RunFolderLock(output_dir):
-        return train_in(cfg, config, output_dir, started, extra_callbacks)
+        return fit_and_test(cfg, output_dir, started, extra_callbacks)
 
 
-def train_in(
-    cfg: DictConfig,
-    config: dict[str, Any],
-    output_dir: Path,
-    started: float,
-    extra_callbacks: list[Any] | None,
+def fit_and_test(
+    cfg: DictConfig, output_dir: Path, started: float, extra_callbacks: list[Any] | None
 ) -> dict[str, Any]:
-    import lightning as L
-    from lightning.fabric.utilities.exceptions import MisconfigurationException
+    from zoo.training.resume import LastCheckpoint
 
-    from zoo.training.callbacks import LastCheckpoint, build_callbacks
-    from zoo.training.guard import NonFiniteLossGuard
-    from zoo.training.resume import AtomicCheckpointIO, ExactResume, StopOnSignal, remove_stale_temporaries
-
-    for temporary in remove_stale_temporaries(output_dir / "checkpoints"):
-        log.info("removed %s, left by a save that was killed", temporary)
-    L.seed_everything(config["seed"], workers=True, verbose=False)
-
-    check_targets(config)
-    if config.get("ckpt_path"):  # refuse a pickled payload or a truncated file in one line, up front
-        check_resumable(config["ckpt_path"], config["trainer"])
-    datamodule = build_datamodule(config["data"])
-    config = vocabulary_found(cfg, config, datamodule)
-    pretrained = None
-    if config["model"].get("pretrained"):
-        from zoo.training.checkpoint import load_checkpoint
-
-        pretrained = load_checkpoint(config["model"]["pretrained"])
-        use_pretrained_tokenizer(datamodule, pretrained)
-    task = build_training_task(config)
-    task.run_config = config
-    if pretrained is not None:
-        load_pretrained_encoder(task, pretrained, bool(config["model"].get("freeze_pretrained")))
-    check_model_fits_data(task, datamodule)
-    log_split_sizes(datamodule)
-    if config["model"].get("embeddings"):
-        load_embeddings(
-            task, datamodule, config["model"]["embeddings"], config["model"].get("freeze_embeddings")
-        )
-
-    trainer_options = lightning_trainer_options(config["trainer"])
-    steps_per_batch = resolve_steps_per_batch(config, datamodule)
-    if steps_per_batch > 1:  # Lightning clips only under its automatic optimisation: the task does
-        datamodule.steps_per_batch = steps_per_batch
-        task.take_steps_per_batch(
-            steps_per_batch,
-            trainer_options.pop("gradient_clip_val", None),
-            trainer_options.pop("gradient_clip_algorithm", None) or "norm",
-        )
-    check_accelerator(trainer_options.get("accelerator"))
-    callbacks, enable_progress_bar = build_callbacks(
-        config["callbacks"], task.monitor, task.monitor_mode, output_dir
-    )
-    callbacks += [
-        ExactResume(),
-        StopOnSignal(output_dir / "checkpoints" / "last.ckpt"),
-        NonFiniteLossGuard(),
-    ]
-    callbacks.extend(extra_callbacks or [])
-    loggers = [start_logger(name, logger) for name, logger in (config.get("logger") or {}).items()]
-    try:
-        trainer = L.Trainer(
-            **trainer_options,
-            callbacks=callbacks,
-            logger=loggers or False,
-            enable_progress_bar=enable_progress_bar,
-            default_root_dir=output_dir,
-            plugins=[AtomicCheckpointIO()],
-        )
-    except (TypeError, ValueError, MisconfigurationException) as error:
-        raise ZooError(f"bad trainer option: {first_line(error)}") from None
+    run = assemble(cfg, extra_callbacks)
+    config, task, trainer, datamodule = run.config, run.task, run.trainer, run.datamodule
     trainer.fit(task, datamodule=datamodule, ckpt_path=config.get("ckpt_path"), weights_only=True)
-
     # Read the checkpoint callback before testing: trainer.test(ckpt_path=...) restores callback
     # states from that file, which would roll last_model_path back to when best.ckpt was written.
     checkpoint = trainer.checkpoint_callback
     best_path = checkpoint.best_model_path or checkpoint.last_model_path
-    last_path, monitor = next(c.path for c in callbacks if isinstance(c, LastCheckpoint)), checkpoint.monitor
+    last_path, monitor = (
+        next(c.path for c in run.callbacks if isinstance(c, LastCheckpoint)),
+        checkpoint.monitor,
+    )
     best_score = checkpoint.best_model_score
     best_score = float(best_score) if best_score is not None else None
     test_metrics: dict[str, float] = {}
@@ -379,7 +63,7 @@ def train_in(
         "wall_time_s": round(time.time() - started, 2),
         "expected": config.get("expected"),
     }
-    finish_runs(loggers)
+    finish_runs(run.loggers)
     if trainer.is_global_zero:
         write_json_atomic(output_dir / "summary.json", summary)
         print_summary(summary)
@@ -389,8 +73,10 @@ def train_in(
 def finish_runs(loggers: list[Any]) -> None:
     """End the run of a logger that keeps one open (W&B): the next job of a sweep, in this
     same process, must start its own run instead of writing into this one."""
+    from zoo.training.lightning_internals import open_wandb_run
+
     for logger in loggers:
-        if type(logger).__name__ == "WandbLogger" and getattr(logger, "_experiment", None) is not None:
+        if type(logger).__name__ == "WandbLogger" and open_wandb_run(logger) is not None:
             logger.experiment.finish()
 
 

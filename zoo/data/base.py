@@ -91,6 +91,24 @@ class ResumableSequence(SeededShuffle):
         return torch.arange(skip, self.n)
 
 
+def training_position(datamodule: Any, batches_done: int) -> dict[str, Any] | None:
+    """Where the data module's training order stands after `batches_done` of this epoch's
+    batches: what a checkpoint keeps to resume inside the epoch (zoo.training.resume). None for a
+    data module without a resumable order. One of the two doors between data and resume."""
+    order = getattr(datamodule, "train_order", None)
+    if order is None:
+        return None
+    per_batch = getattr(datamodule, "order_items_per_batch", None) or datamodule.batch_size
+    return order.position(batches_done * per_batch)
+
+
+def resume_training_at(datamodule: Any, position: dict[str, Any] | None) -> None:
+    """Every training order the data module builds from now on starts at `position` (a
+    `training_position`), until it is set back to None once the resumed epoch has started."""
+    if hasattr(datamodule, "resume_position"):
+        datamodule.resume_position = position
+
+
 def use_as_training_order(datamodule: Any, order: SeededShuffle | None) -> None:
     """Make `order` the data module's training order (the one a checkpoint records the position
     of); while resuming, it starts where the checkpoint's stood (zoo.training.resume)."""

@@ -21,8 +21,8 @@ from zoo.data.base import TensorDataModule
 from zoo.data.downloads import fetch
 from zoo.data.text import train_tokenizer
 from zoo.errors import ZooError
+from zoo.vocabulary import IGNORE
 
-IGNORE = -100  # targets that no loss or metric counts (padding, the copy task's non-recall steps)
 Example = tuple[list[str], Any]  # (words, tags: list[str | None] or label: int)
 
 UD_EWT_URL = (

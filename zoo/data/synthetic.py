@@ -10,7 +10,8 @@ import torch
 from tokenizers import Tokenizer, models, pre_tokenizers
 
 from zoo.data.images import ImageDataModule
-from zoo.data.text import SPECIAL_TOKENS, BPTTWindows, LanguageModelDataModule
+from zoo.data.text import BPTTWindows, LanguageModelDataModule
+from zoo.vocabulary import SPECIAL_TOKENS
 
 
 class SyntheticImages(ImageDataModule):

@@ -22,9 +22,8 @@ from zoo.data import grammar
 from zoo.data.base import ResumableSequence, use_as_training_order
 from zoo.data.downloads import fetch
 from zoo.errors import ZooError
+from zoo.vocabulary import EOS, MASK_TOKEN, SPECIAL_TOKENS
 
-SPECIAL_TOKENS = ["<pad>", "<unk>", "<bos>", "<eos>"]
-PAD, UNK, BOS, EOS = range(4)
 TOKENIZERS = ("word", "wordpunct", "char", "bpe", "wordpiece")
 
 
@@ -39,14 +38,16 @@ def train_tokenizer(kind: str, texts: list[str], vocab_size: int) -> Tokenizer:
         tokenizer.normalizer = normalizers.Lowercase()
         tokenizer.pre_tokenizer = pre_tokenizers.Whitespace()
         tokenizer.decoder = decoders.WordPiece()
-        trainer = trainers.WordPieceTrainer(vocab_size=vocab_size, special_tokens=[*SPECIAL_TOKENS, "<mask>"])
+        trainer = trainers.WordPieceTrainer(
+            vocab_size=vocab_size, special_tokens=[*SPECIAL_TOKENS, MASK_TOKEN]
+        )
     elif kind == "bpe":
         tokenizer = Tokenizer(models.BPE(unk_token="<unk>"))
         tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
         tokenizer.decoder = decoders.ByteLevel()
         trainer = trainers.BpeTrainer(
             vocab_size=vocab_size,
-            special_tokens=SPECIAL_TOKENS,
+            special_tokens=list(SPECIAL_TOKENS),
             initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
         )
     elif kind in ("word", "wordpunct", "char"):
@@ -59,7 +60,7 @@ def train_tokenizer(kind: str, texts: list[str], vocab_size: int) -> Tokenizer:
         else:
             tokenizer.pre_tokenizer = pre_tokenizers.Split(Regex("."), behavior="isolated")
             tokenizer.decoder = decoders.Fuse()
-        trainer = trainers.WordLevelTrainer(vocab_size=vocab_size, special_tokens=SPECIAL_TOKENS)
+        trainer = trainers.WordLevelTrainer(vocab_size=vocab_size, special_tokens=list(SPECIAL_TOKENS))
     else:
         raise ValueError(f"tokenizer must be one of {', '.join(TOKENIZERS)}, got {kind!r}")
     tokenizer.train_from_iterator(texts, trainer)

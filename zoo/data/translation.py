@@ -22,8 +22,9 @@ from tokenizers import Tokenizer
 from zoo.data import grammar
 from zoo.data.base import TensorDataModule
 from zoo.data.downloads import fetch
-from zoo.data.text import BOS, EOS, UNK, read_lines, train_tokenizer
+from zoo.data.text import read_lines, train_tokenizer
 from zoo.errors import ZooError
+from zoo.vocabulary import BOS, EOS, UNK
 
 SOURCES = ("reverse", "sort", "dates", "grammar", "multi30k", "parallel")
 DEFAULT_TOKENIZER = {"dates": "char", "multi30k": "wordpunct", "parallel": "wordpunct"}  # else "word"

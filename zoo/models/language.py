@@ -17,8 +17,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from zoo.models.recurrent import State, recurrent_layer
-
-PAD = 0
+from zoo.vocabulary import PAD
 
 
 class WindowLanguageModel(nn.Module):

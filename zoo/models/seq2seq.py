@@ -21,6 +21,7 @@ from torch import nn
 from zoo.models.attention import Attention
 from zoo.models.recurrent import recurrent_layer
 from zoo.models.sequence import RecurrentEncoder
+from zoo.vocabulary import PAD
 
 Memory = dict[str, torch.Tensor]
 State = tuple[torch.Tensor, ...]  # (h,) or (h, c), each (B, layers, H)
@@ -49,7 +50,7 @@ class RNNEncoderDecoder(nn.Module):
         self.project_states = nn.Linear(self.encoder.output_size, hidden) if bidirectional else nn.Identity()
         self.bridge = nn.Linear(self.encoder.output_size, hidden)
         self.attention = None if attention in (None, "none") else Attention(attention, hidden, hidden)
-        self.embedding = nn.Embedding(tgt_vocab_size, embed_dim, padding_idx=0)
+        self.embedding = nn.Embedding(tgt_vocab_size, embed_dim, padding_idx=PAD)
         self.drop = nn.Dropout(dropout)
         self.decoder = recurrent_layer(mode, embed_dim + hidden, hidden, num_layers, dropout=dropout)
         self.output = nn.Linear(2 * hidden, tgt_vocab_size)

@@ -16,6 +16,7 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from zoo.models.recurrent import recurrent_layer
+from zoo.vocabulary import PAD
 
 
 class RecurrentEncoder(nn.Module):
@@ -31,7 +32,7 @@ class RecurrentEncoder(nn.Module):
         nonlinearity: str = "tanh",
     ):
         super().__init__()
-        self.embedding = nn.Embedding(vocab_size, embed_dim, padding_idx=0)
+        self.embedding = nn.Embedding(vocab_size, embed_dim, padding_idx=PAD)
         self.drop = nn.Dropout(dropout)
         self.rnn = recurrent_layer(mode, embed_dim, hidden, num_layers, bidirectional, dropout, nonlinearity)
         self.mode, self.directions = mode, 2 if bidirectional else 1

@@ -24,6 +24,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from zoo.vocabulary import PAD
+
 IMPLEMENTATIONS = ("fast", "written")
 POSITIONS = ("sinusoidal", "learned", "none")
 
@@ -216,7 +218,7 @@ class TokenEmbedding(nn.Module):
 
     def __init__(self, vocab_size: int, d_model: int, positions: str, max_length: int, dropout: float):
         super().__init__()
-        self.tokens = nn.Embedding(vocab_size, d_model, padding_idx=0)
+        self.tokens = nn.Embedding(vocab_size, d_model, padding_idx=PAD)
         with torch.no_grad():
             self.tokens.weight.normal_(0.0, d_model**-0.5)
             self.tokens.weight[0].zero_()

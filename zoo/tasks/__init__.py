@@ -1,7 +1,8 @@
 """LightningModules, one per learning task. A model config composes a task around a net.
 
-`build_task` and `task_from_checkpoint` accept only task classes defined in zoo.tasks, and the
-task accepts only nets defined in zoo.models: config and checkpoint data can name nothing else.
+`build_task` and `task_from_checkpoint` accept only task classes that running code has defined
+(zoo.tasks.base.TASKS: the zoo's own, and any subclass of Task a program defines), and the task
+accepts only nets defined in zoo.models: config and checkpoint data can name nothing else.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from zoo.errors import ZooError
-from zoo.tasks.base import Task
+from zoo.tasks.base import TASKS, Task
 from zoo.tasks.classify import Classifier, Regressor
 from zoo.tasks.embed import WordEmbedding
 from zoo.tasks.language import LanguageModel
@@ -31,18 +32,15 @@ __all__ = [
     "resolve_task_class",
 ]
 
-TASKS: dict[str, type[Task]] = {
-    f"zoo.tasks.{cls.__name__}": cls
-    for cls in (Classifier, Regressor, LanguageModel, Tagger, Seq2Seq, MaskedLM, WordEmbedding)
-}
 NON_TASK_KEYS = ("_target_", "_recursive_", "_convert_")
 
 
 def resolve_task_class(target: str) -> type[Task]:
     try:
         return TASKS[target]
-    except KeyError:
-        raise ZooError(f"unknown task {target!r}; the zoo has {', '.join(TASKS)}") from None
+    except (KeyError, TypeError):
+        known = ", ".join(name for name in TASKS if name.count(".") == 2)
+        raise ZooError(f"unknown task {target!r}; the zoo has {known}") from None
 
 
 def build_task(model_config: dict[str, Any], **training: Any) -> Task:

@@ -9,20 +9,28 @@ collection that is cloned per stage.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any, ClassVar
 
 import lightning as L
 import torch
 from torchmetrics import MetricCollection
 
+from zoo.errors import ZooError
 from zoo.models import build_net
 from zoo.tasks.metrics import WeightedMean
 from zoo.training.checkpoint import ZOO_KEY
+from zoo.training.lightning_internals import attached_trainer
 from zoo.training.optim import build_optimizer, build_scheduler, merge_undecayed_groups
 from zoo.training.regularizers import build_regularizer
 from zoo.training.steps import BundledSteps
 
 STAGES = ("train", "val", "test")
+# Every task class, by the dotted path a config or checkpoint names it with: filled as each class
+# is defined (Task.__init_subclass__). A checkpoint can only name a class some running code
+# defined; the zoo's own are also known as zoo.tasks.<Name>.
+TASKS: dict[str, type[Task]] = {}
 
 
 class Task(BundledSteps, L.LightningModule):
@@ -32,6 +40,17 @@ class Task(BundledSteps, L.LightningModule):
 
     monitor: ClassVar[str] = "val/loss"
     monitor_mode: ClassVar[str] = "min"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        from zoo.allowlist import REGISTERED_CLASSES
+
+        names = [f"{cls.__module__}.{cls.__qualname__}"]
+        if cls.__module__.startswith("zoo.tasks."):
+            names.append(f"zoo.tasks.{cls.__name__}")
+        for name in names:
+            TASKS[name] = cls
+            REGISTERED_CLASSES.add(name)
 
     def setup_task(
         self, net_spec: dict[str, Any], compile: bool = False, channels_last: bool = False
@@ -54,6 +73,34 @@ class Task(BundledSteps, L.LightningModule):
         self.num_train_examples = 1
         self.run_config: dict[str, Any] | None = None  # set by `zoo train` and zoo.create_model
         self.take_steps_per_batch(1)
+
+    # --- what differs by kind of task: each task class answers (these are the defaults) ----------
+    def predict_raw(
+        self, inputs: Any, datamodule: Any, options: dict[str, Any]
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Predictions for raw inputs (rows, images or text, as zoo.predictor describes), prepared
+        by `datamodule` as in training, a chunk at a time: one result dict per input. Options:
+        top_k, batch_size, beam_size, max_new_tokens, temperature, seed, plot."""
+        raise ZooError(f"predict does not support {type(self).__name__} yet")
+
+    def evaluation_plots(self, datamodule: Any, folder: Path) -> list[tuple[str, Path]]:
+        """After training: the plots that show what this kind of model does, as (name, file)."""
+        return []
+
+    def attention_examples(self, datamodule: Any, count: int) -> list[tuple[Any, list[str], list[str]]]:
+        """Where the model looks, for the first `count` validation examples: (weights (target,
+        source), source tokens, output tokens) each; none for a model without attention."""
+        return []
+
+    def onnx_example(self, datamodule: Any) -> torch.Tensor | None:
+        """An example input of the net for an ONNX export, or None: this task exports no graph."""
+        return None
+
+    def input_converter(self) -> Callable[[Any], Any] | None:
+        """The trainer's conversion of input batches (float64 under trainer.precision=64), for
+        work done outside Lightning's loops; None when no trainer is attached."""
+        trainer = attached_trainer(self)
+        return trainer.precision_plugin.convert_input if trainer is not None else None
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         """checkpoint["zoo"]: the task class and the composed run config (JSON), so that a
@@ -130,7 +177,7 @@ class Task(BundledSteps, L.LightningModule):
         self.train_loss.update(loss.detach(), batch_size)
         if self.train_loss.update_count == 1:
             self.log("train/loss", self.train_loss, on_step=False, on_epoch=True, prog_bar=True)
-        every = self.trainer.log_every_n_steps if self._trainer is not None else 1
+        every = self.trainer.log_every_n_steps if attached_trainer(self) is not None else 1
         if (self.global_step + 1) % every == 0:
             self.log("train/loss_step", loss, on_step=True, on_epoch=False, prog_bar=True)
 
@@ -168,12 +215,37 @@ class Task(BundledSteps, L.LightningModule):
         merge_undecayed_groups(checkpoint, optimizer_config.get("weight_decay", 0.0) or 0.0)
 
     def configure_optimizers(self) -> Any:
-        optimizer_config = self.hparams.get("optimizer") or {"_target_": "torch.optim.Adam", "lr": 1e-3}
+        optimizer_config = self.hparams.get("optimizer")
+        if not optimizer_config:  # the defaults live in configs/optimizer/, not here
+            raise ZooError(
+                f"this {type(self).__name__} has no optimizer config: build it with zoo.create_model "
+                "(or give optimizer={_target_: torch.optim.Adam, lr: 0.001})"
+            )
         optimizer = build_optimizer(self.named_parameters(), optimizer_config)
-        total_steps = self.total_optimizer_steps() if self._trainer is not None else None
+        total_steps = self.total_optimizer_steps() if attached_trainer(self) is not None else None
         scheduler = build_scheduler(optimizer, self.hparams.get("scheduler"), total_steps)
         if scheduler is None:
             return optimizer
         if not self.automatic_optimization:  # Lightning ignores (and warns of) the monitor then
             self.plateau_monitor = scheduler.pop("monitor", "val/loss")
         return {"optimizer": optimizer, "lr_scheduler": scheduler}
+
+
+def in_batches(
+    function: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, batch_size: int, device: Any
+) -> torch.Tensor:
+    """function(x) computed `batch_size` rows at a time on `device`, concatenated on the CPU: a
+    folder of many images or a large array never needs one forward pass over all."""
+    parts = [
+        function(x[start : start + batch_size].to(device)).cpu() for start in range(0, len(x), batch_size)
+    ]
+    return torch.cat(parts)
+
+
+def encode_sentence(datamodule: Any, text: Any) -> tuple[torch.Tensor, torch.Tensor]:
+    """A sentence as the token ids (1, T) and length (1,) its sequence data module makes."""
+    if not isinstance(text, str) or not text.split():
+        raise ZooError('this model reads a sentence: input="the dog runs"')
+    words = text.split()
+    ids, _ = datamodule.encode(words, [None] * len(words) if datamodule.target == "tags" else 0)
+    return torch.tensor([ids]), torch.tensor([len(ids)])

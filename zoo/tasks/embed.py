@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, ClassVar
 
 import torch
 from torchmetrics import MetricCollection
 
+from zoo.errors import ZooError
 from zoo.tasks.base import Task
 
 
@@ -35,3 +39,43 @@ class WordEmbedding(Task):
         centre, context, noise = batch
         loss = self.net(centre, context, noise)
         return loss, centre, centre  # no metric reads the outputs
+
+    def predict_raw(
+        self, inputs: Any, datamodule: Any, options: dict[str, Any]
+    ) -> Iterator[list[dict[str, Any]]]:
+        """`dog` → its nearest words; `king - man + woman` → the words nearest that sum of vectors."""
+        tokenizer = datamodule.tokenizer
+        terms = re.findall(r"([+-]?)\s*([^\s+-]+)", str(inputs or ""))
+        if not terms:
+            raise ZooError('give a word or a sum of words: input="dog" or input="king - man + woman"')
+        vectors = self.net.input_vectors.weight.detach()
+        total, used = torch.zeros(vectors.shape[1]), []
+        for sign, word in terms:
+            index = tokenizer.token_to_id(word)
+            if index is None:
+                raise ZooError(f"{word!r} is not in the embedding's vocabulary")
+            total += -vectors[index] if sign == "-" else vectors[index]
+            used.append(index)
+        neighbours = self.net.similar(total, int(options.get("top_k") or 5), exclude=used)
+        yield [{"input": inputs, "nearest": [(tokenizer.id_to_token(i), score) for i, score in neighbours]}]
+
+    def evaluation_plots(self, datamodule: Any, folder: Path) -> list[tuple[str, Path]]:
+        """The word vectors projected to 2-D (PCA), labelled (by part of speech where the data
+        knows it)."""
+        from zoo.viz.evaluation import embedding_projection
+
+        tokenizer = getattr(datamodule, "tokenizer", None)
+        if tokenizer is None:
+            return []
+        vectors = self.net.input_vectors.weight.detach().float().cpu().numpy()
+        vocabulary = sorted(tokenizer.get_vocab().items(), key=lambda item: item[1])
+        words = [
+            (word, index) for word, index in vocabulary if not word.startswith("<") and index < len(vectors)
+        ]
+        tags = getattr(datamodule, "word_tags", {}) or {}
+        labels = [tags.get(word, "other") for word, _ in words] if tags else None
+        chosen, names = [i for _, i in words], [w for w, _ in words]
+        path = embedding_projection(
+            vectors[chosen], names, folder / "embeddings.png", labels, title="word vectors (PCA)"
+        )
+        return [("plots/embeddings", path)]

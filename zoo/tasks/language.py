@@ -9,16 +9,19 @@ for generation, and each training window is read on its own. Gradient clipping i
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, ClassVar
 
 import torch
 import torch.nn.functional as F
 from torchmetrics import MetricCollection
 
+from zoo.errors import ZooError
 from zoo.models.language import sample_next
 from zoo.models.recurrent import detach_state
 from zoo.tasks.base import Task
 from zoo.tasks.metrics import PerplexityOfLoss
+from zoo.vocabulary import EOS, UNK
 
 
 class LanguageModel(Task):
@@ -97,3 +100,22 @@ class LanguageModel(Task):
             out.append(token)
             logits, state = self(token, state)
         return torch.cat(out, dim=1)
+
+    def predict_raw(
+        self, inputs: Any, datamodule: Any, options: dict[str, Any]
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Continue a prompt; an empty prompt starts a new sequence (after <eos>); words the
+        tokenizer does not know become <unk>, as the tokenizer defines, and are counted."""
+        if isinstance(inputs, list | tuple | dict) or inputs is None:
+            raise ZooError('a language model\'s input is a text prompt: input="some words"')
+        prompt, tokenizer = str(inputs), datamodule.tokenizer
+        ids = tokenizer.encode(prompt).ids if prompt.strip() else []
+        generator = torch.Generator().manual_seed(int(options.get("seed") or 0))
+        max_new_tokens = int(options["max_new_tokens"]) if options.get("max_new_tokens") is not None else 50
+        temperature = float(options["temperature"]) if options.get("temperature") is not None else 1.0
+        tokens = self.generate(
+            torch.tensor([[EOS, *ids]]), max_new_tokens, temperature, options.get("top_k"), generator
+        )
+        continuation = tokenizer.decode(tokens[0, len(ids) + 1 :].tolist(), skip_special_tokens=False)
+        generated = continuation.replace("<eos>", "\n").strip()
+        yield [{"prompt": prompt, "generated": generated, "unknown_tokens": sum(1 for t in ids if t == UNK)}]

@@ -6,6 +6,7 @@ Validation and test draw the same masks every epoch (a fixed seed), so epochs ar
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import torch
@@ -13,11 +14,10 @@ import torch.nn.functional as F
 from torchmetrics import MetricCollection
 from torchmetrics.text import Perplexity
 
+from zoo.errors import ZooError
 from zoo.tasks.base import Task
-from zoo.tasks.metrics import IGNORE, Accuracy
-
-MASK = 4  # the zoo's WordPiece tokenizers: <pad> <unk> <bos> <eos> <mask> = 0..4
-FIRST_WORD = 5  # random replacements are drawn from the ordinary tokens
+from zoo.tasks.metrics import Accuracy
+from zoo.vocabulary import FIRST_WORD, IGNORE, MASK, MASK_TOKEN
 
 
 def mask_tokens(
@@ -68,7 +68,7 @@ class MaskedLM(Task):
 
     def on_fit_start(self) -> None:
         tokenizer = getattr(self.trainer.datamodule, "tokenizer", None)
-        if tokenizer is None or tokenizer.token_to_id("<mask>") != MASK:
+        if tokenizer is None or tokenizer.token_to_id(MASK_TOKEN) != MASK:
             from zoo.errors import ZooError
 
             raise ZooError(
@@ -120,3 +120,16 @@ class MaskedLM(Task):
             p, index = probabilities[position].topk(top_k)
             result.append([(int(i), float(q)) for i, q in zip(index, p, strict=True)])
         return result
+
+    def predict_raw(
+        self, inputs: Any, datamodule: Any, options: dict[str, Any]
+    ) -> Iterator[list[dict[str, Any]]]:
+        """The most probable tokens for each [MASK] (or <mask>) of a sentence, with probabilities."""
+        text, tokenizer = inputs, datamodule.tokenizer
+        if not isinstance(text, str) or "[MASK]" not in text.replace(MASK_TOKEN, "[MASK]"):
+            raise ZooError('a masked language model fills [MASK]: input="the river [MASK] five feet"')
+        ids = tokenizer.encode(text.replace("[MASK]", MASK_TOKEN)).ids
+        with torch.no_grad():
+            fillers = self.fill_mask(torch.tensor([ids]), int(options.get("top_k") or 5))
+        result = [[(tokenizer.id_to_token(i), p) for i, p in candidates] for candidates in fillers]
+        yield [{"input": text, "fillers": result}]

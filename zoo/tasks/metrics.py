@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import torch
 from torchmetrics import Metric
 
-IGNORE = -100  # the target of a position that is not scored (padding, unmasked tokens)
+from zoo.vocabulary import IGNORE
 
 
 class Share(Metric):

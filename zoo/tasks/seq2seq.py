@@ -14,6 +14,7 @@ The zoo's tokenizers put <pad> <unk> <bos> <eos> at ids 0..3.
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from typing import Any
 
 import torch
@@ -21,11 +22,11 @@ import torch.nn.functional as F
 from torchmetrics import Metric, MetricCollection
 from torchmetrics.text import SacreBLEUScore
 
+from zoo.errors import ZooError
 from zoo.models.decoding import Hypotheses, beam_search, greedy_decode
 from zoo.tasks.base import Task
-from zoo.tasks.metrics import IGNORE, Share
-
-PAD, BOS, EOS = 0, 2, 3
+from zoo.tasks.metrics import Share
+from zoo.vocabulary import BOS, EOS, IGNORE, PAD
 
 
 def align(predictions: torch.Tensor, length: int) -> torch.Tensor:
@@ -166,3 +167,53 @@ class Seq2Seq(Task):
             return greedy_decode(self.net, src, src_lengths, max_length, BOS, EOS, PAD)
         penalty = self.hparams.length_penalty if length_penalty is None else length_penalty
         return beam_search(self.net, src, src_lengths, max_length, BOS, EOS, PAD, beam_size, penalty)
+
+    def predict_raw(
+        self, inputs: Any, datamodule: Any, options: dict[str, Any]
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Translate one sentence (beam search with options beam_size; 1 is greedy); with
+        plot=true (or plot=path.png) also save the attention heatmap."""
+        text = inputs
+        if not isinstance(text, str) or not text.strip():
+            raise ZooError('a sequence-to-sequence model reads a sentence: input="ein Mann fährt Fahrrad"')
+        ids, unknown = datamodule.encode_source(text)
+        if not ids:
+            raise ZooError(f"the input {text!r} has no tokens the model's tokenizer can read")
+        beam_size = int(options.get("beam_size") or 1)
+        result = self.translate(torch.tensor([ids]), torch.tensor([len(ids)]), beam_size=beam_size)
+        output = {
+            "input": text,
+            "translation": datamodule.decode_target(result.tokens[0].tolist()),
+            "log_prob": float(result.log_prob[0]),
+            "unknown_tokens": unknown,
+        }
+        plot = options.get("plot")
+        if plot:
+            if result.attention is None:
+                raise ZooError("this model has no attention to plot (it decodes from a fixed context)")
+            from zoo.viz.attention import attention_map
+
+            weights, source, target = attention_of(result, 0, ids, datamodule)
+            path = "attention.png" if plot is True else str(plot)
+            output["plot"] = str(attention_map(weights, source, target, path, title=text))
+        yield [output]
+
+    def attention_examples(self, datamodule: Any, count: int) -> list[tuple[Any, list[str], list[str]]]:
+        """Greedy translations of the first `count` validation sentences and where they looked."""
+        examples = datamodule.datasets["val"][:count]
+        src, lengths, _ = datamodule.collate(examples)
+        result = self.translate(src.to(self.device), lengths.to(self.device), beam_size=1)
+        if result.attention is None:
+            return []
+        return [attention_of(result, i, source_ids, datamodule) for i, (source_ids, _) in enumerate(examples)]
+
+
+def attention_of(
+    result: Hypotheses, row: int, source_ids: list[int], datamodule: Any
+) -> tuple[Any, list[str], list[str]]:
+    """Row `row` of decoded hypotheses as (attention weights (target, source), source tokens,
+    generated tokens up to and including <eos>)."""
+    generated = result.tokens[row].tolist()
+    generated = generated[: generated.index(EOS) + 1] if EOS in generated else generated
+    weights = result.attention[row, : len(generated), : len(source_ids)].float().cpu().numpy()
+    return weights, datamodule.source_tokens(source_ids), datamodule.target_tokens(generated)

@@ -4,6 +4,7 @@ entity-level F1 of CoNLL: a predicted entity counts only if its span and type ar
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, ClassVar
 
 import torch
@@ -11,9 +12,9 @@ import torch.nn.functional as F
 from torchmetrics import Metric, MetricCollection
 from torchmetrics.classification import MulticlassAccuracy
 
-from zoo.tasks.base import Task
+from zoo.tasks.base import Task, encode_sentence
 from zoo.tasks.classify import with_output_size
-from zoo.tasks.metrics import IGNORE
+from zoo.vocabulary import IGNORE
 
 
 def bio_spans(tags: list[str]) -> set[tuple[int, int, str]]:
@@ -97,3 +98,12 @@ class Tagger(Task):
         scores = self(tokens, lengths)
         loss = F.cross_entropy(scores.flatten(0, 1), targets.flatten(), ignore_index=IGNORE)
         return loss, scores.detach().argmax(-1), targets
+
+    def predict_raw(
+        self, inputs: Any, datamodule: Any, options: dict[str, Any]
+    ) -> Iterator[list[dict[str, Any]]]:
+        """A tag per word of one sentence."""
+        tokens, lengths = encode_sentence(datamodule, inputs)
+        with torch.no_grad():
+            scores = self(tokens, lengths)
+        yield [{"input": inputs, "tags": [datamodule.tags[i] for i in scores[0].argmax(-1).tolist()]}]

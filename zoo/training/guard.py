@@ -8,7 +8,7 @@ import lightning as L
 import torch
 
 from zoo.errors import ZooError
-from zoo.training.callbacks import LastCheckpoint
+from zoo.training.resume import LastCheckpoint
 
 
 class NonFiniteLossGuard(L.Callback):

@@ -2,7 +2,7 @@
 
 An optimizer config is {"_target_": "torch.optim.SGD", "lr": 0.1, ...}; a scheduler config adds the
 Lightning keys `interval` ("epoch" or "step"), `frequency` and `monitor`. Only classes from
-torch.optim (and zoo.training) can be named. Weight decay applies to weights only: biases and
+torch.optim (and zoo.course.optimizers) can be named. Weight decay applies to weights only: biases and
 normalisation parameters (the 1-D parameters) get none.
 """
 
@@ -17,8 +17,8 @@ from torch import nn
 from zoo.allowlist import resolve_class
 from zoo.errors import ZooError
 
-OPTIMIZER_PREFIXES = ("torch.optim.", "zoo.training.")
-SCHEDULER_PREFIXES = ("torch.optim.lr_scheduler.", "zoo.training.")
+OPTIMIZER_PREFIXES = ("torch.optim.", "zoo.course.optimizers.")
+SCHEDULER_PREFIXES = ("torch.optim.lr_scheduler.",)
 LIGHTNING_SCHEDULER_KEYS = ("interval", "frequency", "monitor")
 
 

@@ -1,4 +1,5 @@
-"""Resuming a killed run exactly, and checkpoint files that a kill never leaves half-written.
+"""Resuming a killed run exactly, from a last.ckpt that always holds the latest state, written so
+that a kill never leaves it half-written.
 
 Lightning restores the weights, the optimizer, the scheduler and the loop counters. `ExactResume`
 adds what it leaves out, so that a run resumed from any checkpoint, mid-epoch included, ends with
@@ -25,8 +26,11 @@ import lightning as L
 import numpy as np
 import torch
 from lightning.fabric.plugins.io.torch_io import TorchCheckpointIO
+from lightning.pytorch.callbacks import ModelCheckpoint
 
+from zoo.data.base import resume_training_at, training_position
 from zoo.errors import ZooError
+from zoo.training.lightning_internals import last_saved, save_checkpoint_now
 
 RESUME_KEY = "zoo_resume"
 log = logging.getLogger("zoo")
@@ -58,14 +62,8 @@ class ExactResume(L.Callback):
         self.pending: dict[str, Any] | None = None
 
     def state_of_the_epoch(self, trainer: L.Trainer) -> dict[str, Any] | None:
-        order = getattr(trainer.datamodule, "train_order", None)
-        if order is None:
-            return None
         batches = trainer.fit_loop.epoch_loop.batch_progress.current.processed
-        per_batch = (
-            getattr(trainer.datamodule, "order_items_per_batch", None) or trainer.datamodule.batch_size
-        )
-        return order.position(batches * per_batch)
+        return training_position(trainer.datamodule, batches)
 
     def on_save_checkpoint(self, trainer: L.Trainer, pl_module: L.LightningModule, checkpoint: dict) -> None:
         checkpoint[RESUME_KEY] = {
@@ -85,11 +83,11 @@ class ExactResume(L.Callback):
         if self.pending is not None and trainer.datamodule is not None:
             # Lightning builds the training loader after this (and may build it more than once):
             # each new training order starts where the checkpoint's stood, until training starts
-            trainer.datamodule.resume_position = self.pending["order"]
+            resume_training_at(trainer.datamodule, self.pending["order"])
 
     def on_train_batch_start(self, trainer: L.Trainer, *args: Any) -> None:
-        if getattr(trainer.datamodule, "resume_position", None) is not None:
-            trainer.datamodule.resume_position = None  # the resumed epoch's iterator exists now
+        if trainer.datamodule is not None:
+            resume_training_at(trainer.datamodule, None)  # the resumed epoch's iterator exists now
 
     def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         """After everything that setup draws, before the first resumed step."""
@@ -121,6 +119,35 @@ def process_runs(pid: int) -> bool:
     except PermissionError:  # another user's process
         return True
     return True
+
+
+class LastCheckpoint(ModelCheckpoint):
+    """checkpoints/last.ckpt: the latest state after every epoch (after its validation), every
+    `every_n_train_steps` steps when asked, and after the last step, to resume from and to hold
+    the final weights. (Lightning's `save_last=True` writes it only when the monitored
+    checkpoint is saved, so a run whose validation stops improving never had its final weights
+    on disk.)"""
+
+    def __init__(self, dirpath: Path, every_n_train_steps: int | None = None):
+        # Lightning's every_n_train_steps excludes every_n_epochs: the steps are counted here
+        super().__init__(dirpath=dirpath, filename="last", monitor=None, save_top_k=1, every_n_epochs=1,
+                         enable_version_counter=False)  # fmt: skip
+        self.every_n_steps = int(every_n_train_steps or 0)
+
+    @property
+    def path(self) -> str:
+        return last_saved(self)[0]
+
+    def save_now(self, trainer: L.Trainer) -> None:
+        if last_saved(self)[1] != trainer.global_step and not trainer.sanity_checking:
+            save_checkpoint_now(self, trainer, str(Path(self.dirpath) / f"last{self.FILE_EXTENSION}"))
+
+    def on_train_batch_end(self, trainer: L.Trainer, *args: Any) -> None:
+        if self.every_n_steps and trainer.global_step % self.every_n_steps == 0:
+            self.save_now(trainer)
+
+    def on_train_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        self.save_now(trainer)  # stopped between two saves (max_steps inside an epoch)
 
 
 class AtomicCheckpointIO(TorchCheckpointIO):

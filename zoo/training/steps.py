@@ -18,6 +18,7 @@ from lightning.pytorch.plugins.precision import MixedPrecision, Precision
 from lightning.pytorch.strategies import SingleDeviceStrategy
 
 from zoo.errors import ZooError
+from zoo.training.lightning_internals import count_extra_batches, step_counted
 
 
 class BundledSteps:
@@ -82,7 +83,7 @@ class BundledSteps:
             self.step_schedulers("epoch")  # where the automatic loop steps them: before validation
         # Lightning counts logged steps in batches: count this bundle's steps, so that the epoch's
         # values are logged at the same step as with one batch per step.
-        trainer.fit_loop.epoch_loop._batches_that_stepped += len(losses) - 1
+        count_extra_batches(trainer, len(losses) - 1)
         return values
 
     def can_step_plainly(self) -> bool:
@@ -113,9 +114,7 @@ class BundledSteps:
         plain.zero_grad(set_to_none=True)
         objective.backward()
         self.on_before_optimizer_step(plain)  # gradient clipping
-        optimizer._on_before_step()  # Lightning's step count (global_step), as LightningOptimizer.step
-        plain.step()
-        optimizer._on_after_step()
+        step_counted(optimizer, plain.step)  # Lightning's step count (global_step) around the step
 
     def log_step_values(self, values: dict[str, torch.Tensor], step: int) -> None:
         """Write one step's values to the loggers now, at that step (what Lightning's logger

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from zoo.training.optimizers import CourseAdam, CourseRMSprop, CourseSGD
+from zoo.course.optimizers import CourseAdam, CourseRMSprop, CourseSGD
 
 CASES = [
     (CourseSGD, {"lr": 0.005}, torch.optim.SGD, {"lr": 0.005}),

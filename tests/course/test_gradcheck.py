@@ -2,11 +2,11 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from zoo.course.backprop import gradients
+from zoo.course.gradcheck import gradient_check
 from zoo.models.feedforward import MLP
 from zoo.models.layers import WrittenBatchNorm1d
 from zoo.models.recurrent import WrittenRNN
-from zoo.training.backprop import gradients
-from zoo.training.gradcheck import gradient_check
 from zoo.training.regularizers import L2Penalty, WeightElimination
 
 torch.manual_seed(0)

@@ -2,8 +2,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from zoo.course.backprop import gradient_descent, gradients
 from zoo.models.feedforward import MLP
-from zoo.training.backprop import gradient_descent, gradients
 
 
 @pytest.mark.parametrize("activation", ["tanh", "sigmoid", "relu"])

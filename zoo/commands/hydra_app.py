@@ -1,0 +1,133 @@
+"""Each zoo command as a Hydra app: the task function Hydra calls per job (a ZooError or, in a
+sweep, any failure becomes one line and a row, not a lost sweep), the objective an Optuna sweep
+reads, and the sweep's table at the end."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from zoo.commands.sweep_table import print_sweep
+from zoo.errors import ZooError
+
+
+def error_line(message: str) -> None:
+    print(f"zoo: error: {message}", file=sys.stderr)
+
+
+SWEEP_RESULTS: list[dict[str, Any]] = []
+
+
+class Objective(float):
+    """A train job's result as a sweeper sees it: the best value of the monitored validation
+    metric (a float, which is what Optuna reads), with the whole run summary attached."""
+
+    summary: dict[str, Any]
+
+    @classmethod
+    def of(cls, summary: dict[str, Any]) -> Objective | None:
+        if summary.get("best_val") is None:
+            return None  # nothing to optimise: Optuna counts the trial as failed
+        objective = cls(summary["best_val"])
+        objective.summary = summary
+        return objective
+
+
+def job(command: str) -> Callable[[Any], Any]:
+    """The Hydra task function for `command`: runs it, turning a ZooError into one line."""
+
+    def run_job(cfg: Any) -> Any:
+        from hydra.core.hydra_config import HydraConfig
+        from hydra.types import RunMode
+
+        from zoo.training.resume import Interrupted
+
+        sys.argv[:] = ORIGINAL_ARGV  # as typed, for Lightning's DDP re-launch
+        hydra_config = HydraConfig.get()
+        multirun = hydra_config.mode == RunMode.MULTIRUN
+        entry = {
+            "job": hydra_config.job.get("num", 0),
+            "overrides": list(hydra_config.overrides.task),
+            "sweep_dir": hydra_config.sweep.dir if multirun else None,
+        }
+        try:
+            result = command_function(command)(cfg)
+        except Interrupted as stop:
+            print(f"zoo: stopped by {stop}", file=sys.stderr)
+            print(f"resume with: zoo train resume={hydra_config.runtime.output_dir}", file=sys.stderr)
+            raise SystemExit(128 + stop.signum) from None
+        except ZooError as error:
+            if not multirun:
+                error_line(str(error))
+                raise SystemExit(2) from None
+            error_line(f"job {entry['job']} ({' '.join(entry['overrides'])}): {error}")
+            SWEEP_RESULTS.append({**entry, "status": "failed", "error": str(error)})
+            return None
+        except Exception as error:  # a bug or a library's error: one job of a sweep, not the sweep
+            if not multirun:
+                raise
+            import logging
+            import traceback
+
+            logging.getLogger("zoo").error("job %s failed:\n%s", entry["job"], traceback.format_exc())
+            message = (
+                f"{type(error).__name__}: {str(error).strip().splitlines()[0] if str(error).strip() else ''}"
+            )
+            error_line(f"job {entry['job']} ({' '.join(entry['overrides'])}): {message}")
+            SWEEP_RESULTS.append({**entry, "status": "failed", "error": message})
+            return None
+        if multirun:
+            SWEEP_RESULTS.append({**entry, "status": "ok", "summary": result})
+            if command == "train":  # the objective a sweeper (Optuna) optimises
+                return Objective.of(result)
+        return result
+
+    run_job.__module__ = __name__
+    run_job.__name__ = f"{command}_job"
+    return run_job
+
+
+def command_function(command: str) -> Callable[[Any], Any]:
+    if command == "train":
+        from zoo.commands.train import train
+
+        return train
+    if command == "eval":
+        from zoo.commands.evaluate import evaluate
+
+        return evaluate
+    if command == "gradcheck":
+        from zoo.commands.gradcheck import gradcheck
+
+        return gradcheck
+    if command == "export":
+        from zoo.commands.export import export
+
+        return export
+    from zoo.commands.predict import predict
+
+    return predict
+
+
+ORIGINAL_ARGV: list[str] = []
+
+
+def run_hydra(command: str, rest: list[str]) -> int:
+    import hydra
+
+    from zoo.registry import config_dir, register_resolvers
+
+    register_resolvers()
+    ORIGINAL_ARGV[:] = sys.argv
+    SWEEP_RESULTS.clear()
+    app = hydra.main(version_base="1.3", config_path=str(config_dir()), config_name=command)(job(command))
+    sys.argv[:] = [sys.argv[0], *rest]
+    try:
+        app()
+    finally:
+        sys.argv[:] = ORIGINAL_ARGV
+    if SWEEP_RESULTS:
+        print_sweep(SWEEP_RESULTS)
+        return 1 if any(result["status"] == "failed" for result in SWEEP_RESULTS) else 0
+    return 0

@@ -1,0 +1,178 @@
+"""Raw inputs as a trained model's data pipeline reads them: feature rows from a .csv or .npy file,
+an array or a list, and image files or folders, a chunk at a time (memory stays that of one chunk
+however many rows an input holds). Knows no model: a task asks for its inputs here.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from zoo.data.images import IMAGE_SUFFIXES
+from zoo.data.vision import image_files
+from zoo.errors import ZooError
+
+# Feature rows are read, prepared and predicted this many at a time: memory stays constant in the
+# number of rows (a CSV of a million rows predicts in the memory of one chunk)
+CHUNK_ROWS = 8192
+
+
+def parses_as_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
+def numeric_rows(path: Path, numbered_lines: list[tuple[int, str]]) -> np.ndarray:
+    """Lines of comma-separated numbers as an (N, F) array: NumPy's parser, and on its error,
+    Python's, line by line, to name the first bad line."""
+    lines = [line for _, line in numbered_lines]
+    try:
+        return np.loadtxt(lines, delimiter=",", dtype=np.float64, ndmin=2, quotechar='"')
+    except ValueError:
+        pass
+    rows = []
+    for (number, _), row in zip(numbered_lines, csv.reader(lines), strict=True):
+        try:
+            rows.append([float(cell) for cell in row])
+        except ValueError:
+            raise ZooError(f"{path}, line {number}: not a row of numbers: {','.join(row)[:80]!r}") from None
+        if len(rows[-1]) != len(rows[0]):
+            raise ZooError(
+                f"{path}, line {number}: {len(rows[-1])} values where line {numbered_lines[0][0]} "
+                f"has {len(rows[0])}"
+            )
+    return np.asarray(rows, dtype=np.float64)
+
+
+def csv_chunks(path: Path, chunk_rows: int) -> Iterator[np.ndarray]:
+    """The numeric rows of a CSV file, `chunk_rows` at a time. A UTF-8 byte-order mark is dropped.
+    The first line is a header only when it names every column (no cell of it is a number); a
+    first line with some numbers and some words is an error, never a row silently lost."""
+    columns = None
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as file:
+            numbered = ((n, line) for n, line in enumerate(file, start=1) if line.strip(" \t\r\n,"))
+            first = next(numbered, None)
+            if first is None:
+                raise ZooError(f"{path} holds no rows of numbers")
+            cells = next(csv.reader([first[1]]))
+            numeric = [parses_as_number(cell) for cell in cells]
+            if any(numeric) and not all(numeric):
+                words = [cell for cell, number in zip(cells, numeric, strict=True) if not number]
+                raise ZooError(
+                    f"{path}, line {first[0]}: {', '.join(repr(w) for w in words[:3])} not numbers (a header "
+                    "line names every column; a data row is all numbers)"
+                )
+            pending = [first] if all(numeric) else []
+            while True:
+                pending += list(itertools.islice(numbered, chunk_rows - len(pending)))
+                if not pending:
+                    break
+                rows = numeric_rows(path, pending)
+                if columns is not None and rows.shape[1] != columns:
+                    raise ZooError(
+                        f"{path}, line {pending[0][0]}: {rows.shape[1]} values where earlier rows "
+                        f"have {columns}"
+                    )
+                columns = rows.shape[1]
+                yield rows
+                pending = []
+    except UnicodeDecodeError:
+        raise ZooError(f"{path} is not a UTF-8 text CSV file") from None
+    if columns is None:
+        raise ZooError(f"{path} holds no rows of numbers")
+
+
+def npy_chunks(path: Path, chunk_rows: int) -> Iterator[np.ndarray]:
+    """The rows of a numeric .npy array (no pickles), read from disk `chunk_rows` at a time."""
+    try:
+        array = np.load(path, allow_pickle=False, mmap_mode="r")
+    except (ValueError, OSError) as error:
+        raise ZooError(f"cannot read {path} as a numeric .npy array: {error}") from None
+    if not isinstance(array, np.ndarray) or array.dtype.kind not in "biuf":
+        raise ZooError(f"{path} is not an array of numbers")
+    if array.ndim == 0:
+        raise ZooError(f"{path} holds a single number, not rows of features")
+    array = array.reshape(1, -1) if array.ndim == 1 else array
+    for start in range(0, len(array), chunk_rows):
+        yield np.asarray(array[start : start + chunk_rows], dtype=np.float64)
+
+
+def row_chunks(source: Any, chunk_rows: int | None = None) -> Iterator[np.ndarray]:
+    """Feature rows (N, F) from a path (.csv/.npy), an array or an inline list, in chunks of
+    `chunk_rows` (CHUNK_ROWS); each chunk is checked for NaN and infinite values."""
+    chunk_rows = chunk_rows or CHUNK_ROWS
+    if hasattr(source, "detach"):  # a torch tensor
+        source = source.detach().cpu().numpy()
+    if isinstance(source, list | tuple | np.ndarray):
+        try:
+            rows = np.asarray(source, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ZooError("input list must hold numbers (one row) or lists of numbers (rows)") from None
+        chunks: Iterator[np.ndarray] = iter([rows.reshape(1, -1) if rows.ndim <= 1 else rows])
+    else:
+        path = Path(str(source))
+        if not path.is_file():
+            raise ZooError(f"input file not found: {path}")
+        if path.suffix == ".npy":
+            chunks = npy_chunks(path, chunk_rows)
+        elif path.suffix in (".csv", ".txt"):
+            chunks = csv_chunks(path, chunk_rows)
+        else:
+            raise ZooError(
+                f"unsupported input {path.name}: give a .csv or .npy file of feature rows, or a list"
+            )
+    empty = True
+    for rows in chunks:
+        if rows.size == 0:
+            continue
+        if not np.isfinite(rows).all():
+            raise ZooError("input holds NaN or infinite values")
+        empty = False
+        yield rows
+    if empty:
+        raise ZooError("input is empty")
+
+
+def is_image_source(source: Any) -> bool:
+    if not isinstance(source, str | Path):
+        return False
+    path = Path(str(source))
+    return path.is_dir() or path.suffix.lower() in IMAGE_SUFFIXES
+
+
+def model_inputs(datamodule: Any, source: Any) -> Iterator[tuple[Any, list[str]]]:
+    """(the model's input tensor, a name per input row), a chunk at a time, for any supported
+    source. Rows whose prepared values are not finite (1e308 after standardisation) are refused."""
+    if not is_image_source(source):
+        first = 0
+        for rows in row_chunks(source):
+            x = datamodule.features(rows)
+            if not bool(x.isfinite().all()):
+                row = first + int((~x.isfinite()).reshape(len(x), -1).any(1).nonzero()[0, 0])
+                raise ZooError(
+                    f"input row {row}: its values are too large for the model (not finite once "
+                    "prepared as in training)"
+                )
+            yield x, [str(i) for i in range(first, first + len(rows))]
+            first += len(rows)
+        return
+    path = Path(str(source))
+    if not path.exists():
+        raise ZooError(f"input file not found: {path}")
+    if not hasattr(datamodule, "read_images"):
+        raise ZooError("this model was not trained on images: give feature rows (.csv, .npy or a list)")
+    paths = image_files(path) if path.is_dir() else [path]
+    if not paths:
+        raise ZooError(f"no image files in {path}")
+    for start in range(0, len(paths), CHUNK_ROWS):
+        chunk = paths[start : start + CHUNK_ROWS]  # read as they are predicted
+        yield datamodule.read_images(chunk), [str(p) for p in chunk]
