@@ -9,7 +9,9 @@ claim, e.g. the same net without a hidden layer).
 
 Presets whose dataset is not on disk (ZOO_OFFLINE=1 is set while checking, nothing is downloaded)
 or that need a GPU when there is none are listed as skipped, with the reason. Runs are written to
-runs/reproduce/<experiment>[_contrast]/ (git-ignored); RESULTS.md links their plots there.
+runs/reproduce/<experiment>[_contrast]/ (git-ignored); their plots are copied next to the results
+file, into docs/results/<experiment>[_contrast]/, which RESULTS.md links (so the links work on any
+clone). With --only, the rows of the other experiments already in the results file are kept.
 """
 
 from __future__ import annotations
@@ -102,22 +104,59 @@ def meets(value: float | None, expected: dict[str, Any] | None) -> str:
     return "yes" if good else "no"
 
 
-def plot_links(run_dir: Path, results_file: Path) -> str:
+def keep_plots(run_dir: Path, results_file: Path, name: str) -> list[Path]:
+    """The run's plots (plots/*.png) copied into <results file's folder>/results/<name>/, replacing
+    what an earlier run left there: the results file links these copies."""
+    import shutil
+
+    folder = results_file.parent / "results" / name
+    shutil.rmtree(folder, ignore_errors=True)
     plots = sorted((run_dir / "plots").glob("*.png")) if run_dir.is_dir() else []
+    if plots:
+        folder.mkdir(parents=True)
+    return [Path(shutil.copy2(plot, folder / plot.name)) for plot in plots]
+
+
+def plot_links(plots: list[Path], results_file: Path) -> str:
     links = [f"[{p.stem}]({os.path.relpath(p, results_file.parent)})" for p in plots]
     return ", ".join(links) or "-"
+
+
+def earlier_rows(path: Path, rerun: set[str]) -> tuple[list[str], list[str], list[str]]:
+    """The experiment, claim and not-run rows of an existing results file for experiments not
+    looked at again."""
+    if not path.is_file():
+        return [], [], []
+    experiments, claims, not_run, table = [], [], [], None
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("## "):
+            table = line
+        elif line.startswith("| ") and not line.startswith(("| experiment |", "| claim |")):
+            cells = [cell.strip() for cell in line.strip("|").split(" | ")]
+            if table == "## Experiments" and cells[0] not in rerun:
+                experiments.append(line)
+            elif table == "## The course's claims" and len(cells) > 1 and cells[1] not in rerun:
+                claims.append(line)
+            elif table == "## Not run here" and cells[0] not in rerun and cells[0] != "experiment":
+                not_run.append(line)
+    return experiments, claims, not_run
 
 
 def command_line(name: str, overrides: list[str]) -> str:
     return " ".join(["zoo train", f"experiment={name}", *overrides])
 
 
-def write_results(path: Path, rows: list[dict[str, Any]], skipped: list[tuple[str, str]], tiny: bool) -> None:
+def write_results(
+    path: Path, rows: list[dict[str, Any]], skipped: list[tuple[str, str]], tiny: bool, merge: bool = False
+) -> None:
+    """The results file: these rows, and with `merge` the rows of experiments not run this time."""
+    looked_at = {row["name"] for row in rows} | {name for name, _ in skipped}
+    kept_experiments, kept_claims, kept_not_run = earlier_rows(path, looked_at) if merge else ([], [], [])
     lines = [
         "# Results",
         "",
-        f"Written by `python scripts/reproduce.py{' --tiny' if tiny else ''}` on "
-        f"{time.strftime('%Y-%m-%d')}, hardware: {hardware()}.",
+        f"Written by `python scripts/reproduce.py{' --tiny' if tiny else ''}`, last on "
+        f"{time.strftime('%Y-%m-%d')}, hardware: {hardware()}. Wall times are this machine's.",
     ]
     if tiny:
         lines += [
@@ -131,41 +170,50 @@ def write_results(path: Path, rows: list[dict[str, Any]], skipped: list[tuple[st
         "| experiment | command | metric | reached | expected | met | wall time | plots |",
         "|---|---|---|---|---|---|---|---|",
     ]
+    new_rows = []
     for row in rows:
         expected = row["expected"] or {}
         value = row["value"]
         shown = f"{value:.4f}" if value is not None else row["result"]["status"][:80]
-        lines.append(
+        plots = keep_plots(Path(row["result"]["run_dir"]), path, row["name"])
+        new_rows.append(
             f"| {row['name']} | `{row['command']}` | {expected.get('metric', '-')} | {shown} | "
             f"{expected.get('value', '-')} | {meets(value, expected)} | "
-            f"{row['result']['wall_time_s']:.0f} s | "
-            f"{plot_links(Path(row['result']['run_dir']), path)} |"
+            f"{row['result']['wall_time_s']:.0f} s | {plot_links(plots, path)} |"
         )
+    lines += sorted([*kept_experiments, *new_rows])
     claims = [row for row in rows if row["claim"]]
     lines += [
         "",
         "## The course's claims",
         "",
-        "| claim | experiment | its result | contrasting run | its result |",
-        "|---|---|---|---|---|",
+        "| claim | experiment | its result | contrasting run | its result | its plots |",
+        "|---|---|---|---|---|---|",
     ]
+    claim_rows = []
     for row in claims:
         contrast = row.get("contrast")
         metric = (row["expected"] or {}).get("metric")
         ours = f"{metric} {row['value']:.4f}" if row["value"] is not None else row["result"]["status"][:80]
+        contrast_plots: list[Path] = []
         if contrast is None:
             theirs = "-"
-        elif contrast["value"] is not None:
-            theirs = f"{metric} {contrast['value']:.4f}"
         else:
-            theirs = contrast["result"]["status"][:100]
-        lines.append(
+            contrast_plots = keep_plots(Path(contrast["result"]["run_dir"]), path, f"{row['name']}_contrast")
+            theirs = (
+                f"{metric} {contrast['value']:.4f}"
+                if contrast["value"] is not None
+                else contrast["result"]["status"][:100]
+            )
+        claim_rows.append(
             f"| {row['claim']['text']} | {row['name']} | {ours} | "
-            f"`{' '.join(row['claim'].get('contrast') or [])}` | {theirs} |"
+            f"`{' '.join(row['claim'].get('contrast') or [])}` | {theirs} | "
+            f"{plot_links(contrast_plots, path)} |"
         )
-    if skipped:
+    lines += sorted([*kept_claims, *claim_rows], key=lambda line: line.split(" | ")[1])
+    if skipped or kept_not_run:
         lines += ["", "## Not run here", "", "| experiment | why |", "|---|---|"]
-        lines += [f"| {name} | {why} |" for name, why in skipped]
+        lines += sorted([*kept_not_run, *(f"| {name} | {why} |" for name, why in skipped)])
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.part")
     temporary.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -251,7 +299,7 @@ def main(argv: list[str] | None = None) -> int:
                 row["contrast"] = {"result": contrast, "value": reached(contrast, metric)}
             rows.append(row)
             progress.advance(bar)
-    write_results(Path(args.output), rows, skipped, args.tiny)
+    write_results(Path(args.output), rows, skipped, args.tiny, merge=bool(args.only))
     print(f"{len(rows)} experiments run, {len(skipped)} skipped; results written to {args.output}")
     return 0
 

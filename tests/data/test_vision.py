@@ -7,9 +7,12 @@ from zoo.data.vision import VisionDataModule
 from zoo.errors import ZooError
 
 
-@pytest.mark.parametrize(("dataset", "folder"), [("mnist", "MNIST"), ("fashion_mnist", "FashionMNIST")])
-def test_idx_fixture_files_load_through_torchvision(tmp_path, dataset, folder):
-    write_mnist(tmp_path, folder, train=60, test=20)
+@pytest.mark.parametrize(
+    ("dataset", "folder", "suffix"),
+    [("mnist", "MNIST", ""), ("fashion_mnist", "FashionMNIST", ""), ("fashion_mnist", "FashionMNIST", ".gz")],
+)
+def test_idx_files_load_extracted_or_gzipped(tmp_path, dataset, folder, suffix):
+    write_mnist(tmp_path, f"{folder}/raw", train=60, test=20, suffix=suffix)
     dm = VisionDataModule(dataset, data_dir=str(tmp_path), download=False, val_size=10, batch_size=8)
     dm.prepare_data()
     dm.setup()
@@ -30,6 +33,49 @@ def test_missing_dataset_offline_is_one_clear_message(tmp_path):
     message = str(error.value)
     assert "MNIST" in message and str(tmp_path) in message and "train-images-idx3-ubyte.gz" in message
     assert "\n" not in message
+
+
+def test_a_dataset_is_read_where_the_system_put_it_without_a_copy(tmp_path):
+    system, data_dir = tmp_path / "usr" / "share" / "fashion-mnist", tmp_path / "data"
+    write_mnist(system, ".", train=60, test=20, suffix=".gz")  # as Debian's package lays them out
+    options = {
+        "locations": [str(tmp_path / "nowhere"), str(system)],
+        "system_package": "dataset-fashion-mnist",
+    }
+    dm = VisionDataModule("fashion_mnist", data_dir=str(data_dir), download=False, val_size=10, **options)
+    dm.setup()
+    assert {name: len(ds) for name, ds in dm.datasets.items()} == {"train": 50, "val": 10, "test": 20}
+    assert dm.class_names[0] == "T-shirt/top" and not data_dir.exists()  # read in place
+    # data/ comes first: a copy there wins over the system's
+    write_mnist(data_dir, "FashionMNIST/raw", train=30, test=20)
+    dm = VisionDataModule("fashion_mnist", data_dir=str(data_dir), download=False, val_size=10, **options)
+    dm.setup()
+    assert len(dm.datasets["train"]) == 20
+    # nowhere: the message names every place and the package that installs the files
+    options["locations"] = [str(tmp_path / "nowhere")]
+    empty = VisionDataModule("fashion_mnist", data_dir=str(tmp_path / "empty"), download=False, **options)
+    with pytest.raises(ZooError) as error:
+        empty.prepare_data()
+    message = str(error.value)
+    assert (
+        str(tmp_path / "empty" / "FashionMNIST" / "raw") in message and str(tmp_path / "nowhere") in message
+    )
+    assert "apt-get install -y dataset-fashion-mnist" in message and "\n" not in message
+
+
+def test_a_truncated_idx_file_is_one_line(tmp_path):
+    write_mnist(tmp_path, "MNIST/raw", train=60, test=20)
+    labels = tmp_path / "MNIST" / "raw" / "train-labels-idx1-ubyte"
+    labels.write_bytes(labels.read_bytes()[:30])
+    with pytest.raises(ZooError, match="corrupt or truncated"):
+        VisionDataModule("mnist", data_dir=str(tmp_path), download=False, val_size=10).setup()
+
+
+def test_a_training_slice_keeps_validation_and_test_whole(tmp_path):
+    write_mnist(tmp_path, "MNIST/raw", train=60, test=20)
+    dm = VisionDataModule("mnist", data_dir=str(tmp_path), download=False, val_size=10, train_size=25)
+    dm.setup()
+    assert {name: len(ds) for name, ds in dm.datasets.items()} == {"train": 25, "val": 10, "test": 20}
 
 
 def test_split_is_deterministic_from_the_seed(tmp_path):

@@ -24,7 +24,8 @@ def test_reproduce_writes_the_results_and_claims_tables_and_says_what_it_skipped
     assert "| experiment | command | metric | reached | expected | met | wall time | plots |" in text
     rows = {line.split(" | ")[0].strip("| "): line for line in text.splitlines() if line.startswith("| ")}
     assert "`zoo train experiment=xor_mlp`" in rows["xor_mlp"] and "| test/acc |" in rows["xor_mlp"]
-    assert "[decision_boundary](../runs/xor_mlp/plots/decision_boundary.png)" in rows["xor_mlp"]
+    assert "[decision_boundary](results/xor_mlp/decision_boundary.png)" in rows["xor_mlp"]
+    assert (output.parent / "results" / "xor_mlp" / "decision_boundary.png").is_file()  # copied beside it
     assert (tmp_path / "runs" / "xor_mlp" / "plots" / "decision_boundary.png").is_file()
     # the claims: each with its contrasting run, which ran in its own folder
     assert "| XOR needs a hidden layer | xor_mlp | test/acc " in text
@@ -34,6 +35,24 @@ def test_reproduce_writes_the_results_and_claims_tables_and_says_what_it_skipped
     # MNIST is not on disk here: listed, with the reason, not run
     assert "| lenet5_mnist | data not present" in text
     assert not Path(tmp_path / "runs" / "lenet5_mnist").exists()
+    # --only again: its rows are replaced, the others kept
+    assert reproduce.main(["--tiny", "--only", "circles_mlp", "--output", str(output), "--runs", "runs"]) == 0
+    again = output.read_text()
+    assert "| circles_mlp | `zoo train experiment=circles_mlp`" in again and rows["xor_mlp"] in again
+    assert (
+        "| lenet5_mnist | data not present" in again
+        and sum(line.startswith("| xor_mlp |") for line in again.splitlines()) == 1
+    )
+
+
+def test_every_link_in_the_committed_results_resolves():
+    import re
+
+    results = Path(__file__).resolve().parents[2] / "docs" / "RESULTS.md"
+    links = re.findall(r"\]\(([^)]+)\)", results.read_text(encoding="utf-8"))
+    assert links, "RESULTS.md links no plots"
+    broken = [link for link in links if not (results.parent / link).is_file()]
+    assert not broken, f"{len(broken)} of {len(links)} links in {results} lead nowhere, e.g. {broken[0]}"
 
 
 def test_an_unknown_experiment_is_one_clear_error(capsys):

@@ -59,6 +59,7 @@ class TorchvisionSet:
     files: str  # what to download, for the offline message
     url: str
     folder: str  # below data_dir
+    idx: bool = False  # MNIST's IDX files, which the zoo reads itself (.gz or extracted), wherever they are
 
 
 VISION_DATASETS = {
@@ -70,6 +71,7 @@ VISION_DATASETS = {
         "t10k-labels-idx1-ubyte.gz",
         "https://ossci-datasets.s3.amazonaws.com/mnist/",
         "MNIST/raw",
+        idx=True,
     ),
     "fashion_mnist": TorchvisionSet(
         datasets.FashionMNIST,
@@ -79,6 +81,7 @@ VISION_DATASETS = {
         "t10k-labels-idx1-ubyte.gz",
         "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
         "FashionMNIST/raw",
+        idx=True,
     ),
     "cifar10": TorchvisionSet(
         CheckedCIFAR10,
@@ -99,30 +102,109 @@ VISION_DATASETS = {
 }
 
 
-def missing_dataset_message(name: str, root: Path) -> str:
+def missing_dataset_message(
+    name: str, root: Path, locations: list[str] = (), package: str | None = None
+) -> str:
     spec = VISION_DATASETS[name]
     location = root / spec.folder if spec.folder else root
+    elsewhere = f" nor in {', '.join(locations)}" if locations else ""
+    install = (
+        f"`apt-get install -y {package}` (Debian, Ubuntu) puts it in {locations[0]}; or "
+        if package and locations
+        else ""
+    )
+    name = spec.cls.__name__.removeprefix("Checked")
     return (
-        f"{spec.cls.__name__.removeprefix('Checked')} is not in {location} and downloading is off "
-        f"or failed. Run once with network access (data.download=true, ZOO_OFFLINE unset), or put "
-        f"{spec.files} from {spec.url} into that folder."
+        f"{name} is not in {location}{elsewhere}, and downloading is off "
+        f"or failed. {install}run once with network access (data.download=true, ZOO_OFFLINE unset), or put "
+        f"{spec.files} from {spec.url} into {location} (as .gz or extracted)."
     )
 
 
-def load_torchvision(name: str, root: Path, train: bool, download: bool, verify: bool = True) -> Any:
-    """The torchvision dataset, downloading it if allowed; a clear ZooError if it is missing."""
-    cls = VISION_DATASETS[name].cls
-    options = {"verify_checksums": verify} if issubclass(cls, CheckedCIFAR10) else {}
+@dataclass(frozen=True)
+class IdxSplit:
+    """One split of an MNIST-format dataset read from its IDX files, shaped as torchvision's."""
+
+    data: torch.Tensor  # (N, 28, 28) uint8
+    targets: torch.Tensor  # (N,) int64
+    classes: list[str]
+
+
+IDX_PREFIXES = {True: "train", False: "t10k"}
+
+
+def idx_file(folder: Path, prefix: str, kind: str) -> Path | None:
+    """folder/<prefix>-<kind>-idx?-ubyte, extracted or .gz, if it is there."""
+    for candidate in sorted(folder.glob(f"{prefix}-{kind}-idx?-ubyte*")):
+        if candidate.name.endswith(("-ubyte", "-ubyte.gz")):
+            return candidate
+    return None
+
+
+def read_idx(path: Path) -> torch.Tensor:
+    """An IDX file of unsigned bytes (MNIST's format: magic 0 0 8 ndim, big-endian int32 sizes,
+    the bytes), .gz or not, as a uint8 tensor of its shape."""
+    import gzip
+
     try:
-        return cls(root=root, train=train, download=False, **options)
-    except RuntimeError:
-        if not downloads_allowed(download):
-            raise ZooError(missing_dataset_message(name, root)) from None
+        data = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+    except (OSError, EOFError, gzip.BadGzipFile) as error:
+        raise ZooError(f"cannot read {path}: {error}") from None
+    ndim = data[3] if len(data) >= 4 else 0
+    shape = [int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)]
+    body = data[4 + 4 * ndim :]
+    if len(data) < 4 or data[:3] != b"\x00\x00\x08" or len(body) != int(np.prod(shape)):
+        raise ZooError(f"{path} is not an IDX file of bytes (corrupt or truncated?)")
+    return torch.frombuffer(bytearray(body), dtype=torch.uint8).reshape(shape)
+
+
+def find_idx_folder(folders: list[Path]) -> Path | None:
+    """The first folder that holds all four IDX files (images and labels of both splits)."""
+    for folder in folders:
+        kinds = [(prefix, kind) for prefix in IDX_PREFIXES.values() for kind in ("images", "labels")]
+        if folder.is_dir() and all(idx_file(folder, prefix, kind) for prefix, kind in kinds):
+            return folder
+    return None
+
+
+def load_torchvision(
+    name: str,
+    root: Path,
+    train: bool,
+    download: bool,
+    verify: bool = True,
+    locations: list[str] = (),
+    package: str | None = None,
+) -> Any:
+    """The dataset's split. MNIST-format data is read from the first folder that holds its files:
+    <root>/<folder>, then the `locations` a system may have put it in (Debian's
+    dataset-fashion-mnist: /usr/share/datasets/fashion-mnist), before anything is downloaded.
+    Missing and not downloadable: one ZooError naming every place and how to get the files."""
+    spec = VISION_DATASETS[name]
+    if spec.idx:
+        folder = find_idx_folder([root / spec.folder, *(Path(location) for location in locations)])
+        if folder is not None:
+            prefix = IDX_PREFIXES[train]
+            images = read_idx(idx_file(folder, prefix, "images"))
+            labels = read_idx(idx_file(folder, prefix, "labels")).long()
+            if images.ndim != 3 or labels.shape != (len(images),):
+                raise ZooError(f"{folder}: the {prefix} images {tuple(images.shape)} and labels do not match")
+            return IdxSplit(images, labels, list(spec.cls.classes))
+    cls = spec.cls
+    options = {"verify_checksums": verify} if issubclass(cls, CheckedCIFAR10) else {}
+    message = missing_dataset_message(name, root, list(locations), package)
+    if not spec.idx:
+        try:
+            return cls(root=root, train=train, download=False, **options)
+        except RuntimeError:
+            pass
+    if not downloads_allowed(download):
+        raise ZooError(message)
     try:
         with network_timeout():
             return cls(root=root, train=train, download=True, **options)
     except (RuntimeError, OSError) as error:
-        raise ZooError(f"{missing_dataset_message(name, root)} ({type(error).__name__}: {error})") from None
+        raise ZooError(f"{message} ({type(error).__name__}: {error})") from None
 
 
 def as_nchw_uint8(data: Any) -> torch.Tensor:
@@ -148,24 +230,31 @@ class VisionDataModule(ImageDataModule):
         data_dir: str = "data",
         download: bool = True,
         val_size: int = 5000,
+        train_size: int | None = None,
         verify_checksums: bool = True,
+        locations: list[str] | None = None,
+        system_package: str | None = None,
         **common: Any,
     ):
         if dataset not in VISION_DATASETS:
             raise ValueError(f"unknown image dataset {dataset!r}; choose one of {', '.join(VISION_DATASETS)}")
         super().__init__(**common)
         self.dataset, self.data_dir, self.download = dataset, Path(data_dir), download
-        self.val_size, self.verify_checksums = val_size, verify_checksums
+        self.val_size, self.train_size, self.verify_checksums = val_size, train_size, verify_checksums
+        self.locations, self.system_package = list(locations or []), system_package
         spec = VISION_DATASETS[dataset]
         self.mean, self.std = list(spec.mean), list(spec.std)
 
+    def load(self, train: bool) -> Any:
+        return load_torchvision(self.dataset, self.data_dir, train, self.download, self.verify_checksums,
+                                self.locations, self.system_package)  # fmt: skip
+
     def prepare_data(self) -> None:
         for train in (True, False):
-            load_torchvision(self.dataset, self.data_dir, train, self.download, self.verify_checksums)
+            self.load(train)
 
     def load_splits(self) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
-        train = load_torchvision(self.dataset, self.data_dir, True, self.download, self.verify_checksums)
-        test = load_torchvision(self.dataset, self.data_dir, False, self.download, self.verify_checksums)
+        train, test = self.load(True), self.load(False)
         self.class_names = list(train.classes)
         images, labels = as_nchw_uint8(train.data), torch.as_tensor(train.targets, dtype=torch.long)
         if not 0 < self.val_size < len(labels):
@@ -174,6 +263,10 @@ class VisionDataModule(ImageDataModule):
                 f"images of {self.dataset} here: lower data.val_size"
             )
         kept, val = split_off(images, labels, self.val_size, self.seed)
+        if self.train_size is not None:  # a slice of the training images (quick runs, tests)
+            if not 0 < self.train_size <= len(kept[1]):
+                raise ZooError(f"data.train_size={self.train_size} must be in 1..{len(kept[1]):,}")
+            kept = (kept[0][: self.train_size], kept[1][: self.train_size])
         test_split = (as_nchw_uint8(test.data), torch.as_tensor(test.targets, dtype=torch.long))
         return {"train": kept, "val": val, "test": test_split}
 
