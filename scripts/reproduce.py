@@ -122,28 +122,45 @@ def plot_links(plots: list[Path], results_file: Path) -> str:
     return ", ".join(links) or "-"
 
 
-def earlier_rows(path: Path, rerun: set[str]) -> tuple[list[str], list[str], list[str]]:
-    """The experiment, claim and not-run rows of an existing results file for experiments not
-    looked at again."""
-    if not path.is_file():
-        return [], [], []
-    experiments, claims, not_run, table = [], [], [], None
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.startswith("## "):
-            table = line
-        elif line.startswith("| ") and not line.startswith(("| experiment |", "| claim |")):
-            cells = [cell.strip() for cell in line.strip("|").split(" | ")]
-            if table == "## Experiments" and cells[0] not in rerun:
-                experiments.append(line)
-            elif table == "## The course's claims" and len(cells) > 1 and cells[1] not in rerun:
-                claims.append(line)
-            elif table == "## Not run here" and cells[0] not in rerun and cells[0] != "experiment":
-                not_run.append(line)
-    return experiments, claims, not_run
-
-
 def command_line(name: str, overrides: list[str]) -> str:
     return " ".join(["zoo train", f"experiment={name}", *overrides])
+
+
+# The results file's tables, and which column of each names the experiment of a row
+SECTIONS = {"## Experiments": 0, "## The course's claims": 1, "## Baselines": 0, "## Not run here": 0}
+
+
+def earlier_rows(path: Path, rerun: set[str]) -> dict[str, list[str]]:
+    """{section: its rows} of an existing results file, for experiments not looked at again."""
+    kept: dict[str, list[str]] = {section: [] for section in SECTIONS}
+    if not path.is_file():
+        return kept
+    section = None
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("## "):
+            section = line if line in SECTIONS else None
+        elif section and line.startswith("| ") and not line.startswith("|---"):
+            cells = [cell.strip() for cell in line.strip("|").split(" | ")]
+            name = cells[SECTIONS[section]] if len(cells) > SECTIONS[section] else ""
+            if name not in rerun and name not in ("experiment",) and cells[0] != "claim":
+                kept[section].append(line)
+    return kept
+
+
+def ngram_baseline(cfg: Any, order: int) -> float:
+    """Nats per token of an interpolated Kneser-Ney n-gram fitted on the data's training text and
+    read over its test text, tokenized as the model's data is (zoo.course.ngram)."""
+    from zoo.course.ngram import KneserNeyLM
+    from zoo.data import build_datamodule
+    from zoo.data.text import encode_lines
+    from zoo.run import plain
+
+    datamodule = build_datamodule(plain(cfg.data))
+    texts = datamodule.load_texts()
+    datamodule.read_splits(("train",))
+    tokenizer = datamodule.tokenizer
+    train, test = (encode_lines(tokenizer, texts[split]).tolist() for split in ("train", "test"))
+    return KneserNeyLM(order, tokenizer.get_vocab_size()).fit(train).cross_entropy(test)
 
 
 def write_results(
@@ -151,7 +168,7 @@ def write_results(
 ) -> None:
     """The results file: these rows, and with `merge` the rows of experiments not run this time."""
     looked_at = {row["name"] for row in rows} | {name for name, _ in skipped}
-    kept_experiments, kept_claims, kept_not_run = earlier_rows(path, looked_at) if merge else ([], [], [])
+    kept = earlier_rows(path, looked_at) if merge else {section: [] for section in SECTIONS}
     lines = [
         "# Results",
         "",
@@ -181,7 +198,7 @@ def write_results(
             f"{expected.get('value', '-')} | {meets(value, expected)} | "
             f"{row['result']['wall_time_s']:.0f} s | {plot_links(plots, path)} |"
         )
-    lines += sorted([*kept_experiments, *new_rows])
+    lines += sorted([*kept["## Experiments"], *new_rows])
     claims = [row for row in rows if row["claim"]]
     lines += [
         "",
@@ -210,10 +227,27 @@ def write_results(
             f"`{' '.join(row['claim'].get('contrast') or [])}` | {theirs} | "
             f"{plot_links(contrast_plots, path)} |"
         )
-    lines += sorted([*kept_claims, *claim_rows], key=lambda line: line.split(" | ")[1])
-    if skipped or kept_not_run:
+    lines += sorted([*kept["## The course's claims"], *claim_rows], key=lambda line: line.split(" | ")[1])
+    baseline_rows = [
+        f"| {row['name']} | {(row['expected'] or {}).get('metric', '-')} | "
+        f"{row['value']:.4f} | {row['baseline']['name']} | {row['baseline']['value']:.4f} |"
+        for row in rows
+        if row.get("baseline") and row["value"] is not None
+    ]
+    if baseline_rows or kept["## Baselines"]:
+        lines += [
+            "",
+            "## Baselines",
+            "",
+            "The same test split read by a count-based model (`baseline:` in the preset).",
+            "",
+            "| experiment | metric | reached | baseline | its value |",
+            "|---|---|---|---|---|",
+        ]
+        lines += sorted([*kept["## Baselines"], *baseline_rows])
+    if skipped or kept["## Not run here"]:
         lines += ["", "## Not run here", "", "| experiment | why |", "|---|---|"]
-        lines += sorted([*kept_not_run, *(f"| {name} | {why} |" for name, why in skipped)])
+        lines += sorted([*kept["## Not run here"], *(f"| {name} | {why} |" for name, why in skipped)])
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.part")
     temporary.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -297,6 +331,10 @@ def main(argv: list[str] | None = None) -> int:
             if claim and claim.get("contrast"):
                 contrast = run(name, [*extra, *claim["contrast"]], runs / f"{name}_contrast")
                 row["contrast"] = {"result": contrast, "value": reached(contrast, metric)}
+            order = (plain(cfg.baseline) or {}).get("ngram") if cfg.get("baseline") else None
+            if order and not args.tiny:
+                value = ngram_baseline(cfg, int(order))
+                row["baseline"] = {"name": f"Kneser-Ney {order}-gram", "value": value}
             rows.append(row)
             progress.advance(bar)
     write_results(Path(args.output), rows, skipped, args.tiny, merge=bool(args.only))

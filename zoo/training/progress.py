@@ -27,7 +27,8 @@ class EpochLines(Callback):
             and value.numel() == 1
         }
         shown = "  ".join(f"{key} {value:.4f}" for key, value in sorted(metrics.items()))
-        log.info("epoch %d/%d  %s", trainer.current_epoch + 1, trainer.max_epochs, shown)
+        of = f"/{trainer.max_epochs}" if trainer.max_epochs not in (None, -1) else ""
+        log.info("epoch %d%s  %s", trainer.current_epoch + 1, of, shown)
 
 
 PROGRESS_CHOICES = ("auto", "rich", "plain", "none")
