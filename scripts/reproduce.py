@@ -93,7 +93,10 @@ def run(name: str, overrides: list[str], output_dir: Path) -> dict[str, Any]:
 
 
 def reached(result: dict[str, Any], metric: str | None) -> float | None:
-    return result.get("test", {}).get(metric) if metric and result["status"] == "ok" else None
+    """The run's value of `metric`: test/... from its test, train/... from its last epoch."""
+    if not metric or result["status"] != "ok":
+        return None
+    return result.get("train" if metric.startswith("train/") else "test", {}).get(metric)
 
 
 def meets(value: float | None, expected: dict[str, Any] | None) -> str:
@@ -210,16 +213,18 @@ def write_results(
     claim_rows = []
     for row in claims:
         contrast = row.get("contrast")
-        metric = (row["expected"] or {}).get("metric")
-        ours = f"{metric} {row['value']:.4f}" if row["value"] is not None else row["result"]["status"][:80]
+        metric = row["claim"].get("metric") or (row["expected"] or {}).get("metric")
+        value = reached(row["result"], metric)
+        ours = f"{metric} {value:.4f}" if value is not None else row["result"]["status"][:80]
         contrast_plots: list[Path] = []
         if contrast is None:
             theirs = "-"
         else:
             contrast_plots = keep_plots(Path(contrast["result"]["run_dir"]), path, f"{row['name']}_contrast")
+            theirs_value = reached(contrast["result"], metric)
             theirs = (
-                f"{metric} {contrast['value']:.4f}"
-                if contrast["value"] is not None
+                f"{metric} {theirs_value:.4f}"
+                if theirs_value is not None
                 else contrast["result"]["status"][:100]
             )
         claim_rows.append(

@@ -115,6 +115,7 @@ def test_last_checkpoint_holds_the_final_step_when_validation_stops_improving(tr
     summary = train_run(["trainer.max_epochs=4", "callbacks.monitor=val/acc", "callbacks.mode=min"])
     best, last = load_checkpoint(summary["best_checkpoint"]), load_checkpoint(summary["last_checkpoint"])
     assert best["global_step"] < last["global_step"] == summary["global_step"] == 80
+    assert 0 < summary["train"]["train/loss"] < 2.3 and 0 <= summary["train"]["train/acc"] <= 1  # last epoch
     # stopped by max_steps inside an epoch (20 steps an epoch): the last step is on disk too
     summary = train_run(["trainer.max_epochs=10", "trainer.max_steps=50", "trainer.steps_per_batch=1"])
     assert load_checkpoint(summary["last_checkpoint"])["global_step"] == summary["global_step"] == 50

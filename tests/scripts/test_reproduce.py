@@ -74,3 +74,9 @@ def test_the_ngram_baseline_reads_the_test_split_as_the_model_does():
     data.setup()
     vocab = data.tokenizer.get_vocab_size()
     assert data.true_cross_entropy["test"] - 0.05 < value < math.log(vocab) - 1.0, (value, vocab)
+
+
+def test_a_claim_compares_on_its_own_metric_from_the_test_or_the_last_training_epoch():
+    result = {"status": "ok", "train": {"train/loss": 0.09}, "test": {"test/acc": 0.9}}
+    assert reproduce.reached(result, "train/loss") == 0.09 and reproduce.reached(result, "test/acc") == 0.9
+    assert reproduce.reached({**result, "status": "stopped: ..."}, "test/acc") is None

@@ -43,6 +43,11 @@ def fit_and_test(
     )
     best_score = checkpoint.best_model_score
     best_score = float(best_score) if best_score is not None else None
+    final_train = {  # the last epoch's training metrics (a claim about training reads them)
+        key: float(value)
+        for key, value in trainer.callback_metrics.items()
+        if key.startswith("train/") and not key.endswith("_step") and value.numel() == 1
+    }
     test_metrics: dict[str, float] = {}
     if config.get("test", True):
         results = trainer.test(
@@ -56,6 +61,7 @@ def fit_and_test(
         "monitor_mode": task.monitor_mode,
         "best_val": best_score,
         "test": test_metrics,
+        "train": {key.removesuffix("_epoch"): value for key, value in final_train.items()},
         "best_checkpoint": best_path,
         "last_checkpoint": last_path,
         "epochs": trainer.current_epoch,

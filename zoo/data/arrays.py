@@ -43,8 +43,9 @@ class ArrayDataModule(TensorDataModule):
         num_classes: int | None = None,
     ):
         super().__init__(batch_size, seed, num_workers)
-        if not (0 <= val_fraction < 1 and 0 <= test_fraction < 1 and val_fraction + test_fraction < 1):
-            raise ValueError("data.val_fraction and data.test_fraction must be in [0, 1) and sum below 1")
+        if not (0 < val_fraction < 1 and 0 < test_fraction < 1 and val_fraction + test_fraction < 1):
+            # an empty validation or test split has nothing to pick the best checkpoint or report on
+            raise ValueError("data.val_fraction and data.test_fraction must be above 0 and sum below 1")
         self.val_fraction = val_fraction
         self.test_fraction = test_fraction
         self.standardize = standardize
