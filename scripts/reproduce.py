@@ -120,6 +120,37 @@ def keep_plots(run_dir: Path, results_file: Path, name: str) -> list[Path]:
     return [Path(shutil.copy2(plot, folder / plot.name)) for plot in plots]
 
 
+def epoch_values(run_dir: Path, metric: str) -> list[tuple[float, float]]:
+    """(epoch, value) of an epoch-level metric (train/... or val/...) from a run's metrics.csv."""
+    import csv
+
+    path = run_dir / "metrics.csv"
+    if not path.is_file():
+        return []
+    with path.open(newline="", encoding="utf-8") as file:
+        rows = list(csv.DictReader(file))
+    column = next((key for key in (f"{metric}_epoch", metric) if rows and key in rows[0]), None)
+    return [(float(row["epoch"]) + 1, float(row[column])) for row in rows if column and row.get(column)]
+
+
+def claim_plot(row: dict[str, Any], metric: str, results_file: Path) -> list[Path]:
+    """For a claim compared on a train/ or val/ metric: both runs' curves on one plot
+    (<results folder>/<experiment>/claim.png)."""
+    from zoo.viz.curves import compared_curves
+
+    if not metric.startswith(("train/", "val/")) or not row.get("contrast"):
+        return []
+    contrast = " ".join(row["claim"].get("contrast") or [])
+    runs = {
+        row["name"]: epoch_values(Path(row["result"]["run_dir"]), metric),
+        contrast: epoch_values(Path(row["contrast"]["result"]["run_dir"]), metric),
+    }
+    if not all(runs.values()):
+        return []
+    path = results_file.parent / "results" / row["name"] / "claim.png"
+    return [compared_curves(runs, metric, path, title=row["claim"]["text"])]
+
+
 def plot_links(plots: list[Path], results_file: Path) -> str:
     links = [f"[{p.stem}]({os.path.relpath(p, results_file.parent)})" for p in plots]
     return ", ".join(links) or "-"
@@ -221,6 +252,7 @@ def write_results(
             theirs = "-"
         else:
             contrast_plots = keep_plots(Path(contrast["result"]["run_dir"]), path, f"{row['name']}_contrast")
+            contrast_plots = claim_plot(row, metric, path) + contrast_plots
             theirs_value = reached(contrast["result"], metric)
             theirs = (
                 f"{metric} {theirs_value:.4f}"

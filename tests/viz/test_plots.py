@@ -74,3 +74,11 @@ def test_the_confusion_matrix_counts_each_true_class_in_its_row_and_the_hits_on_
     assert counts.sum(1).tolist() == torch.bincount(y, minlength=10).tolist()
     assert counts.trace().item() == (predicted == y).sum().item()
     assert counts[3, 5].item() == ((y == 3) & (predicted == 5)).sum().item()
+
+
+def test_compared_curves_draw_both_sides_of_a_claim(tmp_path):
+    from zoo.viz.curves import compared_curves
+
+    runs = {"resnet20": [(1, 1.0), (2, 0.3)], "model=plain20": [(1, 1.2), (2, 0.6), (3, float("nan"))]}
+    path = compared_curves(runs, "train/loss", tmp_path / "claim.png", title="a claim " * 20)
+    assert path.is_file() and path.stat().st_size > 5_000

@@ -62,3 +62,30 @@ def gradient_norms(norms: dict[str, list[float]], path: str | Path, title: str =
     if title:
         figure.suptitle(title, fontsize=10)
     return save_figure(figure, path)
+
+
+def compared_curves(
+    runs: dict[str, list[tuple[float, float]]], metric: str, path: str | Path, title: str = ""
+) -> Path:
+    """One metric per epoch for several runs on one axes ({label: [(epoch, value), ...]}): the two
+    sides of a claim (ResNet against plain net, attention against a fixed context) side by side.
+    Losses on a log scale."""
+    figure = new_figure(6, 4)
+    axes = figure.subplots()
+    for label, points in runs.items():
+        points = [(epoch, value) for epoch, value in points if np.isfinite(value)]
+        if points:
+            epochs, values = zip(*points, strict=True)
+            axes.plot(epochs, values, marker="o", markersize=3, label=label)
+    if metric.endswith("loss"):
+        axes.set_yscale("log")
+    axes.set_xlabel("epoch")
+    axes.set_ylabel(metric)
+    axes.grid(alpha=0.3)
+    if axes.lines:
+        axes.legend(fontsize=8)
+    if title:
+        import textwrap
+
+        axes.set_title("\n".join(textwrap.wrap(title, 70)), fontsize=9)
+    return save_figure(figure, path)
