@@ -108,15 +108,15 @@ def missing_dataset_message(
     spec = VISION_DATASETS[name]
     location = root / spec.folder if spec.folder else root
     elsewhere = f" nor in {', '.join(locations)}" if locations else ""
-    install = (
-        f"`apt-get install -y {package}` (Debian, Ubuntu) puts it in {locations[0]}; or "
+    get = (
+        f"`apt-get install -y {package}` (Debian, Ubuntu) puts it in {locations[0]}; or run once"
         if package and locations
-        else ""
+        else "Run once"
     )
     name = spec.cls.__name__.removeprefix("Checked")
     return (
         f"{name} is not in {location}{elsewhere}, and downloading is off "
-        f"or failed. {install}run once with network access (data.download=true, ZOO_OFFLINE unset), or put "
+        f"or failed. {get} with network access (data.download=true, ZOO_OFFLINE unset), or put "
         f"{spec.files} from {spec.url} into {location} (as .gz or extracted)."
     )
 
