@@ -58,13 +58,19 @@ def test_wheel_installs_into_a_fresh_environment_and_lists(tmp_path):
     outside = tmp_path / "elsewhere"
     outside.mkdir()
     located = subprocess.run(
-        [str(python), "-c", "import zoo.registry as r; print(r.__file__); print(r.config_dir())"],
+        [
+            str(python),
+            "-c",
+            "import zoo.registry as r; print(r.__file__); print(r.config_dir()); "
+            "import zoo.data.text as t; print(t.bundled_corpus('shakespeare'))",
+        ],  # fmt: skip
         cwd=outside,
         check=True,
         capture_output=True,
         text=True,
     ).stdout.splitlines()
-    assert all(line.startswith(str(venv)) for line in located), located  # the wheel's code and configs
+    # the wheel's code, configs and bundled corpus
+    assert len(located) == 3 and all(line.startswith(str(venv)) for line in located), located
     listed = subprocess.run([str(venv / "bin" / "zoo"), "list"], cwd=outside, capture_output=True, text=True)
     assert listed.returncode == 0, listed.stderr
     assert "mlp" in listed.stdout and "digits" in listed.stdout and "adam" in listed.stdout
