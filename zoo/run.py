@@ -355,7 +355,13 @@ def assemble(cfg: DictConfig, extra_callbacks: list[Any] | None = None) -> Run:
 
     from zoo.commands.preflight import check_targets
     from zoo.training.guard import NonFiniteLossGuard
-    from zoo.training.resume import AtomicCheckpointIO, ExactResume, StopOnSignal, remove_stale_temporaries
+    from zoo.training.resume import (
+        AtomicCheckpointIO,
+        ExactResume,
+        LastCheckpoint,
+        StopOnSignal,
+        remove_stale_temporaries,
+    )
 
     config = plain(cfg)
     output_dir = Path(config["paths"]["output_dir"])
@@ -392,7 +398,7 @@ def assemble(cfg: DictConfig, extra_callbacks: list[Any] | None = None) -> Run:
     )
     callbacks += [
         ExactResume(),
-        StopOnSignal(output_dir / "checkpoints" / "last.ckpt"),
+        StopOnSignal(next(c for c in callbacks if isinstance(c, LastCheckpoint))),
         NonFiniteLossGuard(),
     ]
     callbacks.extend(extra_callbacks or [])

@@ -138,9 +138,14 @@ class LastCheckpoint(ModelCheckpoint):
     def path(self) -> str:
         return last_saved(self)[0]
 
+    @property
+    def file(self) -> Path:
+        """checkpoints/last.ckpt, the file this callback (and nothing else) writes."""
+        return Path(self.dirpath) / f"last{self.FILE_EXTENSION}"
+
     def save_now(self, trainer: L.Trainer) -> None:
         if last_saved(self)[1] != trainer.global_step and not trainer.sanity_checking:
-            save_checkpoint_now(self, trainer, str(Path(self.dirpath) / f"last{self.FILE_EXTENSION}"))
+            save_checkpoint_now(self, trainer, str(self.file))
 
     def on_train_batch_end(self, trainer: L.Trainer, *args: Any) -> None:
         if self.every_n_steps and trainer.global_step % self.every_n_steps == 0:
@@ -205,13 +210,13 @@ class Interrupted(Exception):
 
 class StopOnSignal(L.Callback):
     """SIGTERM (a cluster's preemption, `kill`) or SIGINT (Ctrl-C) during training: finish the
-    current step, write `path` (last.ckpt, with everything ExactResume keeps) and stop with
-    `Interrupted`. A second SIGINT stops at once, without a checkpoint."""
+    current step, have the run's LastCheckpoint write last.ckpt now (with everything ExactResume
+    keeps) and stop with `Interrupted`. A second SIGINT stops at once, without a checkpoint."""
 
     SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
-    def __init__(self, path: Path):
-        self.path, self.received = path, None
+    def __init__(self, last: LastCheckpoint):
+        self.last, self.received = last, None
         self.previous: dict[int, Any] = {}
 
     def handle(self, signum: int, frame: Any) -> None:
@@ -226,11 +231,9 @@ class StopOnSignal(L.Callback):
     def on_train_batch_end(self, trainer: L.Trainer, *args: Any) -> None:
         if self.received is None:
             return
-        # weights_only=False here is Lightning's "save everything" (optimizer, loops, callbacks),
-        # not torch.load's flag; left unset, Lightning logs that it defaulted
-        trainer.save_checkpoint(self.path, weights_only=False)
+        self.last.save_now(trainer)  # the one writer of last.ckpt (a save at this step is kept)
         name = signal.Signals(self.received).name
-        raise Interrupted(name, int(self.received), self.path, trainer.global_step)
+        raise Interrupted(name, int(self.received), self.last.file, trainer.global_step)
 
     def restore_handlers(self) -> None:
         for signum, handler in self.previous.items():
