@@ -261,18 +261,22 @@ def check_output(path: Any) -> None:
     target = Path(str(path))
     if target.is_dir():
         raise ZooError(f"output={path} is a folder: give a file path")
-    parent = next((p for p in [target.parent, *target.parent.parents] if p.exists()), Path("."))
-    if not parent.is_dir():
-        raise ZooError(f"output={path}: {parent} is a file, not a folder")
+    blocking = file_in_the_way(target.parent)
+    if blocking:
+        raise ZooError(f"output={path}: {blocking} is a file, not a folder")
 
 
 def check_run_folder(folder: str) -> None:
     """hydra.run.dir (the run folder) can be made: no file stands where a folder must be."""
-    for path in [Path(folder), *Path(folder).parents]:
-        if path.exists():
-            if not path.is_dir():
-                raise ZooError(f"cannot make the run folder {folder}: {path} is a file")
-            return
+    blocking = file_in_the_way(Path(folder))
+    if blocking:
+        raise ZooError(f"cannot make the run folder {folder}: {blocking} is a file")
+
+
+def file_in_the_way(folder: Path) -> Path | None:
+    """The file standing where `folder` or one of its parents must be a folder, if any."""
+    existing = next((path for path in [folder, *folder.parents] if path.exists()), None)
+    return existing if existing is not None and not existing.is_dir() else None
 
 
 def validate(command: str, cfg: Any) -> None:

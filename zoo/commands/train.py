@@ -36,11 +36,8 @@ def fit_and_test(
     # Read the checkpoint callback before testing: trainer.test(ckpt_path=...) restores callback
     # states from that file, which would roll last_model_path back to when best.ckpt was written.
     checkpoint = trainer.checkpoint_callback
-    best_path = checkpoint.best_model_path or checkpoint.last_model_path
-    last_path, monitor = (
-        next(c.path for c in run.callbacks if isinstance(c, LastCheckpoint)),
-        checkpoint.monitor,
-    )
+    last_path = next(c.path for c in run.callbacks if isinstance(c, LastCheckpoint))
+    best_path, monitor = checkpoint.best_model_path or last_path, checkpoint.monitor
     best_score = checkpoint.best_model_score
     best_score = float(best_score) if best_score is not None else None
     final_train = {  # the last epoch's training metrics (a claim about training reads them)
