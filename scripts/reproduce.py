@@ -58,7 +58,7 @@ def unavailable(cfg: Any) -> str | None:
     import torch
 
     from zoo.data import build_datamodule
-    from zoo.run import plain
+    from zoo.registry import plain
 
     if cfg.trainer.get("accelerator") == "gpu" and not torch.cuda.is_available():
         return "needs a GPU"
@@ -187,7 +187,7 @@ def ngram_baseline(cfg: Any, order: int) -> float:
     from zoo.course.ngram import KneserNeyLM
     from zoo.data import build_datamodule
     from zoo.data.text import encode_lines
-    from zoo.run import plain
+    from zoo.registry import plain
 
     datamodule = build_datamodule(plain(cfg.data))
     texts = datamodule.load_texts()
@@ -317,8 +317,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from zoo.registry import options
-    from zoo.run import plain
+    from zoo.registry import options, plain
 
     known = list(options("experiment"))
     names = args.only.split(",") if args.only else known

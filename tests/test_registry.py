@@ -5,8 +5,7 @@ import torch
 
 import zoo
 from zoo.data import build_datamodule
-from zoo.registry import compose, options
-from zoo.run import plain
+from zoo.registry import compose, options, plain
 
 # A dataset each model is meant for; adding a model config without adding it here fails below.
 MODEL_DATA = {

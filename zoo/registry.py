@@ -81,3 +81,13 @@ def compose(
         return hydra_compose(
             config_name=config_name, overrides=list(overrides or []), return_hydra_config=return_hydra_config
         )
+
+
+def plain(config: Any) -> Any:
+    """A resolved config (DictConfig) as plain Python types, what checkpoints and builders
+    accept; a dict or None as it is."""
+    if config is None or isinstance(config, dict):
+        return config
+    from omegaconf import OmegaConf
+
+    return OmegaConf.to_container(config, resolve=True)

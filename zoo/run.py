@@ -14,21 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
 from zoo.data import build_datamodule
 from zoo.data.base import TensorDataModule
 from zoo.errors import ZooError
+from zoo.registry import plain
 from zoo.tasks import Task, build_task
 
 log = logging.getLogger("zoo")
-
-
-def plain(config: DictConfig | dict | None) -> Any:
-    """A resolved config as plain Python types (what checkpoints and builders accept)."""
-    if config is None or isinstance(config, dict):
-        return config
-    return OmegaConf.to_container(config, resolve=True)
 
 
 # trainer.* keys the zoo reads itself; the rest are lightning.Trainer's arguments
@@ -371,7 +365,7 @@ def assemble(cfg: DictConfig, extra_callbacks: list[Any] | None = None) -> Run:
     check_targets(config)
     if config.get("ckpt_path"):  # refuse a pickled payload or a truncated file in one line, up front
         check_resumable(config["ckpt_path"], config["trainer"])
-    datamodule = build_datamodule(config["data"])
+    datamodule = build_datamodule(config["data"], for_trainer=True)
     config = vocabulary_found(cfg, config, datamodule)
     pretrained = None
     if config["model"].get("pretrained"):

@@ -56,6 +56,10 @@ def test_digits_images_are_upscaled_uint8_and_normalised_from_training_statistic
     assert images.dtype == torch.uint8 and images.shape[1:] == (1, 32, 32) and images.max() > 200
     x = dm.normalize(images)
     assert abs(x.mean().item()) < 1e-3 and abs(x.std().item() - 1) < 1e-2
+    assert dm.features(np.zeros((2, 32, 32))).shape == (2, 1, 32, 32)
+    for wrong in (np.zeros((2, 8, 8)), np.zeros((2, 3, 32, 32))):  # a user's array of another size
+        with pytest.raises(ZooError, match="expected images of 1×32×32 pixels"):
+            dm.features(wrong)
 
 
 @pytest.mark.parametrize("augment", ["none", "crop_flip"])

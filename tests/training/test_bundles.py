@@ -11,7 +11,8 @@ from tests.conftest import compose_train
 from zoo.commands.train import train
 from zoo.data import build_datamodule
 from zoo.errors import ZooError
-from zoo.run import plain, resolve_steps_per_batch
+from zoo.registry import plain
+from zoo.run import resolve_steps_per_batch
 from zoo.training.checkpoint import load_checkpoint
 
 

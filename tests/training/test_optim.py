@@ -37,7 +37,7 @@ def test_weight_decay_only_on_weights():
 def test_every_optimizer_config_builds_and_steps(name):
     config = compose("train", [f"optimizer={name}", "name=x"])
     net = torch.nn.Linear(3, 1)
-    from zoo.run import plain
+    from zoo.registry import plain
 
     optimizer = build_optimizer(net.named_parameters(), plain(config.optimizer))
     before = net.weight.detach().clone()
@@ -48,7 +48,7 @@ def test_every_optimizer_config_builds_and_steps(name):
 
 @pytest.mark.parametrize("name", ["step", "cosine", "onecycle", "plateau"])
 def test_every_scheduler_config_builds(name):
-    from zoo.run import plain
+    from zoo.registry import plain
 
     config = plain(compose("train", [f"scheduler={name}", "name=x"]).scheduler)
     optimizer = torch.optim.SGD(torch.nn.Linear(2, 1).parameters(), lr=0.1)

@@ -10,7 +10,8 @@ from omegaconf import DictConfig
 from zoo.commands.common import format_value, print_table, write_json_atomic
 from zoo.commands.restore import restore
 from zoo.errors import ZooError
-from zoo.run import lightning_trainer_options, plain, quiet_lightning
+from zoo.registry import plain
+from zoo.run import lightning_trainer_options, quiet_lightning
 
 
 def evaluate(cfg: DictConfig) -> dict[str, float]:

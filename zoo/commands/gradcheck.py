@@ -13,7 +13,8 @@ from zoo.commands.common import print_table
 from zoo.course.gradcheck import gradient_check
 from zoo.data import build_datamodule
 from zoo.errors import ZooError
-from zoo.run import build_training_task, plain
+from zoo.registry import plain
+from zoo.run import build_training_task
 
 
 def gradcheck(cfg: DictConfig) -> dict[str, Any]:

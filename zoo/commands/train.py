@@ -10,7 +10,8 @@ from typing import Any
 from omegaconf import DictConfig
 
 from zoo.commands.common import RunFolderLock, console, format_value, print_table, write_json_atomic
-from zoo.run import assemble, plain, quiet_lightning, without_nvml_checks_on_cpu
+from zoo.registry import plain
+from zoo.run import assemble, quiet_lightning, without_nvml_checks_on_cpu
 
 
 def train(cfg: DictConfig, extra_callbacks: list[Any] | None = None) -> dict[str, Any]:

@@ -1,5 +1,10 @@
 """The base of the zoo's data modules: train/val/test splits held in memory, seeded shuffling,
-and the three loaders written once."""
+and the three loaders written once.
+
+A data module here is a plain class that speaks Lightning's DataModule protocol (setup, the
+loaders, state_dict, the batch-transfer hooks) without importing Lightning: predicting from a
+checkpoint needs only its preprocessing state. `zoo.data.build_datamodule(..., for_trainer=True)`
+mixes LightningDataModule in for a Trainer (zoo.data.trainer_class)."""
 
 from __future__ import annotations
 
@@ -7,7 +12,6 @@ import math
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-import lightning as L
 import torch
 import torch.distributed as dist
 from torch.utils.data import BatchSampler, DataLoader, Dataset, Sampler, TensorDataset
@@ -216,7 +220,31 @@ class Bundles:
             yield bundle
 
 
-class TensorDataModule(L.LightningDataModule):
+class DataModule:
+    """What every data module has: the hooks a Trainer calls, with the defaults a data module
+    without them wants. Subclasses keep their split datasets in `self.datasets` and their
+    preprocessing state (standardisation, tokenizer, class names) in `state_dict`."""
+
+    def __init__(self) -> None:
+        super().__init__()  # LightningDataModule's, when mixed in for a Trainer
+
+    def prepare_data(self) -> None:
+        """Download what is missing (once per machine)."""
+
+    def setup(self, stage: str | None = None) -> None:
+        """Read the splits a stage needs."""
+
+    def state_dict(self) -> dict[str, Any]:
+        return {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore what `state_dict` returned (a checkpoint keeps it)."""
+
+    def on_after_batch_transfer(self, batch: Any, dataloader_idx: int) -> Any:
+        return batch
+
+
+class TensorDataModule(DataModule):
     """Subclasses fill `self.datasets` ({"train"|"val"|"test": Dataset}) in `setup`.
 
     `steps_per_batch` > 1 (set by `zoo train` from trainer.steps_per_batch): the training loader
@@ -287,7 +315,7 @@ class TensorDataModule(L.LightningDataModule):
     def transfer_batch_to_device(self, batch: Any, device: torch.device, dataloader_idx: int) -> Any:
         if device.type == "cpu":  # the batches are host tensors already: nothing to walk through
             return batch
-        return super().transfer_batch_to_device(batch, device, dataloader_idx)
+        return super().transfer_batch_to_device(batch, device, dataloader_idx)  # LightningDataModule's
 
     def on_after_batch_transfer(self, batch: Any, dataloader_idx: int) -> Any:
         if type(self).prepare_batch is TensorDataModule.prepare_batch:

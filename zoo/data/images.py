@@ -25,7 +25,6 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch.utils.data import Dataset
-from torchvision.transforms import v2
 
 from zoo.data.base import SeededShuffle, TensorBatches, TensorDataModule, use_as_training_order
 from zoo.errors import ZooError
@@ -150,6 +149,8 @@ class ImageDataModule(TensorDataModule):
 
     def augmentation(self) -> Callable | None:
         if self.augment == "crop_flip":
+            from torchvision.transforms import v2  # training only: 1.5 s to import
+
             size = self.image_shape[1:]
             return v2.Compose([v2.RandomCrop(size, padding=self.padding), v2.RandomHorizontalFlip()])
         return None
@@ -200,6 +201,12 @@ class ImageDataModule(TensorDataModule):
         x = torch.as_tensor(np.asarray(rows, dtype=np.float32))
         if x.ndim == 2 and x.shape[1] != channels * height * width:
             raise ZooError(f"expected {channels * height * width} pixel values per row, got {x.shape[1]}")
+        if x.ndim > 2 and tuple(x.shape[-2:]) != (height, width) or x.ndim == 4 and x.shape[1] != channels:
+            shape = "×".join(map(str, x.shape[1:]))
+            raise ZooError(
+                f"expected images of {channels}×{height}×{width} pixels (or {height}×{width} for one "
+                f"channel), got {shape}; image files of any size are resized"
+            )
         x = x.reshape(-1, channels, height, width).clamp(0, 255).round().to(torch.uint8)
         return self.normalize(x)
 

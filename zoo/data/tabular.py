@@ -4,15 +4,11 @@ breast cancer (30 features, 2 classes) and diabetes (10 features, a regression t
 from __future__ import annotations
 
 import numpy as np
-from sklearn import datasets
 
 from zoo.data.arrays import ArrayDataModule, Splits
 
-LOADERS = {
-    "digits": datasets.load_digits,
-    "breast_cancer": datasets.load_breast_cancer,
-    "diabetes": datasets.load_diabetes,
-}
+# scikit-learn's loader of each (imported when the data is read, not to predict: 1 s)
+LOADERS = {"digits": "load_digits", "breast_cancer": "load_breast_cancer", "diabetes": "load_diabetes"}
 
 
 class SklearnDataModule(ArrayDataModule):
@@ -24,7 +20,9 @@ class SklearnDataModule(ArrayDataModule):
         self.regression = dataset == "diabetes"
 
     def load_splits(self) -> Splits:
-        bunch = LOADERS[self.dataset]()
+        from sklearn import datasets
+
+        bunch = getattr(datasets, LOADERS[self.dataset])()
         if not self.regression and not self.class_names:
             self.class_names = [str(name) for name in bunch.target_names]
         y = bunch.target.astype(np.float32 if self.regression else np.int64)

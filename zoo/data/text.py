@@ -13,13 +13,12 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-import lightning as L
 import torch
 from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
 from torch.utils.data import DataLoader, Dataset
 
 from zoo.data import grammar
-from zoo.data.base import ResumableSequence, use_as_training_order
+from zoo.data.base import DataModule, ResumableSequence, use_as_training_order
 from zoo.data.downloads import fetch
 from zoo.errors import ZooError
 from zoo.vocabulary import EOS, MASK_TOKEN, SPECIAL_TOKENS
@@ -132,7 +131,7 @@ def bundled_corpus(name: str) -> Path:
     )
 
 
-class LanguageModelDataModule(L.LightningDataModule):
+class LanguageModelDataModule(DataModule):
     def __init__(
         self,
         corpus: str = "grammar",

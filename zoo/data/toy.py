@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import numpy as np
-from sklearn.datasets import make_circles, make_moons
 
 from zoo.data.arrays import ArrayDataModule, Splits
 
@@ -73,6 +72,8 @@ class ToyDataModule(ArrayDataModule):
                 "val": (x, classes),
                 "test": (x, classes),
             }
+        from sklearn.datasets import make_circles, make_moons  # to read the data, not to predict
+
         if self.dataset == "circles":
             x, y = make_circles(self.num_samples, noise=self.noise, factor=0.5, random_state=self.seed)
         elif self.dataset == "moons":

@@ -4,6 +4,7 @@ digits resized for LeNet (offline). All feed the shared pipeline of zoo.data.ima
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,49 +12,16 @@ from typing import Any
 import numpy as np
 import torch
 import torch.nn.functional as F
-from torchvision import datasets
 
 from zoo.data.downloads import downloads_allowed, network_timeout
 from zoo.data.images import IMAGE_SUFFIXES, ImageDataModule, read_image
 from zoo.errors import ZooError
 
 
-class CheckedCIFAR10(datasets.CIFAR10):
-    """torchvision's CIFAR-10 reader; `verify_checksums=False` accepts batch files that are not
-    byte-identical to the official ones (files a user assembled, test fixtures). The parsing is
-    torchvision's own either way, and a download is always verified (its archive checksum)."""
-
-    def __init__(self, *args: Any, verify_checksums: bool = True, **kwargs: Any):
-        self.verify_checksums = verify_checksums
-        super().__init__(*args, **kwargs)
-
-    def _check_integrity(self) -> bool:
-        if self.verify_checksums:
-            return super()._check_integrity()
-        folder = Path(self.root) / self.base_folder
-        return all((folder / name).is_file() for name, _ in self.train_list + self.test_list)
-
-    def _load_meta(self) -> None:
-        if not self.verify_checksums:
-            self.meta = {**self.meta, "md5": None}  # torchvision then checks only that it exists
-        super()._load_meta()
-
-
-class CheckedCIFAR100(CheckedCIFAR10):
-    """The same for CIFAR-100 (torchvision's CIFAR100 differs from CIFAR10 only in these fields)."""
-
-    base_folder = datasets.CIFAR100.base_folder
-    url, filename, tgz_md5 = datasets.CIFAR100.url, datasets.CIFAR100.filename, datasets.CIFAR100.tgz_md5
-    train_list, test_list, meta = (
-        datasets.CIFAR100.train_list,
-        datasets.CIFAR100.test_list,
-        datasets.CIFAR100.meta,
-    )
-
-
 @dataclass(frozen=True)
 class TorchvisionSet:
-    cls: type
+    reader: str  # the class that reads it, "module.Class": imported to read the data (torchvision
+    # takes 1.5 s to import, which predicting from a checkpoint does not pay)
     mean: tuple[float, ...]
     std: tuple[float, ...]
     files: str  # what to download, for the offline message
@@ -61,10 +29,18 @@ class TorchvisionSet:
     folder: str  # below data_dir
     idx: bool = False  # MNIST's IDX files, which the zoo reads itself (.gz or extracted), wherever they are
 
+    @property
+    def name(self) -> str:
+        return self.reader.rsplit(".", 1)[1].removeprefix("Checked")
+
+    def reader_class(self) -> type:
+        module, _, name = self.reader.rpartition(".")
+        return getattr(importlib.import_module(module), name)
+
 
 VISION_DATASETS = {
     "mnist": TorchvisionSet(
-        datasets.MNIST,
+        "torchvision.datasets.MNIST",
         (0.1307,),
         (0.3081,),
         "train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, "
@@ -74,7 +50,7 @@ VISION_DATASETS = {
         idx=True,
     ),
     "fashion_mnist": TorchvisionSet(
-        datasets.FashionMNIST,
+        "torchvision.datasets.FashionMNIST",
         (0.2860,),
         (0.3530,),
         "train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, "
@@ -84,7 +60,7 @@ VISION_DATASETS = {
         idx=True,
     ),
     "cifar10": TorchvisionSet(
-        CheckedCIFAR10,
+        "zoo.data.cifar.CheckedCIFAR10",
         (0.4914, 0.4822, 0.4465),
         (0.2470, 0.2435, 0.2616),
         "cifar-10-python.tar.gz (extracted: cifar-10-batches-py/)",
@@ -92,7 +68,7 @@ VISION_DATASETS = {
         "",
     ),
     "cifar100": TorchvisionSet(
-        CheckedCIFAR100,
+        "zoo.data.cifar.CheckedCIFAR100",
         (0.5071, 0.4865, 0.4409),
         (0.2673, 0.2564, 0.2762),
         "cifar-100-python.tar.gz (extracted: cifar-100-python/)",
@@ -113,9 +89,8 @@ def missing_dataset_message(
         if package and locations
         else "Run once"
     )
-    name = spec.cls.__name__.removeprefix("Checked")
     return (
-        f"{name} is not in {location}{elsewhere}, and downloading is off "
+        f"{spec.name} is not in {location}{elsewhere}, and downloading is off "
         f"or failed. {get} with network access (data.download=true, ZOO_OFFLINE unset), or put "
         f"{spec.files} from {spec.url} into {location} (as .gz or extracted)."
     )
@@ -189,9 +164,9 @@ def load_torchvision(
             labels = read_idx(idx_file(folder, prefix, "labels")).long()
             if images.ndim != 3 or labels.shape != (len(images),):
                 raise ZooError(f"{folder}: the {prefix} images {tuple(images.shape)} and labels do not match")
-            return IdxSplit(images, labels, list(spec.cls.classes))
-    cls = spec.cls
-    options = {"verify_checksums": verify} if issubclass(cls, CheckedCIFAR10) else {}
+            return IdxSplit(images, labels, list(spec.reader_class().classes))
+    cls = spec.reader_class()
+    options = {"verify_checksums": verify} if not spec.idx else {}
     message = missing_dataset_message(name, root, list(locations), package)
     if not spec.idx:
         try:
@@ -291,6 +266,8 @@ class ImageFolderDataModule(ImageDataModule):
     def load_splits(self) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
         if not self.root.is_dir():
             raise ZooError(f"image folder not found: {self.root} (set data.root=path/to/class/subfolders)")
+        from torchvision import datasets
+
         try:
             folder = datasets.ImageFolder(self.root, allow_empty=False)
         except (FileNotFoundError, RuntimeError) as error:
