@@ -3,6 +3,8 @@ one, so that a model is usable in any PyTorch code and the data knows no model (
     models, data, viz  -> import no task, training, command or cli module (models: no Lightning,
                           Hydra or data either)
     training           -> imports no task, command or cli module
+    tasks.inference    -> imports no other task module, no training, command or cli module, and
+                          neither Lightning, torchmetrics nor torchvision (predicting needs none)
     nothing            -> imports zoo.cli (but zoo/__main__.py, which is `python -m zoo`)
 """
 
@@ -17,6 +19,7 @@ FORBIDDEN = {
     "zoo.viz": UPPER,
     "zoo.training": ("zoo.tasks", "zoo.commands", "zoo.cli"),
     "zoo.course": ("zoo.tasks", "zoo.training", "zoo.commands", "zoo.cli", "lightning"),
+    "zoo.tasks.inference": (*UPPER, "lightning", "torchmetrics", "torchvision"),
     "zoo": ("zoo.cli",),
 }
 
@@ -63,7 +66,7 @@ def violations(package: Path = PACKAGE) -> list[str]:
             continue
         for line, name in imports(path, package):
             for forbidden in FORBIDDEN[layer_of(module)]:
-                if is_under(name, forbidden) and not is_under(module, forbidden):
+                if is_under(name, forbidden) and not is_under(name, layer_of(module)):
                     found.append(f"{path.relative_to(package.parent)}:{line} ({module}) imports {name}")
     return found
 
@@ -79,3 +82,16 @@ def test_the_check_names_file_and_line_of_an_upward_import(tmp_path):
     (package / "models" / "net.py").write_text("import torch\n\nfrom ..tasks import Task\n")
     (package / "data.py").write_text("import lightning\n")
     assert violations(package) == ["zoo/models/net.py:3 (zoo.models.net) imports zoo.tasks.Task"]
+
+
+def test_an_inference_module_may_import_its_own_layer_but_no_task_or_lightning(tmp_path):
+    inference = tmp_path / "zoo" / "tasks" / "inference"
+    inference.mkdir(parents=True)
+    (inference / "base.py").write_text("import torch\n")
+    (inference / "kind.py").write_text(
+        "from zoo.tasks.inference.base import Inference\nfrom zoo.tasks.base import Task\nimport lightning\n"
+    )
+    assert violations(tmp_path / "zoo") == [
+        "zoo/tasks/inference/kind.py:2 (zoo.tasks.inference.kind) imports zoo.tasks.base.Task",
+        "zoo/tasks/inference/kind.py:3 (zoo.tasks.inference.kind) imports lightning",
+    ]

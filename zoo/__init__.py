@@ -45,8 +45,7 @@ def list_models() -> list[str]:
 def _compose(model: str, data: str, overrides: list[str] | None, keys: tuple[str, ...] = API_KEYS) -> dict:
     from omegaconf import OmegaConf
 
-    from zoo.registry import compose, options
-    from zoo.run import plain
+    from zoo.registry import compose, options, plain
 
     if model not in options("model"):
         raise ZooError(f"unknown model {model!r}; valid: {', '.join(options('model'))}")
@@ -84,7 +83,7 @@ def create_datamodule(name: str = "digits", overrides: list[str] | None = None) 
     """
     from zoo.data import build_datamodule
 
-    return build_datamodule(_compose("mlp", name, overrides, keys=("data",))["data"])
+    return build_datamodule(_compose("mlp", name, overrides, keys=("data",))["data"], for_trainer=True)
 
 
 def load(path: str | Path) -> Any:
@@ -93,7 +92,6 @@ def load(path: str | Path) -> Any:
     inputs - feature rows, image files or arrays, text - and applies the stored preprocessing or
     tokenizer. Loading reads tensors and plain data only (torch.load(weights_only=True)).
     """
-    from zoo.commands.restore import restore
     from zoo.predictor import Predictor
 
-    return Predictor(*restore(path))
+    return Predictor.from_checkpoint(path)

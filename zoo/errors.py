@@ -1,4 +1,8 @@
-"""The one exception type that the CLI reports as a single readable line (no traceback)."""
+"""The exceptions the CLI reports as a line or two (no traceback): ZooError, and Interrupted."""
+
+from __future__ import annotations
+
+from pathlib import Path
 
 
 class ZooError(Exception):
@@ -7,3 +11,12 @@ class ZooError(Exception):
 
     def __init__(self, message: str = ""):
         super().__init__(str(message).strip().replace("\r", "\\r").replace("\n", "\\n"))
+
+
+class Interrupted(Exception):
+    """Training stopped on a signal after writing a checkpoint to resume from
+    (zoo.training.resume.StopOnSignal)."""
+
+    def __init__(self, signal_name: str, signum: int, checkpoint: Path, step: int):
+        super().__init__(f"{signal_name} at step {step}: saved {checkpoint}")
+        self.signal_name, self.signum, self.checkpoint, self.step = signal_name, signum, checkpoint, step

@@ -13,6 +13,7 @@ What `predict` reads, by the kind of model:
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from zoo.errors import ZooError
@@ -29,6 +30,28 @@ class Predictor:
 
     def __init__(self, task: Any, datamodule: Any, config: dict[str, Any]):
         self.task, self.datamodule, self.config = task, datamodule, config
+
+    @classmethod
+    def from_checkpoint(cls, path: str | Path) -> Predictor:
+        """The predictor of a checkpoint file or a `zoo export` folder: the task's Inference
+        class (zoo.tasks.inference; no Lightning, no torchmetrics) and its data module's
+        preprocessing. A checkpoint whose task has no Inference class of its own (one written
+        before there were any, or a task that defines predict_raw itself) builds the whole task."""
+        from zoo.tasks.inference.base import resolve_inference_class
+        from zoo.training.checkpoint import ZOO_KEY, load_checkpoint, restored_datamodule, run_config
+
+        checkpoint = load_checkpoint(path)
+        config = run_config(checkpoint)
+        inference = checkpoint[ZOO_KEY].get("inference")
+        if inference is None:
+            from zoo.tasks import task_from_checkpoint
+
+            task = task_from_checkpoint(checkpoint)
+        else:
+            from zoo.tasks import trained
+
+            task = trained(resolve_inference_class(inference), checkpoint)
+        return cls(task, restored_datamodule(checkpoint, config), config)
 
     def __repr__(self) -> str:
         net = self.config.get("model", {}).get("net", {}).get("_target_", "?").rsplit(".", 1)[-1]

@@ -7,7 +7,7 @@ from tests.conftest import compose_train
 from zoo.commands.restore import restore
 from zoo.commands.train import train
 from zoo.models.decoding import greedy_decode
-from zoo.tasks.seq2seq import BOS, EOS
+from zoo.vocabulary import BOS, EOS
 
 
 def test_transformer_dates_reaches_95_percent_and_its_cache_changes_no_token(tmp_path):

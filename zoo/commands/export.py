@@ -25,7 +25,7 @@ LIGHTNING_ONLY = ("state_dict", "optimizer_states", "lr_schedulers", "loops", "c
 def export(cfg: Any) -> dict[str, Any]:
     from safetensors.torch import save_file
 
-    from zoo.run import plain
+    from zoo.registry import plain
 
     config = plain(cfg)
     if config["format"] not in FORMATS:
@@ -62,9 +62,10 @@ def export_onnx(ckpt_path: str, path: Path) -> list[tuple[str, str]]:
 
     import torch
 
-    from zoo.commands.restore import restore
+    from zoo.predictor import Predictor
 
-    task, datamodule, _ = restore(ckpt_path)
+    predictor = Predictor.from_checkpoint(ckpt_path)
+    task, datamodule = predictor.task, predictor.datamodule
     example = task.onnx_example(datamodule)
     if example is None:
         raise ZooError("format=onnx is for classifiers and regressors of feature rows or images")

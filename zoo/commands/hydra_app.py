@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from zoo.commands.sweep_table import print_sweep
-from zoo.errors import ZooError
+from zoo.errors import Interrupted, ZooError
 
 
 def error_line(message: str) -> None:
@@ -40,8 +40,6 @@ def job(command: str) -> Callable[[Any], Any]:
     def run_job(cfg: Any) -> Any:
         from hydra.core.hydra_config import HydraConfig
         from hydra.types import RunMode
-
-        from zoo.training.resume import Interrupted
 
         sys.argv[:] = ORIGINAL_ARGV  # as typed, for Lightning's DDP re-launch
         hydra_config = HydraConfig.get()

@@ -17,10 +17,9 @@ from omegaconf import DictConfig
 from rich.table import Table
 
 from zoo.commands.common import atomic_output, console
-from zoo.commands.restore import restore
 from zoo.data.inputs import is_image_source
 from zoo.predictor import Predictor
-from zoo.run import plain
+from zoo.registry import plain
 
 # Rows of a table printed in full; past this, the first SHOWN_ROWS and a count
 MAX_PRINTED_ROWS = 20
@@ -32,7 +31,7 @@ def predict(cfg: DictConfig) -> list[dict[str, Any]]:
     and images are predicted a chunk at a time and written as they come, so a million-row input
     takes the memory of one chunk; the terminal then gets the first rows and the count."""
     config = plain(cfg)
-    predictor = Predictor(*restore(config["ckpt_path"]))
+    predictor = Predictor.from_checkpoint(config["ckpt_path"])
     source = config["input"]
     options = {
         key: config.get(key)

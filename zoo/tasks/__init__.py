@@ -3,39 +3,47 @@
 `build_task` and `task_from_checkpoint` accept only task classes that running code has defined
 (zoo.tasks.base.TASKS: the zoo's own, and any subclass of Task a program defines), and the task
 accepts only nets defined in zoo.models: config and checkpoint data can name nothing else.
+
+Importing this package imports no task module (they import Lightning): `from zoo.tasks import
+Classifier` imports zoo.tasks.classify then, so that zoo.tasks.inference, which predicting uses,
+stays free of Lightning.
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from zoo.errors import ZooError
-from zoo.tasks.base import TASKS, Task
-from zoo.tasks.classify import Classifier, Regressor
-from zoo.tasks.embed import WordEmbedding
-from zoo.tasks.language import LanguageModel
-from zoo.tasks.masked import MaskedLM
-from zoo.tasks.seq2seq import Seq2Seq
-from zoo.tasks.tag import Tagger
 
-__all__ = [
-    "Task",
-    "Classifier",
-    "Regressor",
-    "LanguageModel",
-    "Tagger",
-    "Seq2Seq",
-    "MaskedLM",
-    "WordEmbedding",
-    "build_task",
-    "task_from_checkpoint",
-    "resolve_task_class",
-]
-
+# The module of each class this package exports
+EXPORTS = {
+    "Task": "base",
+    "Classifier": "classify",
+    "Regressor": "classify",
+    "LanguageModel": "language",
+    "Tagger": "tag",
+    "Seq2Seq": "seq2seq",
+    "MaskedLM": "masked",
+    "WordEmbedding": "embed",
+}
+__all__ = [*EXPORTS, "build_task", "task_from_checkpoint", "resolve_task_class"]
 NON_TASK_KEYS = ("_target_", "_recursive_", "_convert_")
 
 
-def resolve_task_class(target: str) -> type[Task]:
+def __getattr__(name: str) -> Any:
+    if name in EXPORTS:
+        return getattr(importlib.import_module(f"zoo.tasks.{EXPORTS[name]}"), name)
+    raise AttributeError(f"module 'zoo.tasks' has no attribute {name!r}")
+
+
+def resolve_task_class(target: str) -> Any:
+    """The task class a config or checkpoint names: the zoo's own (defined here on first use)
+    or one that running code defined."""
+    from zoo.tasks.base import TASKS
+
+    for module in sorted(set(EXPORTS.values())):
+        importlib.import_module(f"zoo.tasks.{module}")
     try:
         return TASKS[target]
     except (KeyError, TypeError):
@@ -43,7 +51,7 @@ def resolve_task_class(target: str) -> type[Task]:
         raise ZooError(f"unknown task {target!r}; the zoo has {known}") from None
 
 
-def build_task(model_config: dict[str, Any], **training: Any) -> Task:
+def build_task(model_config: dict[str, Any], **training: Any) -> Any:
     """Build a task from a model config (plain dict) plus optimizer/scheduler/regularizer configs."""
     kwargs = {key: value for key, value in model_config.items() if key not in NON_TASK_KEYS}
     cls = resolve_task_class(model_config.get("_target_"))
@@ -53,14 +61,19 @@ def build_task(model_config: dict[str, Any], **training: Any) -> Task:
         raise ZooError(f"cannot build the model: {error}") from None
 
 
-def task_from_checkpoint(checkpoint: dict[str, Any]) -> Task:
+def task_from_checkpoint(checkpoint: dict[str, Any]) -> Any:
     """Rebuild the trained task from a checkpoint dict read by zoo.training.checkpoint."""
     from zoo.training.checkpoint import task_target
 
-    cls = resolve_task_class(task_target(checkpoint))
+    return trained(resolve_task_class(task_target(checkpoint)), checkpoint)
+
+
+def trained(cls: type, checkpoint: dict[str, Any]) -> Any:
+    """An instance of `cls` (a task or an Inference class) built from the checkpoint's
+    hyperparameters, holding its weights, in eval mode."""
     try:
-        task = cls(**checkpoint["hyper_parameters"])
-        task.load_state_dict(checkpoint["state_dict"])
+        model = cls(**checkpoint["hyper_parameters"])
+        model.load_state_dict(checkpoint["state_dict"])
     except (TypeError, ValueError, RuntimeError, KeyError) as error:
         raise ZooError(f"checkpoint does not match its model: {error}") from None
-    return task.eval()
+    return model.eval()

@@ -1,5 +1,7 @@
-"""The part every task shares: building the net, the train/val/test step, metrics, logging,
-regularisation and the optimizer. A task subclass says only how to compute its loss and outputs.
+"""The part every task shares in training: the train/val/test step, metrics, logging,
+regularisation and the optimizer. A task subclass says only how to compute its loss and outputs;
+its kind's Inference class (zoo.tasks.inference), which it inherits first, builds the net and
+says how it predicts from raw input.
 
 Metrics and logging are written once here for all three stages: a subclass returns
 (loss, metric_input, target) from `loss_and_outputs`, and `make_metrics` builds one torchmetrics
@@ -9,7 +11,7 @@ collection that is cloned per stage.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -18,7 +20,7 @@ import torch
 from torchmetrics import MetricCollection
 
 from zoo.errors import ZooError
-from zoo.models import build_net
+from zoo.tasks.inference.base import Inference
 from zoo.tasks.metrics import WeightedMean
 from zoo.training.checkpoint import ZOO_KEY
 from zoo.training.lightning_internals import attached_trainer
@@ -33,10 +35,13 @@ STAGES = ("train", "val", "test")
 TASKS: dict[str, type[Task]] = {}
 
 
-class Task(BundledSteps, L.LightningModule):
-    """Base LightningModule. Subclasses call `self.save_hyperparameters()` first in __init__
-    (all arguments are plain Python types, so checkpoints load with weights_only=True), then
-    `self.setup_task(net_spec)`."""
+class Task(Inference, BundledSteps, L.LightningModule):
+    """Base LightningModule. A zoo task is `Kind(KindInference, Task)`: its __init__ calls
+    super().__init__ with the arguments the Inference class takes (which builds the net), then
+    `self.save_hyperparameters()` (all arguments are plain Python types, so checkpoints load with
+    weights_only=True) and `self.setup_training()`. A task without an Inference class of its own
+    calls `self.save_hyperparameters()` then `self.setup_task(net_spec)`, and defines predict_raw
+    itself (zoo.load then builds the whole task)."""
 
     monitor: ClassVar[str] = "val/loss"
     monitor_mode: ClassVar[str] = "min"
@@ -55,15 +60,12 @@ class Task(BundledSteps, L.LightningModule):
     def setup_task(
         self, net_spec: dict[str, Any], compile: bool = False, channels_last: bool = False
     ) -> None:
-        """Build the net. `channels_last` stores conv weights and inputs as NHWC (tensor cores);
-        `compile` compiles the net in place (nn.Module.compile), which keeps state-dict keys
-        unchanged, so compiled and uncompiled checkpoints are interchangeable."""
-        self.net = build_net(net_spec)
-        self.channels_last = channels_last
-        if channels_last:
-            self.net = self.net.to(memory_format=torch.channels_last)
-        if compile:
-            self.net.compile()
+        """Build the net (Inference.build_net) and what training needs."""
+        self.build_net(net_spec, compile, channels_last)
+        self.setup_training()
+
+    def setup_training(self) -> None:
+        """The regulariser, the metrics of each stage and the training loss's running mean."""
         self.regularizer = build_regularizer(self.hparams.get("regularizer"))
         metrics = self.make_metrics()
         # Attribute names, not a ModuleDict keyed by stage: "train" is a reserved Module attribute.
@@ -74,15 +76,7 @@ class Task(BundledSteps, L.LightningModule):
         self.run_config: dict[str, Any] | None = None  # set by `zoo train` and zoo.create_model
         self.take_steps_per_batch(1)
 
-    # --- what differs by kind of task: each task class answers (these are the defaults) ----------
-    def predict_raw(
-        self, inputs: Any, datamodule: Any, options: dict[str, Any]
-    ) -> Iterator[list[dict[str, Any]]]:
-        """Predictions for raw inputs (rows, images or text, as zoo.predictor describes), prepared
-        by `datamodule` as in training, a chunk at a time: one result dict per input. Options:
-        top_k, batch_size, beam_size, max_new_tokens, temperature, seed, plot."""
-        raise ZooError(f"predict does not support {type(self).__name__} yet")
-
+    # --- what differs by kind of task in training (predict_raw, onnx_example: Inference) ---------
     def evaluation_plots(self, datamodule: Any, folder: Path) -> list[tuple[str, Path]]:
         """After training: the plots that show what this kind of model does, as (name, file)."""
         return []
@@ -91,10 +85,6 @@ class Task(BundledSteps, L.LightningModule):
         """Where the model looks, for the first `count` validation examples: (weights (target,
         source), source tokens, output tokens) each; none for a model without attention."""
         return []
-
-    def onnx_example(self, datamodule: Any) -> torch.Tensor | None:
-        """An example input of the net for an ONNX export, or None: this task exports no graph."""
-        return None
 
     def input_converter(self) -> Callable[[Any], Any] | None:
         """The trainer's conversion of input batches (float64 under trainer.precision=64), for
@@ -111,6 +101,9 @@ class Task(BundledSteps, L.LightningModule):
                 "task": self.run_config["model"]["_target_"],
                 "config": json.dumps(self.run_config),
             }
+            inference = inference_class(type(self))
+            if inference is not None:  # zoo.load builds it alone, without Lightning
+                checkpoint[ZOO_KEY]["inference"] = f"{inference.__module__}.{inference.__qualname__}"
 
     # --- what a subclass provides -------------------------------------------------------------
     def make_metrics(self) -> MetricCollection:
@@ -124,11 +117,6 @@ class Task(BundledSteps, L.LightningModule):
         raise NotImplementedError
 
     # --- shared machinery ---------------------------------------------------------------------
-    def forward(self, x: torch.Tensor, *more: torch.Tensor) -> torch.Tensor:
-        if self.channels_last and x.ndim == 4:
-            x = x.contiguous(memory_format=torch.channels_last)
-        return self.net(x, *more)
-
     def on_train_start(self) -> None:
         dataset = getattr(self.trainer.train_dataloader, "dataset", None)
         self.num_train_examples = len(dataset) if dataset is not None else 1
@@ -231,21 +219,10 @@ class Task(BundledSteps, L.LightningModule):
         return {"optimizer": optimizer, "lr_scheduler": scheduler}
 
 
-def in_batches(
-    function: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, batch_size: int, device: Any
-) -> torch.Tensor:
-    """function(x) computed `batch_size` rows at a time on `device`, concatenated on the CPU: a
-    folder of many images or a large array never needs one forward pass over all."""
-    parts = [
-        function(x[start : start + batch_size].to(device)).cpu() for start in range(0, len(x), batch_size)
-    ]
-    return torch.cat(parts)
-
-
-def encode_sentence(datamodule: Any, text: Any) -> tuple[torch.Tensor, torch.Tensor]:
-    """A sentence as the token ids (1, T) and length (1,) its sequence data module makes."""
-    if not isinstance(text, str) or not text.split():
-        raise ZooError('this model reads a sentence: input="the dog runs"')
-    words = text.split()
-    ids, _ = datamodule.encode(words, [None] * len(words) if datamodule.target == "tags" else 0)
-    return torch.tensor([ids]), torch.tensor([len(ids)])
+def inference_class(task_class: type[Task]) -> type[Inference] | None:
+    """The task's own Inference class (the first in its bases that is not a Task), or None for a
+    task that predicts through its Lightning class only."""
+    for cls in task_class.__mro__:
+        if issubclass(cls, Inference) and not issubclass(cls, Task) and cls is not Inference:
+            return cls
+    return None

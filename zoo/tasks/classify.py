@@ -1,17 +1,13 @@
-"""Classification and regression tasks.
+"""Classification and regression tasks: what training adds to zoo.tasks.inference.classify (which
+also says the classifier's output forms).
 
-Classifier output forms (`output`):
-- "softmax": C outputs, p(y=c|x) = softmax(s)_c, loss = cross-entropy.
-- "sigmoid": binary (C = 2) with one output, p(y=1|x) = σ(s), loss = binary cross-entropy.
-- "one_vs_all": C outputs, each a sigmoid deciding "class c or not"; loss = Σ_c BCE(σ(s_c), [y=c]);
-  the prediction is argmax_c σ(s_c) and the reported probabilities are the σ(s_c) normalised.
-The task fills in the net's output size (1 or C), so a model config never repeats it.
+Losses: "softmax": cross-entropy; "sigmoid": binary cross-entropy of σ(s); "one_vs_all":
+Σ_c BCE(σ(s_c), [y=c]). Regression: squared error. The task fills in the net's output size (1 or
+C), so a model config never repeats it.
 """
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -19,25 +15,15 @@ import torch
 import torch.nn.functional as F
 from torchmetrics import MeanAbsoluteError, MeanSquaredError, MetricCollection
 
-from zoo.data.inputs import model_inputs
-from zoo.models import resolve_net_class
-from zoo.tasks.base import Task, encode_sentence, in_batches
+from zoo.tasks.base import Task
+from zoo.tasks.inference.base import with_output_size
+from zoo.tasks.inference.classify import ClassifierInference, RegressorInference
 from zoo.tasks.metrics import Accuracy
 
-OUTPUTS = ("softmax", "sigmoid", "one_vs_all")
-OUTPUT_SIZE_ARGS = ("out_features", "num_classes")
+__all__ = ["Classifier", "Regressor", "with_output_size", "confusion_counts"]
 
 
-def with_output_size(net: dict[str, Any], size: int) -> dict[str, Any]:
-    """The net spec with its output-size argument (out_features or num_classes) set to `size`."""
-    parameters = inspect.signature(resolve_net_class(net["_target_"])).parameters
-    name = next((arg for arg in OUTPUT_SIZE_ARGS if arg in parameters), None)
-    if name is None:
-        raise ValueError(f"{net['_target_']} takes none of {OUTPUT_SIZE_ARGS}")
-    return {**net, name: size}
-
-
-class Classifier(Task):
+class Classifier(ClassifierInference, Task):
     monitor: ClassVar[str] = "val/acc"
     monitor_mode: ClassVar[str] = "max"
 
@@ -53,30 +39,12 @@ class Classifier(Task):
         compile: bool = False,
         channels_last: bool = False,
     ):
-        super().__init__()
+        super().__init__(net, num_classes, output, compile=compile, channels_last=channels_last)
         self.save_hyperparameters()
-        if output not in OUTPUTS:
-            raise ValueError(f"model.output must be one of {', '.join(OUTPUTS)}, got {output!r}")
-        if output == "sigmoid" and num_classes != 2:
-            raise ValueError(f"model.output=sigmoid is for 2 classes; this data has {num_classes}")
-        self.output = output
-        self.num_classes = num_classes
-        self.setup_task(
-            with_output_size(net, 1 if output == "sigmoid" else num_classes), compile, channels_last
-        )
+        self.setup_training()
 
     def make_metrics(self) -> MetricCollection:
         return MetricCollection({"acc": Accuracy()})
-
-    def probabilities(self, scores: torch.Tensor) -> torch.Tensor:
-        """(B, C) class probabilities from the net's output signals s."""
-        if self.output == "softmax":
-            return scores.softmax(dim=-1)
-        if self.output == "sigmoid":
-            p1 = torch.sigmoid(scores[:, 0])
-            return torch.stack([1 - p1, p1], dim=-1)
-        votes = torch.sigmoid(scores)
-        return votes / votes.sum(dim=-1, keepdim=True)
 
     def loss(self, scores: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         if self.output == "softmax":
@@ -96,33 +64,6 @@ class Classifier(Task):
         predictions = scores.detach() if self.output == "softmax" else self.probabilities(scores.detach())
         return self.loss(scores, y), predictions, y
 
-    @torch.no_grad()
-    def predict_proba(self, *inputs: torch.Tensor) -> torch.Tensor:
-        return self.probabilities(self(*inputs))
-
-    def predict_raw(
-        self, inputs: Any, datamodule: Any, options: dict[str, Any]
-    ) -> Iterator[list[dict[str, Any]]]:
-        """The top classes of each row or image, a chunk at a time, or of one sentence (a model
-        of token sequences)."""
-        top_k = int(options.get("top_k") or 5)
-        if hasattr(datamodule, "encode"):
-            tokens, lengths = encode_sentence(datamodule, inputs)
-            with torch.no_grad():
-                (result,) = top_classes(self.predict_proba(tokens, lengths), datamodule.class_names, top_k)
-            yield [{**result, "input": inputs}]
-            return
-        batch_size = int(options.get("batch_size") or 256)
-        for x, names in model_inputs(datamodule, inputs):
-            probabilities = in_batches(self.predict_proba, x, batch_size, self.device)
-            predictions = top_classes(probabilities, datamodule.class_names, top_k)
-            for prediction, name in zip(predictions, names, strict=True):
-                prediction["input"] = name
-            yield predictions
-
-    def onnx_example(self, datamodule: Any) -> torch.Tensor | None:
-        return feature_or_image_example(datamodule)
-
     def evaluation_plots(self, datamodule: Any, folder: Path) -> list[tuple[str, Path]]:
         """The confusion matrix on the validation split; for 2-D points also the decision
         boundary with the first hidden layer's lines."""
@@ -137,7 +78,7 @@ class Classifier(Task):
         return plots + ([("plots/decision_boundary", boundary)] if boundary else [])
 
 
-class Regressor(Task):
+class Regressor(RegressorInference, Task):
     """Linear output and squared error: loss = mean (ŷ - y)²."""
 
     monitor: ClassVar[str] = "val/loss"
@@ -152,10 +93,9 @@ class Regressor(Task):
         regularizer: dict[str, Any] | None = None,
         compile: bool = False,
     ):
-        super().__init__()
+        super().__init__(net, num_targets, compile=compile)
         self.save_hyperparameters()
-        self.num_targets = num_targets
-        self.setup_task(with_output_size(net, num_targets), compile)
+        self.setup_training()
 
     def make_metrics(self) -> MetricCollection:
         return MetricCollection({"mse": MeanSquaredError(), "mae": MeanAbsoluteError()})
@@ -166,50 +106,6 @@ class Regressor(Task):
         x, y = batch
         prediction = self(x).reshape(y.shape)
         return F.mse_loss(prediction, y), prediction.detach(), y
-
-    @torch.no_grad()
-    def predict_values(self, x: torch.Tensor) -> torch.Tensor:
-        return self(x)
-
-    def predict_raw(
-        self, inputs: Any, datamodule: Any, options: dict[str, Any]
-    ) -> Iterator[list[dict[str, Any]]]:
-        """The predicted values of each row or image, in the target's own units."""
-        batch_size = int(options.get("batch_size") or 256)
-        for x, names in model_inputs(datamodule, inputs):
-            values = datamodule.target_values(in_batches(self.predict_values, x, batch_size, self.device))
-            yield [
-                {"input": name, "value": [float(v) for v in row]}
-                for name, row in zip(names, values, strict=True)
-            ]
-
-    def onnx_example(self, datamodule: Any) -> torch.Tensor | None:
-        return feature_or_image_example(datamodule)
-
-
-def feature_or_image_example(datamodule: Any) -> torch.Tensor | None:
-    """Three random inputs of a net that reads feature rows or images (None for token sequences)."""
-    shape = getattr(datamodule, "image_shape", None) or [getattr(datamodule, "num_features", None)]
-    return None if None in shape else torch.randn(3, *shape)
-
-
-def top_classes(
-    probabilities: torch.Tensor, class_names: list[str] | None, top_k: int
-) -> list[dict[str, Any]]:
-    """Per row: the most probable class, its probability and the `top_k` classes."""
-    k = min(top_k, probabilities.shape[1])
-    top_p, top_index = probabilities.topk(k, dim=1)
-    names = class_names or [str(c) for c in range(probabilities.shape[1])]
-    rows = zip(top_p.float().tolist(), top_index.tolist(), strict=True)  # Python numbers at once
-    return [
-        {
-            "input": i,
-            "class": names[index[0]],
-            "probability": p[0],
-            "top": [(names[c], q) for c, q in zip(index, p, strict=True)],
-        }
-        for i, (p, index) in enumerate(rows)
-    ]
 
 
 CONFUSION_EXAMPLES = 20_000  # of the validation split, for the confusion matrix

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
 import torch
 from torchmetrics import MetricCollection
 
-from zoo.errors import ZooError
 from zoo.tasks.base import Task
+from zoo.tasks.inference.embed import WordEmbeddingInference
 
 
-class WordEmbedding(Task):
+class WordEmbedding(WordEmbeddingInference, Task):
     monitor: ClassVar[str] = "val/loss"
     monitor_mode: ClassVar[str] = "min"
 
@@ -26,9 +24,9 @@ class WordEmbedding(Task):
         scheduler: dict[str, Any] | None = None,
         regularizer: dict[str, Any] | None = None,
     ):
-        super().__init__()
+        super().__init__(net, vocab_size)
         self.save_hyperparameters()
-        self.setup_task({**net, "vocab_size": vocab_size})
+        self.setup_training()
 
     def make_metrics(self) -> MetricCollection:
         return MetricCollection({})  # the negative-sampling loss itself is the measure
@@ -39,25 +37,6 @@ class WordEmbedding(Task):
         centre, context, noise = batch
         loss = self.net(centre, context, noise)
         return loss, centre, centre  # no metric reads the outputs
-
-    def predict_raw(
-        self, inputs: Any, datamodule: Any, options: dict[str, Any]
-    ) -> Iterator[list[dict[str, Any]]]:
-        """`dog` → its nearest words; `king - man + woman` → the words nearest that sum of vectors."""
-        tokenizer = datamodule.tokenizer
-        terms = re.findall(r"([+-]?)\s*([^\s+-]+)", str(inputs or ""))
-        if not terms:
-            raise ZooError('give a word or a sum of words: input="dog" or input="king - man + woman"')
-        vectors = self.net.input_vectors.weight.detach()
-        total, used = torch.zeros(vectors.shape[1]), []
-        for sign, word in terms:
-            index = tokenizer.token_to_id(word)
-            if index is None:
-                raise ZooError(f"{word!r} is not in the embedding's vocabulary")
-            total += -vectors[index] if sign == "-" else vectors[index]
-            used.append(index)
-        neighbours = self.net.similar(total, int(options.get("top_k") or 5), exclude=used)
-        yield [{"input": inputs, "nearest": [(tokenizer.id_to_token(i), score) for i, score in neighbours]}]
 
     def evaluation_plots(self, datamodule: Any, folder: Path) -> list[tuple[str, Path]]:
         """The word vectors projected to 2-D (PCA), labelled (by part of speech where the data

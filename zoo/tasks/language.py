@@ -9,22 +9,19 @@ for generation, and each training window is read on its own. Gradient clipping i
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any, ClassVar
 
 import torch
 import torch.nn.functional as F
 from torchmetrics import MetricCollection
 
-from zoo.errors import ZooError
-from zoo.models.language import sample_next
 from zoo.models.recurrent import detach_state
 from zoo.tasks.base import Task
+from zoo.tasks.inference.language import LanguageModelInference
 from zoo.tasks.metrics import PerplexityOfLoss
-from zoo.vocabulary import EOS, UNK
 
 
-class LanguageModel(Task):
+class LanguageModel(LanguageModelInference, Task):
     monitor: ClassVar[str] = "val/ppl"
     monitor_mode: ClassVar[str] = "min"
 
@@ -37,16 +34,13 @@ class LanguageModel(Task):
         regularizer: dict[str, Any] | None = None,
         compile: bool = False,
     ):
-        super().__init__()
+        super().__init__(net, vocab_size, compile)
         self.save_hyperparameters()
-        self.setup_task({**net, "vocab_size": vocab_size}, compile)
+        self.setup_training()
         self.carried: dict[str, Any] = {}  # per stage: the state at the end of the previous batch
 
     def make_metrics(self) -> MetricCollection:
         return MetricCollection({"ppl": PerplexityOfLoss()})
-
-    def forward(self, tokens: torch.Tensor, state: Any = None) -> tuple[torch.Tensor, Any]:
-        return self.net(tokens, state)
 
     def loss_and_outputs(
         self, batch: Any, stage: str | None = None
@@ -82,40 +76,3 @@ class LanguageModel(Task):
 
     def on_test_epoch_start(self) -> None:
         self.carried.pop("test", None)
-
-    @torch.no_grad()
-    def generate(
-        self,
-        prompt: torch.Tensor,
-        max_new_tokens: int,
-        temperature: float = 1.0,
-        top_k: int | None = None,
-        generator: torch.Generator | None = None,
-    ) -> torch.Tensor:
-        """Continue each row of `prompt` (B, T) by sampling max_new_tokens tokens."""
-        logits, state = self(prompt)
-        out = [prompt]
-        for _ in range(max_new_tokens):
-            token = sample_next(logits[:, -1], temperature, top_k, generator)[:, None]
-            out.append(token)
-            logits, state = self(token, state)
-        return torch.cat(out, dim=1)
-
-    def predict_raw(
-        self, inputs: Any, datamodule: Any, options: dict[str, Any]
-    ) -> Iterator[list[dict[str, Any]]]:
-        """Continue a prompt; an empty prompt starts a new sequence (after <eos>); words the
-        tokenizer does not know become <unk>, as the tokenizer defines, and are counted."""
-        if isinstance(inputs, list | tuple | dict) or inputs is None:
-            raise ZooError('a language model\'s input is a text prompt: input="some words"')
-        prompt, tokenizer = str(inputs), datamodule.tokenizer
-        ids = tokenizer.encode(prompt).ids if prompt.strip() else []
-        generator = torch.Generator().manual_seed(int(options.get("seed") or 0))
-        max_new_tokens = int(options["max_new_tokens"]) if options.get("max_new_tokens") is not None else 50
-        temperature = float(options["temperature"]) if options.get("temperature") is not None else 1.0
-        tokens = self.generate(
-            torch.tensor([[EOS, *ids]]), max_new_tokens, temperature, options.get("top_k"), generator
-        )
-        continuation = tokenizer.decode(tokens[0, len(ids) + 1 :].tolist(), skip_special_tokens=False)
-        generated = continuation.replace("<eos>", "\n").strip()
-        yield [{"prompt": prompt, "generated": generated, "unknown_tokens": sum(1 for t in ids if t == UNK)}]

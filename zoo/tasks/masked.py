@@ -6,7 +6,6 @@ Validation and test draw the same masks every epoch (a fixed seed), so epochs ar
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import torch
@@ -16,6 +15,7 @@ from torchmetrics.text import Perplexity
 
 from zoo.errors import ZooError
 from zoo.tasks.base import Task
+from zoo.tasks.inference.masked import MaskedLMInference
 from zoo.tasks.metrics import Accuracy
 from zoo.vocabulary import FIRST_WORD, IGNORE, MASK, MASK_TOKEN
 
@@ -39,7 +39,7 @@ def mask_tokens(
     return inputs, tokens.masked_fill(~selected, IGNORE)
 
 
-class MaskedLM(Task):
+class MaskedLM(MaskedLMInference, Task):
     monitor = "val/acc"
     monitor_mode = "max"
 
@@ -53,24 +53,19 @@ class MaskedLM(Task):
         regularizer: dict[str, Any] | None = None,
         compile: bool = False,
     ):
-        super().__init__()
-        self.save_hyperparameters()
         if not 0.0 < mask_rate < 1.0:
             raise ValueError(f"mask_rate must be in (0, 1), got {mask_rate}")
-        self.setup_task({**net, "vocab_size": vocab_size}, compile)
+        super().__init__(net, vocab_size, compile)
+        self.save_hyperparameters()
+        self.setup_training()
         self.generators: dict[str, torch.Generator] = {}
 
     def make_metrics(self) -> MetricCollection:
         return MetricCollection({"acc": Accuracy(), "ppl": Perplexity(ignore_index=IGNORE)})
 
-    def forward(self, tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        return self.net(tokens, lengths)
-
     def on_fit_start(self) -> None:
         tokenizer = getattr(self.trainer.datamodule, "tokenizer", None)
         if tokenizer is None or tokenizer.token_to_id(MASK_TOKEN) != MASK:
-            from zoo.errors import ZooError
-
             raise ZooError(
                 "a masked language model needs a tokenizer with <mask>: set data.tokenizer=wordpiece"
             )
@@ -110,26 +105,3 @@ class MaskedLM(Task):
         logits = self(inputs, lengths)
         loss = F.cross_entropy(logits.flatten(0, 1).float(), targets.flatten(), ignore_index=IGNORE)
         return loss, logits.detach().float(), targets
-
-    @torch.no_grad()
-    def fill_mask(self, tokens: torch.Tensor, top_k: int = 5) -> list[list[tuple[int, float]]]:
-        """For each <mask> in one sentence (1, T): the top_k tokens with their probabilities."""
-        probabilities = torch.softmax(self(tokens, torch.tensor([tokens.shape[1]])).float(), dim=-1)[0]
-        result = []
-        for position in (tokens[0] == MASK).nonzero().flatten().tolist():
-            p, index = probabilities[position].topk(top_k)
-            result.append([(int(i), float(q)) for i, q in zip(index, p, strict=True)])
-        return result
-
-    def predict_raw(
-        self, inputs: Any, datamodule: Any, options: dict[str, Any]
-    ) -> Iterator[list[dict[str, Any]]]:
-        """The most probable tokens for each [MASK] (or <mask>) of a sentence, with probabilities."""
-        text, tokenizer = inputs, datamodule.tokenizer
-        if not isinstance(text, str) or "[MASK]" not in text.replace(MASK_TOKEN, "[MASK]"):
-            raise ZooError('a masked language model fills [MASK]: input="the river [MASK] five feet"')
-        ids = tokenizer.encode(text.replace("[MASK]", MASK_TOKEN)).ids
-        with torch.no_grad():
-            fillers = self.fill_mask(torch.tensor([ids]), int(options.get("top_k") or 5))
-        result = [[(tokenizer.id_to_token(i), p) for i, p in candidates] for candidates in fillers]
-        yield [{"input": text, "fillers": result}]

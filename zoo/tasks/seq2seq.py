@@ -14,7 +14,6 @@ The zoo's tokenizers put <pad> <unk> <bos> <eos> at ids 0..3.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from typing import Any
 
 import torch
@@ -22,11 +21,10 @@ import torch.nn.functional as F
 from torchmetrics import Metric, MetricCollection
 from torchmetrics.text import SacreBLEUScore
 
-from zoo.errors import ZooError
-from zoo.models.decoding import Hypotheses, beam_search, greedy_decode
 from zoo.tasks.base import Task
+from zoo.tasks.inference.seq2seq import Seq2SeqInference, attention_of
 from zoo.tasks.metrics import Share
-from zoo.vocabulary import BOS, EOS, IGNORE, PAD
+from zoo.vocabulary import EOS, IGNORE, PAD
 
 
 def align(predictions: torch.Tensor, length: int) -> torch.Tensor:
@@ -72,7 +70,7 @@ class TokenBLEU(SacreBLEUScore):
         super().update(token_strings(predictions), [[reference] for reference in token_strings(targets)])
 
 
-class Seq2Seq(Task):
+class Seq2Seq(Seq2SeqInference, Task):
     def __init__(
         self,
         net: dict[str, Any],
@@ -89,15 +87,13 @@ class Seq2Seq(Task):
         regularizer: dict[str, Any] | None = None,
         compile: bool = False,
     ):
-        super().__init__()
-        self.save_hyperparameters()
         if not 0.0 <= teacher_forcing <= 1.0:
             raise ValueError(f"teacher_forcing must be in [0, 1], got {teacher_forcing}")
-        if beam_size < 1:
-            raise ValueError(f"beam_size must be at least 1, got {beam_size}")
+        super().__init__(net, src_vocab_size, tgt_vocab_size, beam_size, length_penalty, max_length, compile)
+        self.save_hyperparameters()
         self.monitor = "val/bleu" if bleu else "val/acc"
         self.monitor_mode = "max"
-        self.setup_task({**net, "src_vocab_size": src_vocab_size, "tgt_vocab_size": tgt_vocab_size}, compile)
+        self.setup_training()
         self.train_metrics = MetricCollection({"acc": TokenAccuracy()}, prefix="train/")  # teacher-forced
 
     def make_metrics(self) -> MetricCollection:
@@ -105,11 +101,6 @@ class Seq2Seq(Task):
         if self.hparams.bleu:
             metrics["bleu"] = TokenBLEU()
         return MetricCollection(metrics)
-
-    def forward(
-        self, src: torch.Tensor, src_lengths: torch.Tensor, tgt_in: torch.Tensor
-    ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        return self.net(src, src_lengths, tgt_in)
 
     def scheduled_sampling(
         self, src: torch.Tensor, src_lengths: torch.Tensor, tgt_in: torch.Tensor
@@ -149,55 +140,6 @@ class Seq2Seq(Task):
             predictions = logits.detach().argmax(-1)
         return loss, align(predictions, targets.shape[1]), targets
 
-    def max_length(self, src_lengths: torch.Tensor) -> int:
-        return self.hparams.max_length or 2 * int(src_lengths.max()) + 10
-
-    @torch.no_grad()
-    def translate(
-        self,
-        src: torch.Tensor,
-        src_lengths: torch.Tensor,
-        beam_size: int | None = None,
-        length_penalty: float | None = None,
-    ) -> Hypotheses:
-        """Decode a batch of sources: greedy for beam_size 1, else beam search."""
-        beam_size = beam_size or self.hparams.beam_size
-        max_length = self.max_length(src_lengths)
-        if beam_size == 1:
-            return greedy_decode(self.net, src, src_lengths, max_length, BOS, EOS, PAD)
-        penalty = self.hparams.length_penalty if length_penalty is None else length_penalty
-        return beam_search(self.net, src, src_lengths, max_length, BOS, EOS, PAD, beam_size, penalty)
-
-    def predict_raw(
-        self, inputs: Any, datamodule: Any, options: dict[str, Any]
-    ) -> Iterator[list[dict[str, Any]]]:
-        """Translate one sentence (beam search with options beam_size; 1 is greedy); with
-        plot=true (or plot=path.png) also save the attention heatmap."""
-        text = inputs
-        if not isinstance(text, str) or not text.strip():
-            raise ZooError('a sequence-to-sequence model reads a sentence: input="ein Mann fährt Fahrrad"')
-        ids, unknown = datamodule.encode_source(text)
-        if not ids:
-            raise ZooError(f"the input {text!r} has no tokens the model's tokenizer can read")
-        beam_size = int(options.get("beam_size") or 1)
-        result = self.translate(torch.tensor([ids]), torch.tensor([len(ids)]), beam_size=beam_size)
-        output = {
-            "input": text,
-            "translation": datamodule.decode_target(result.tokens[0].tolist()),
-            "log_prob": float(result.log_prob[0]),
-            "unknown_tokens": unknown,
-        }
-        plot = options.get("plot")
-        if plot:
-            if result.attention is None:
-                raise ZooError("this model has no attention to plot (it decodes from a fixed context)")
-            from zoo.viz.attention import attention_map
-
-            weights, source, target = attention_of(result, 0, ids, datamodule)
-            path = "attention.png" if plot is True else str(plot)
-            output["plot"] = str(attention_map(weights, source, target, path, title=text))
-        yield [output]
-
     def attention_examples(self, datamodule: Any, count: int) -> list[tuple[Any, list[str], list[str]]]:
         """Greedy translations of the first `count` validation sentences and where they looked."""
         examples = datamodule.datasets["val"][:count]
@@ -206,14 +148,3 @@ class Seq2Seq(Task):
         if result.attention is None:
             return []
         return [attention_of(result, i, source_ids, datamodule) for i, (source_ids, _) in enumerate(examples)]
-
-
-def attention_of(
-    result: Hypotheses, row: int, source_ids: list[int], datamodule: Any
-) -> tuple[Any, list[str], list[str]]:
-    """Row `row` of decoded hypotheses as (attention weights (target, source), source tokens,
-    generated tokens up to and including <eos>)."""
-    generated = result.tokens[row].tolist()
-    generated = generated[: generated.index(EOS) + 1] if EOS in generated else generated
-    weights = result.attention[row, : len(generated), : len(source_ids)].float().cpu().numpy()
-    return weights, datamodule.source_tokens(source_ids), datamodule.target_tokens(generated)

@@ -4,7 +4,6 @@ entity-level F1 of CoNLL: a predicted entity counts only if its span and type ar
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any, ClassVar
 
 import torch
@@ -12,8 +11,8 @@ import torch.nn.functional as F
 from torchmetrics import Metric, MetricCollection
 from torchmetrics.classification import MulticlassAccuracy
 
-from zoo.tasks.base import Task, encode_sentence
-from zoo.tasks.classify import with_output_size
+from zoo.tasks.base import Task
+from zoo.tasks.inference.tag import TaggerInference
 from zoo.vocabulary import IGNORE
 
 
@@ -58,7 +57,7 @@ class EntityF1(Metric):
         return (2 * precision * recall / (precision + recall).clamp_min(1e-12)).float()
 
 
-class Tagger(Task):
+class Tagger(TaggerInference, Task):
     monitor: ClassVar[str] = "val/acc"
     monitor_mode: ClassVar[str] = "max"
 
@@ -72,12 +71,9 @@ class Tagger(Task):
         regularizer: dict[str, Any] | None = None,
         compile: bool = False,
     ):
-        super().__init__()
+        super().__init__(net, tags, compile)
         self.save_hyperparameters()
-        if not tags:
-            raise ValueError("model.tags is empty: the tagger needs the list of tags (data.tags)")
-        self.tags = list(tags)
-        self.setup_task(with_output_size(net, len(self.tags)), compile)
+        self.setup_training()
 
     def make_metrics(self) -> MetricCollection:
         accuracy = MulticlassAccuracy(
@@ -88,9 +84,6 @@ class Tagger(Task):
             metrics["f1"] = EntityF1(self.tags)
         return MetricCollection(metrics)
 
-    def forward(self, tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        return self.net(tokens, lengths)
-
     def loss_and_outputs(
         self, batch: Any, stage: str | None = None
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -98,12 +91,3 @@ class Tagger(Task):
         scores = self(tokens, lengths)
         loss = F.cross_entropy(scores.flatten(0, 1), targets.flatten(), ignore_index=IGNORE)
         return loss, scores.detach().argmax(-1), targets
-
-    def predict_raw(
-        self, inputs: Any, datamodule: Any, options: dict[str, Any]
-    ) -> Iterator[list[dict[str, Any]]]:
-        """A tag per word of one sentence."""
-        tokens, lengths = encode_sentence(datamodule, inputs)
-        with torch.no_grad():
-            scores = self(tokens, lengths)
-        yield [{"input": inputs, "tags": [datamodule.tags[i] for i in scores[0].argmax(-1).tolist()]}]

@@ -75,3 +75,21 @@ def load_exported(folder: Path) -> dict[str, Any]:
     if not isinstance(rest, dict) or ZOO_KEY not in rest:
         raise ZooError(f"{folder / CONFIG} was not written by `zoo export`")
     return {**rest, "state_dict": state_dict}
+
+
+def restored_datamodule(
+    checkpoint: dict[str, Any], config: dict[str, Any], data_dir: str | None = None, for_trainer: bool = False
+) -> Any:
+    """The run's data module (built, not set up) with the state the checkpoint keeps: the
+    standardisation, tokenizer or class names its inputs are prepared with. `data_dir` replaces
+    the stored one (data moved since training)."""
+    from zoo.data import build_datamodule
+
+    data_config = dict(config["data"])
+    if data_dir is not None and "data_dir" in data_config:
+        data_config["data_dir"] = data_dir
+    datamodule = build_datamodule(data_config, for_trainer)
+    state = checkpoint.get(type(datamodule).__qualname__)
+    if state:
+        datamodule.load_state_dict(state)
+    return datamodule

@@ -29,7 +29,7 @@ from lightning.fabric.plugins.io.torch_io import TorchCheckpointIO
 from lightning.pytorch.callbacks import ModelCheckpoint
 
 from zoo.data.base import resume_training_at, training_position
-from zoo.errors import ZooError
+from zoo.errors import Interrupted, ZooError
 from zoo.training.lightning_internals import last_saved, save_checkpoint_now
 
 RESUME_KEY = "zoo_resume"
@@ -198,14 +198,6 @@ class AtomicCheckpointIO(TorchCheckpointIO):
         """Every checkpoint Lightning loads through the zoo's trainer (fit, validate and test with
         ckpt_path) is read with weights_only=True, whatever the caller passed."""
         return super().load_checkpoint(path, map_location=map_location, weights_only=True)
-
-
-class Interrupted(Exception):
-    """Training stopped on a signal after writing a checkpoint to resume from."""
-
-    def __init__(self, signal_name: str, signum: int, checkpoint: Path, step: int):
-        super().__init__(f"{signal_name} at step {step}: saved {checkpoint}")
-        self.signal_name, self.signum, self.checkpoint, self.step = signal_name, signum, checkpoint, step
 
 
 class StopOnSignal(L.Callback):

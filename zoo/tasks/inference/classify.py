@@ -1,0 +1,130 @@
+"""A trained classifier or regressor's answers: the top classes with their probabilities, or values
+in the target's units, for feature rows, images or (a sequence classifier) a sentence.
+
+Classifier output forms (`output`):
+- "softmax": C outputs, p(y=c|x) = softmax(s)_c.
+- "sigmoid": binary (C = 2) with one output, p(y=1|x) = σ(s).
+- "one_vs_all": C outputs, each a sigmoid deciding "class c or not"; the prediction is
+  argmax_c σ(s_c) and the reported probabilities are the σ(s_c) normalised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import torch
+
+from zoo.data.inputs import model_inputs
+from zoo.tasks.inference.base import Inference, encode_sentence, in_batches, with_output_size
+
+OUTPUTS = ("softmax", "sigmoid", "one_vs_all")
+
+
+class ClassifierInference(Inference):
+    def __init__(
+        self,
+        net: dict[str, Any],
+        num_classes: int,
+        output: str = "softmax",
+        compile: bool = False,
+        channels_last: bool = False,
+        **training: Any,
+    ):
+        super().__init__()
+        if output not in OUTPUTS:
+            raise ValueError(f"model.output must be one of {', '.join(OUTPUTS)}, got {output!r}")
+        if output == "sigmoid" and num_classes != 2:
+            raise ValueError(f"model.output=sigmoid is for 2 classes; this data has {num_classes}")
+        self.output = output
+        self.num_classes = num_classes
+        size = 1 if output == "sigmoid" else num_classes
+        self.build_net(with_output_size(net, size), compile, channels_last)
+
+    def probabilities(self, scores: torch.Tensor) -> torch.Tensor:
+        """(B, C) class probabilities from the net's output signals s."""
+        if self.output == "softmax":
+            return scores.softmax(dim=-1)
+        if self.output == "sigmoid":
+            p1 = torch.sigmoid(scores[:, 0])
+            return torch.stack([1 - p1, p1], dim=-1)
+        votes = torch.sigmoid(scores)
+        return votes / votes.sum(dim=-1, keepdim=True)
+
+    @torch.no_grad()
+    def predict_proba(self, *inputs: torch.Tensor) -> torch.Tensor:
+        return self.probabilities(self(*inputs))
+
+    def predict_raw(
+        self, inputs: Any, datamodule: Any, options: dict[str, Any]
+    ) -> Iterator[list[dict[str, Any]]]:
+        """The top classes of each row or image, a chunk at a time, or of one sentence (a model
+        of token sequences)."""
+        top_k = int(options.get("top_k") or 5)
+        if hasattr(datamodule, "encode"):
+            tokens, lengths = encode_sentence(datamodule, inputs)
+            with torch.no_grad():
+                (result,) = top_classes(self.predict_proba(tokens, lengths), datamodule.class_names, top_k)
+            yield [{**result, "input": inputs}]
+            return
+        batch_size = int(options.get("batch_size") or 256)
+        for x, names in model_inputs(datamodule, inputs):
+            probabilities = in_batches(self.predict_proba, x, batch_size, self.device)
+            predictions = top_classes(probabilities, datamodule.class_names, top_k)
+            for prediction, name in zip(predictions, names, strict=True):
+                prediction["input"] = name
+            yield predictions
+
+    def onnx_example(self, datamodule: Any) -> torch.Tensor | None:
+        return feature_or_image_example(datamodule)
+
+
+class RegressorInference(Inference):
+    def __init__(self, net: dict[str, Any], num_targets: int = 1, compile: bool = False, **training: Any):
+        super().__init__()
+        self.num_targets = num_targets
+        self.build_net(with_output_size(net, num_targets), compile)
+
+    @torch.no_grad()
+    def predict_values(self, x: torch.Tensor) -> torch.Tensor:
+        return self(x)
+
+    def predict_raw(
+        self, inputs: Any, datamodule: Any, options: dict[str, Any]
+    ) -> Iterator[list[dict[str, Any]]]:
+        """The predicted values of each row or image, in the target's own units."""
+        batch_size = int(options.get("batch_size") or 256)
+        for x, names in model_inputs(datamodule, inputs):
+            values = datamodule.target_values(in_batches(self.predict_values, x, batch_size, self.device))
+            yield [
+                {"input": name, "value": [float(v) for v in row]}
+                for name, row in zip(names, values, strict=True)
+            ]
+
+    def onnx_example(self, datamodule: Any) -> torch.Tensor | None:
+        return feature_or_image_example(datamodule)
+
+
+def feature_or_image_example(datamodule: Any) -> torch.Tensor | None:
+    """Three random inputs of a net that reads feature rows or images (None for token sequences)."""
+    shape = getattr(datamodule, "image_shape", None) or [getattr(datamodule, "num_features", None)]
+    return None if None in shape else torch.randn(3, *shape)
+
+
+def top_classes(
+    probabilities: torch.Tensor, class_names: list[str] | None, top_k: int
+) -> list[dict[str, Any]]:
+    """Per row: the most probable class, its probability and the `top_k` classes."""
+    k = min(top_k, probabilities.shape[1])
+    top_p, top_index = probabilities.topk(k, dim=1)
+    names = class_names or [str(c) for c in range(probabilities.shape[1])]
+    rows = zip(top_p.float().tolist(), top_index.tolist(), strict=True)  # Python numbers at once
+    return [
+        {
+            "input": i,
+            "class": names[index[0]],
+            "probability": p[0],
+            "top": [(names[c], q) for c, q in zip(index, p, strict=True)],
+        }
+        for i, (p, index) in enumerate(rows)
+    ]

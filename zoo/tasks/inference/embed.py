@@ -1,0 +1,37 @@
+"""Trained word vectors' answers: the nearest words of a word, or of a sum of words (analogies)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import torch
+
+from zoo.errors import ZooError
+from zoo.tasks.inference.base import Inference
+
+
+class WordEmbeddingInference(Inference):
+    def __init__(self, net: dict[str, Any], vocab_size: int, **training: Any):
+        super().__init__()
+        self.build_net({**net, "vocab_size": vocab_size})
+
+    def predict_raw(
+        self, inputs: Any, datamodule: Any, options: dict[str, Any]
+    ) -> Iterator[list[dict[str, Any]]]:
+        """`dog` → its nearest words; `king - man + woman` → the words nearest that sum of vectors."""
+        tokenizer = datamodule.tokenizer
+        terms = re.findall(r"([+-]?)\s*([^\s+-]+)", str(inputs or ""))
+        if not terms:
+            raise ZooError('give a word or a sum of words: input="dog" or input="king - man + woman"')
+        vectors = self.net.input_vectors.weight.detach()
+        total, used = torch.zeros(vectors.shape[1]), []
+        for sign, word in terms:
+            index = tokenizer.token_to_id(word)
+            if index is None:
+                raise ZooError(f"{word!r} is not in the embedding's vocabulary")
+            total += -vectors[index] if sign == "-" else vectors[index]
+            used.append(index)
+        neighbours = self.net.similar(total, int(options.get("top_k") or 5), exclude=used)
+        yield [{"input": inputs, "nearest": [(tokenizer.id_to_token(i), score) for i, score in neighbours]}]
