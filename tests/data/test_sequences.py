@@ -151,3 +151,21 @@ def test_labelled_keeps_the_first_training_examples_and_all_of_the_text_for_the_
     assert few.tokenizer.get_vocab() == full.tokenizer.get_vocab()  # 24 sentences alone have fewer words
     with pytest.raises(ValueError, match="data.labelled must be a positive number"):
         SequenceDataModule(target="label", labelled=0)
+
+
+def test_each_source_takes_only_its_own_options():
+    from zoo.data import build_datamodule
+    from zoo.data.sequences import CopySource, GrammarSource
+
+    copy = SequenceDataModule(source="copy", tags=["s0"], num_sentences=8, copy_symbols=2, copy_lag=4)
+    assert isinstance(copy.reader, CopySource) and copy.reader.lag == 4
+    assert isinstance(SequenceDataModule(num_sentences=8).reader, GrammarSource)
+    with pytest.raises(ValueError, match=r"data.copy_lag is not an option of source 'grammar' \(its options"):
+        SequenceDataModule(source="grammar", copy_lag=4)
+    with pytest.raises(ValueError, match="data.num_sentences is not an option of source 'conllu' .it takes"):
+        SequenceDataModule(source="conllu", num_sentences=10)
+    config = {"_target_": "zoo.data.sequences.SequenceDataModule", "source": "sst2", "copy_lag": 3}
+    with pytest.raises(
+        ZooError, match="cannot build data SequenceDataModule: data.copy_lag is not an option"
+    ):
+        build_datamodule(config)

@@ -1,14 +1,16 @@
 """Labelled token sequences: a label per sequence (sentiment) or a tag per token (part of speech,
 named entities, and the copy task's recalls), in padded batches (tokens, lengths, targets).
 
-Sources: `grammar` (offline: POS tags and sentiment of the generated corpus), `copy` (offline: a
-long-lag copy task), `conllu` (Universal Dependencies, e.g. UD English-EWT), `conll2003` (NER,
-BIO tags), `sst2` (GLUE's TSV) and `imdb` (aclImdb folders), read from <data_dir> and downloaded
-on first use where a stable address exists.
+Sources (`data.source`, one SequenceSource class each, with its own options): `grammar`
+(offline: POS tags and sentiment of the generated corpus), `copy` (offline: a long-lag copy
+task), `conllu` (Universal Dependencies, e.g. UD English-EWT), `conll2003` (NER, BIO tags), `sst2`
+(GLUE's TSV) and `imdb` (aclImdb folders), read from <data_dir> and downloaded on first use
+where a stable address exists.
 """
 
 from __future__ import annotations
 
+import inspect
 import random
 from pathlib import Path
 from typing import Any
@@ -28,11 +30,7 @@ Example = tuple[list[str], Any]  # (words, tags: list[str | None] or label: int)
 UD_EWT_URL = (
     "https://raw.githubusercontent.com/UniversalDependencies/UD_English-EWT/master/en_ewt-ud-{split}.conllu"
 )
-ARCHIVES = {  # source: (url, the folder the archive unpacks to under data_dir)
-    "sst2": ("https://dl.fbaipublicfiles.com/glue/data/SST-2.zip", "SST-2"),
-    "imdb": ("https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz", "aclImdb"),
-}
-SOURCES = ("grammar", "copy", "conllu", "conll2003", "sst2", "imdb")
+SPLITS = ("train", "val", "test")
 
 
 def read_conllu(path: Path) -> list[Example]:
@@ -108,7 +106,134 @@ def copy_task(count: int, symbols: int, length: int, lag: int, seed: int) -> lis
     return examples
 
 
+class SequenceSource:
+    """Where a SequenceDataModule's examples come from: one class per source, taking only its own
+    options (`data.<option>` in the config). `examples` gives the train/val/test splits; `files`
+    the dataset's files on disk, downloaded first where that is possible (none: generated)."""
+
+    def examples(self, data: SequenceDataModule) -> dict[str, list[Example]]:
+        raise NotImplementedError
+
+    def files(self, data: SequenceDataModule) -> list[Path]:
+        return []
+
+
+class GrammarSource(SequenceSource):
+    """The generated grammar's sentences, tagged (part of speech) or labelled (sentiment)."""
+
+    def __init__(self, num_sentences: int = 2000):
+        self.num_sentences = num_sentences
+
+    def examples(self, data: SequenceDataModule) -> dict[str, list[Example]]:
+        counts = (self.num_sentences, self.num_sentences // 4, self.num_sentences // 4)
+        return {
+            split: [
+                (s.words, s.tags if data.target == "tags" else s.sentiment)
+                for s in grammar.generate(count, data.seed * 3 + offset + 100)
+            ]
+            for offset, (split, count) in enumerate(zip(SPLITS, counts, strict=True))
+        }
+
+
+class CopySource(SequenceSource):
+    """The long-lag copy task (copy_task)."""
+
+    def __init__(
+        self, num_sentences: int = 2000, copy_symbols: int = 8, copy_length: int = 3, copy_lag: int = 20
+    ):
+        self.num_sentences, self.symbols, self.length, self.lag = (
+            num_sentences,
+            copy_symbols,
+            copy_length,
+            copy_lag,
+        )
+
+    def examples(self, data: SequenceDataModule) -> dict[str, list[Example]]:
+        counts = (self.num_sentences, self.num_sentences // 4, self.num_sentences // 4)
+        return {
+            split: copy_task(count, self.symbols, self.length, self.lag, data.seed * 3 + offset)
+            for offset, (split, count) in enumerate(zip(SPLITS, counts, strict=True))
+        }
+
+
+class ConlluSource(SequenceSource):
+    """UD English-EWT's train/dev/test CoNLL-U files, downloaded on first use."""
+
+    def examples(self, data: SequenceDataModule) -> dict[str, list[Example]]:
+        return {split: read_conllu(path) for split, path in zip(SPLITS, self.files(data), strict=True)}
+
+    def files(self, data: SequenceDataModule) -> list[Path]:
+        names = ("train", "dev", "test")
+        return [data.fetch(UD_EWT_URL.format(split=name), f"en_ewt-ud-{name}.conllu") for name in names]
+
+
+class Conll2003Source(SequenceSource):
+    """CoNLL-2003's train/valid/test files, put in <data_dir>/conll2003/ by the user."""
+
+    def examples(self, data: SequenceDataModule) -> dict[str, list[Example]]:
+        return {split: read_conll2003(path) for split, path in zip(SPLITS, self.files(data), strict=True)}
+
+    def files(self, data: SequenceDataModule) -> list[Path]:
+        return [data.local(f"conll2003/{name}.txt") for name in ("train", "valid", "test")]
+
+
+class Sst2Source(SequenceSource):
+    """GLUE's SST-2 archive; its test labels are hidden, so the dev set is the test split."""
+
+    def examples(self, data: SequenceDataModule) -> dict[str, list[Example]]:
+        self.files(data)
+        train = read_sst2(data.local("SST-2/train.tsv"))
+        cut = len(train) // 20
+        return {"train": train[cut:], "val": train[:cut], "test": read_sst2(data.local("SST-2/dev.tsv"))}
+
+    def files(self, data: SequenceDataModule) -> list[Path]:
+        return [data.unpack("https://dl.fbaipublicfiles.com/glue/data/SST-2.zip", "SST-2")]
+
+
+class ImdbSource(SequenceSource):
+    """The Stanford aclImdb archive; a seeded tenth of its training reviews is the validation split."""
+
+    def examples(self, data: SequenceDataModule) -> dict[str, list[Example]]:
+        self.files(data)
+        train = read_imdb(data.local("aclImdb/train"))
+        random.Random(data.seed).shuffle(train)
+        cut = len(train) // 10
+        return {"train": train[cut:], "val": train[:cut], "test": read_imdb(data.local("aclImdb/test"))}
+
+    def files(self, data: SequenceDataModule) -> list[Path]:
+        return [data.unpack("https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz", "aclImdb")]
+
+
+SOURCES: dict[str, type[SequenceSource]] = {
+    "grammar": GrammarSource,
+    "copy": CopySource,
+    "conllu": ConlluSource,
+    "conll2003": Conll2003Source,
+    "sst2": Sst2Source,
+    "imdb": ImdbSource,
+}
+
+
+def build_source(name: str, options: dict[str, Any]) -> SequenceSource:
+    """The source `name` with its own options; an option of another source is refused by name."""
+    if name not in SOURCES:
+        raise ValueError(f"unknown source {name!r}; choose one of {', '.join(SOURCES)}")
+    cls = SOURCES[name]
+    named = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    parameters = inspect.signature(cls.__init__).parameters.values()
+    accepted = [p.name for p in parameters if p.kind in named and p.name != "self"]
+    unknown = sorted(set(options) - set(accepted))
+    if unknown:
+        takes = f"its options: {', '.join(accepted)}" if accepted else "it takes no options"
+        raise ValueError(f"data.{unknown[0]} is not an option of source {name!r} ({takes})")
+    return cls(**options)
+
+
 class SequenceDataModule(TensorDataModule):
+    """Padded batches of (tokens, lengths, targets) from a SequenceSource, with a tokenizer
+    trained on the training split (or restored from a checkpoint). `source_options` are the
+    source's own (e.g. num_sentences for grammar, copy_lag for copy)."""
+
     def __init__(
         self,
         source: str = "grammar",
@@ -119,25 +244,20 @@ class SequenceDataModule(TensorDataModule):
         batch_size: int = 32,
         seed: int = 0,
         vocab_size: int = 20000,
-        num_sentences: int = 2000,
-        copy_symbols: int = 8,
-        copy_length: int = 3,
-        copy_lag: int = 20,
         data_dir: str = "data",
         download: bool = True,
         max_length: int | None = None,
         tokenizer: str = "word",
         labelled: int | None = None,
+        **source_options: Any,
     ):
         super().__init__(batch_size, seed)
-        if source not in SOURCES:
-            raise ValueError(f"unknown source {source!r}; choose one of {', '.join(SOURCES)}")
         if target not in ("tags", "label"):
             raise ValueError(f"target must be 'tags' or 'label', got {target!r}")
-        self.source, self.target, self.tags, self.num_classes = source, target, list(tags or []), num_classes
+        self.source, self.reader = source, build_source(source, source_options)
+        self.target, self.tags, self.num_classes = target, list(tags or []), num_classes
         self.class_names = list(class_names or [])
-        self.vocab_size, self.num_sentences = vocab_size, num_sentences
-        self.copy = (copy_symbols, copy_length, copy_lag)
+        self.vocab_size = vocab_size
         self.data_dir, self.download, self.max_length = Path(data_dir), download, max_length
         if tokenizer != "word" and target == "tags":
             raise ValueError("tags need one token per word: data.tokenizer must be 'word' for tagging")
@@ -147,51 +267,7 @@ class SequenceDataModule(TensorDataModule):
         self.tokenizer: Tokenizer | None = None
         self.collate_fn = self.collate  # datasets: lists of (token ids, target), padded per batch
 
-    # --- sources ---------------------------------------------------------------------------------
-    def load_examples(self) -> dict[str, list[Example]]:
-        splits = ("train", "val", "test")
-        if self.source == "grammar":
-            counts = (self.num_sentences, self.num_sentences // 4, self.num_sentences // 4)
-            return {
-                split: [
-                    (s.words, s.tags if self.target == "tags" else s.sentiment)
-                    for s in grammar.generate(count, self.seed * 3 + offset + 100)
-                ]
-                for offset, (split, count) in enumerate(zip(splits, counts, strict=True))
-            }
-        if self.source == "copy":
-            symbols, length, lag = self.copy
-            counts = (self.num_sentences, self.num_sentences // 4, self.num_sentences // 4)
-            return {
-                split: copy_task(count, symbols, length, lag, self.seed * 3 + offset)
-                for offset, (split, count) in enumerate(zip(splits, counts, strict=True))
-            }
-        if self.source == "conllu":
-            return {split: read_conllu(path) for split, path in zip(splits, self.files(), strict=True)}
-        if self.source == "conll2003":
-            return {split: read_conll2003(path) for split, path in zip(splits, self.files(), strict=True)}
-        self.files()  # the archive, unpacked
-        if self.source == "sst2":  # GLUE's test labels are hidden: the dev set is the test split
-            train = read_sst2(self.local("SST-2/train.tsv"))
-            cut = len(train) // 20
-            return {"train": train[cut:], "val": train[:cut], "test": read_sst2(self.local("SST-2/dev.tsv"))}
-        train = read_imdb(self.local("aclImdb/train"))
-        random.Random(self.seed).shuffle(train)
-        cut = len(train) // 10
-        return {"train": train[cut:], "val": train[:cut], "test": read_imdb(self.local("aclImdb/test"))}
-
-    def files(self) -> list[Path]:
-        """The downloaded dataset's files on disk, fetched or unpacked first if missing (the
-        train/val/test files of UD and CoNLL; for an archive, its folder)."""
-        if self.source == "conllu":
-            names = ("train", "dev", "test")
-            return [self.fetch(UD_EWT_URL.format(split=name), f"en_ewt-ud-{name}.conllu") for name in names]
-        if self.source == "conll2003":
-            return [self.local(f"conll2003/{name}.txt") for name in ("train", "valid", "test")]
-        url, folder = ARCHIVES[self.source]
-        self.unpack(url, folder)
-        return [self.data_dir / folder]
-
+    # --- files -----------------------------------------------------------------------------------
     def local(self, relative: str) -> Path:
         path = self.data_dir / relative
         if not path.exists():
@@ -200,10 +276,10 @@ class SequenceDataModule(TensorDataModule):
             )
         return path
 
-    def unpack(self, url: str, folder: str) -> None:
-        """Download and unpack an archive into data_dir unless `folder` is already there."""
+    def unpack(self, url: str, folder: str) -> Path:
+        """<data_dir>/<folder>: the archive at `url` downloaded and unpacked there if missing."""
         if (self.data_dir / folder).is_dir():
-            return
+            return self.data_dir / folder
         archive = self.fetch(url, Path(url).name)
         import shutil
 
@@ -211,6 +287,7 @@ class SequenceDataModule(TensorDataModule):
             shutil.unpack_archive(archive, self.data_dir)
         except (shutil.ReadError, OSError, EOFError) as error:
             raise ZooError(f"cannot unpack {archive} ({error}); delete it and try again") from None
+        return self.data_dir / folder
 
     def fetch(self, url: str, name: str) -> Path:
         return fetch(url, self.data_dir / self.source / name, self.download)
@@ -219,13 +296,12 @@ class SequenceDataModule(TensorDataModule):
     def prepare_data(self) -> None:
         """Download a missing dataset (once per machine, before the processes of a DDP run read
         it), or fail in one line when it is missing and downloading is off."""
-        if self.source not in ("grammar", "copy"):
-            self.files()
+        self.reader.files(self)
 
     def setup(self, stage: str | None = None) -> None:
         if self.datasets:
             return
-        examples = self.load_examples()
+        examples = self.reader.examples(self)
         if self.tokenizer is None:
             texts = [" ".join(words) for words, _ in examples["train"]]
             self.tokenizer = train_tokenizer(self.tokenizer_kind, texts, self.vocab_size)
