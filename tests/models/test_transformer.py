@@ -156,7 +156,7 @@ def test_the_key_value_cache_gives_the_same_logits_as_rereading():
             logits, state = net(tokens[:, t : t + 1], state)
             pieces.append(logits)
     assert torch.allclose(torch.cat(pieces, dim=1), full, atol=1e-5)
-    assert state[1].shape == (2, 2, 12, 8)  # layer 0's keys: (B, heads, tokens so far, d_k)
+    assert state.layers[0].keys.shape == (2, 2, 12, 8)  # layer 0's keys: (B, heads, tokens so far, d_k)
 
 
 def test_cached_generation_equals_uncached_generation_token_for_token():

@@ -1,7 +1,7 @@
 """Greedy and beam-search decoding for any encoder-decoder with this interface:
 
     memory = net.encode(src, src_lengths)          tensors with the batch on dim 0
-    state = net.init_state(memory)                 a tuple of tensors, batch on dim 0
+    state = net.init_state(memory)                 tuples of tensors, batch on dim 0
     logits, state, weights = net.step(token, state, memory)    one target step for (B,) tokens
 
 Greedy decoding takes the most probable token at each step. Beam search keeps the k most
@@ -33,6 +33,8 @@ def map_batch(tree: Any, function: Any) -> Any:
         return function(tree)
     if isinstance(tree, dict):
         return {key: map_batch(value, function) for key, value in tree.items()}
+    if isinstance(tree, tuple) and hasattr(tree, "_fields"):  # a NamedTuple (a layer's cache)
+        return type(tree)(*(map_batch(value, function) for value in tree))
     if isinstance(tree, tuple | list):
         return type(tree)(map_batch(value, function) for value in tree)
     return tree

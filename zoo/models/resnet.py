@@ -157,8 +157,11 @@ class ResidualNetwork(nn.Module):
                 nn.init.zeros_(module.bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.stages(self.stem(x))
-        return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+        x = self.stem(x)  # (B, C₀, H', W'): H' = H (cifar stem) or H / 4 (imagenet stem)
+        x = self.stages(x)  # (B, C_last, H' / 2^(stages - 1), W' / 2^(stages - 1))
+        x = F.adaptive_avg_pool2d(x, 1)  # (B, C_last, 1, 1): global average pool
+        x = torch.flatten(x, 1)  # (B, C_last)
+        return self.fc(x)  # (B, classes)
 
 
 IMAGENET_DEPTHS = {

@@ -19,6 +19,7 @@ result; only the written one returns the attention weights.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
@@ -28,6 +29,21 @@ from zoo.vocabulary import PAD
 
 IMPLEMENTATIONS = ("fast", "written")
 POSITIONS = ("sinusoidal", "learned", "none")
+
+
+class LayerCache(NamedTuple):
+    """One attention layer's keys and values of the positions read so far."""
+
+    keys: torch.Tensor  # (B, h, S, d_k)
+    values: torch.Tensor  # (B, h, S, d_k)
+
+
+class GenerationState(NamedTuple):
+    """A decoder-only Transformer's state between calls: the tokens it has read (to re-read a
+    window once they outgrow the context) and every layer's key/value cache."""
+
+    tokens: torch.Tensor  # (B, S)
+    layers: tuple[LayerCache, ...]
 
 
 def scaled_dot_product_attention(
@@ -80,27 +96,34 @@ class MultiHeadAttention(nn.Module):
         self.weights: torch.Tensor | None = None  # the last attention weights (written only)
 
     def split_heads(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, T, d_model) → (B, h, T, d_k)."""
         batch, length, width = x.shape
-        return x.view(batch, length, self.heads, width // self.heads).transpose(1, 2)
+        x = x.view(batch, length, self.heads, width // self.heads)  # (B, T, h, d_k)
+        return x.transpose(1, 2)  # (B, h, T, d_k)
 
     def forward(
         self,
         x: torch.Tensor,
         context: torch.Tensor,
         mask: torch.Tensor | None = None,
-        past: tuple[torch.Tensor, torch.Tensor] | None = None,
+        past: LayerCache | None = None,
         causal: bool = False,
-    ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
+    ) -> tuple[torch.Tensor, LayerCache]:
         """x (B, T, d_model) asks, context (B, S, d_model) answers (context = x: self-attention).
         `past`: the keys and values (B, h, S', d_k) of earlier positions (a key/value cache); the
         new ones are appended. `causal`: self-attention over x alone with the causal mask.
         Returns (output (B, T, d_model), all keys and values)."""
-        q = self.split_heads(self.W_Q(x))
-        k, v = self.split_heads(self.W_K(context)), self.split_heads(self.W_V(context))
+        q = self.split_heads(self.W_Q(x))  # (B, h, T, d_k)
+        k = self.split_heads(self.W_K(context))  # (B, h, S, d_k)
+        v = self.split_heads(self.W_V(context))  # (B, h, S, d_k)
         if past is not None:
-            k, v = torch.cat([past[0], k], dim=2), torch.cat([past[1], v], dim=2)
-        heads, self.weights = scaled_dot_product_attention(q, k, v, mask, self.written, causal)
-        return self.W_O(heads.transpose(1, 2).flatten(2)), (k, v)  # concatenate the heads, project
+            k = torch.cat([past.keys, k], dim=2)  # (B, h, S' + S, d_k)
+            v = torch.cat([past.values, v], dim=2)
+        heads, self.weights = scaled_dot_product_attention(
+            q, k, v, mask, self.written, causal
+        )  # (B, h, T, d_k)
+        heads = heads.transpose(1, 2).flatten(2)  # (B, T, d_model): the heads side by side
+        return self.W_O(heads), LayerCache(k, v)
 
 
 class FeedForward(nn.Sequential):
@@ -122,18 +145,22 @@ class EncoderLayer(nn.Module):
         self,
         x: torch.Tensor,
         mask: torch.Tensor | None,
-        past: tuple[torch.Tensor, torch.Tensor] | None = None,
+        past: LayerCache | None = None,
         causal: bool = False,
-    ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
-        """(output, this layer's keys and values, `past` included)."""
-        if self.norm_first:
+    ) -> tuple[torch.Tensor, LayerCache]:
+        """x (B, T, d_model) → (output (B, T, d_model), this layer's keys and values, `past`
+        included)."""
+        if self.norm_first:  # x + sublayer(norm(x))
             h = self.norm1(x)
             attended, present = self.self_attention(h, h, mask, past, causal)
             x = x + self.drop(attended)
-            return x + self.drop(self.feed_forward(self.norm2(x))), present
-        attended, present = self.self_attention(x, x, mask, past, causal)
+            h = self.norm2(x)
+            x = x + self.drop(self.feed_forward(h))
+            return x, present
+        attended, present = self.self_attention(x, x, mask, past, causal)  # norm(x + sublayer(x))
         x = self.norm1(x + self.drop(attended))
-        return self.norm2(x + self.drop(self.feed_forward(x))), present
+        x = self.norm2(x + self.drop(self.feed_forward(x)))
+        return x, present
 
 
 class DecoderLayer(nn.Module):
@@ -157,19 +184,26 @@ class DecoderLayer(nn.Module):
         memory: torch.Tensor,
         self_mask: torch.Tensor | None,
         memory_mask: torch.Tensor | None,
-        past: tuple[torch.Tensor, torch.Tensor] | None = None,
-    ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
-        """(output, the self-attention's keys and values, `past` included)."""
-        if self.norm_first:
+        past: LayerCache | None = None,
+    ) -> tuple[torch.Tensor, LayerCache]:
+        """y (B, T, d_model) reads itself and memory (B, S, d_model) → (output (B, T, d_model),
+        the self-attention's keys and values, `past` included)."""
+        if self.norm_first:  # y + sublayer(norm(y))
             h = self.norm1(y)
             attended, present = self.self_attention(h, h, self_mask, past)
             y = y + self.drop(attended)
-            y = y + self.drop(self.cross_attention(self.norm2(y), memory, memory_mask)[0])
-            return y + self.drop(self.feed_forward(self.norm3(y))), present
-        attended, present = self.self_attention(y, y, self_mask, past)
+            h = self.norm2(y)
+            looked, _ = self.cross_attention(h, memory, memory_mask)
+            y = y + self.drop(looked)
+            h = self.norm3(y)
+            y = y + self.drop(self.feed_forward(h))
+            return y, present
+        attended, present = self.self_attention(y, y, self_mask, past)  # norm(y + sublayer(y))
         y = self.norm1(y + self.drop(attended))
-        y = self.norm2(y + self.drop(self.cross_attention(y, memory, memory_mask)[0]))
-        return self.norm3(y + self.drop(self.feed_forward(y))), present
+        looked, _ = self.cross_attention(y, memory, memory_mask)
+        y = self.norm2(y + self.drop(looked))
+        y = self.norm3(y + self.drop(self.feed_forward(y)))
+        return y, present
 
 
 class SinusoidalPositions(nn.Module):
@@ -231,7 +265,7 @@ class TokenEmbedding(nn.Module):
             raise ValueError(
                 f"sequence of {offset + tokens.shape[1]} tokens exceeds max_length={self.max_length}"
             )
-        x = self.tokens(tokens) * self.scale
+        x = self.tokens(tokens) * self.scale  # (B, T, d_model)
         if self.positions is not None:
             x = x + self.positions(tokens.shape[1], offset)
         return self.drop(x)
@@ -300,23 +334,24 @@ class TransformerEncoderDecoder(nn.Module):
     ) -> tuple[torch.Tensor, None]:
         return self.decode(tgt_in, self.encode(src, src_lengths)), None
 
-    def init_state(self, memory: dict[str, torch.Tensor]) -> tuple[torch.Tensor, ...]:
+    def init_state(self, memory: dict[str, torch.Tensor]) -> tuple[LayerCache, ...]:
         """No target token yet: an empty key/value cache per decoder layer."""
-        states = memory["states"]
+        states = memory["states"]  # (B, S, d_model)
         heads = self.layers[0].self_attention.heads
-        empty = states.new_zeros(states.shape[0], heads, 0, states.shape[2] // heads)
-        return tuple(empty for _ in range(2 * len(self.layers)))
+        empty = states.new_zeros(states.shape[0], heads, 0, states.shape[2] // heads)  # (B, h, 0, d_k)
+        return tuple(LayerCache(empty, empty) for _ in self.layers)
 
     def step(
-        self, token: torch.Tensor, state: tuple[torch.Tensor, ...], memory: dict[str, torch.Tensor]
-    ) -> tuple[torch.Tensor, tuple[torch.Tensor, ...], None]:
-        """One target token per sentence: its logits, with every decoder layer's keys and values
-        of the earlier target tokens read from the cache (the state) instead of recomputed."""
-        y = self.tgt_embedding(token[:, None], offset=state[0].shape[2])
+        self, token: torch.Tensor, state: tuple[LayerCache, ...], memory: dict[str, torch.Tensor]
+    ) -> tuple[torch.Tensor, tuple[LayerCache, ...], None]:
+        """One target token per sentence (B,): its logits (B, V), with every decoder layer's keys
+        and values of the earlier target tokens read from the cache (the state) instead of
+        recomputed."""
+        y = self.tgt_embedding(token[:, None], offset=state[0].keys.shape[2])  # (B, 1, d_model)
         cache = []
-        for index, layer in enumerate(self.layers):
-            y, present = layer(y, memory["states"], None, memory["mask"], state[2 * index : 2 * index + 2])
-            cache.extend(present)
+        for layer, past in zip(self.layers, state, strict=True):
+            y, present = layer(y, memory["states"], None, memory["mask"], past)
+            cache.append(present)
         return self.output(self.norm(y))[:, -1], tuple(cache), None
 
 
@@ -359,31 +394,33 @@ class TransformerLanguageModel(nn.Module):
             self.output.weight = self.embedding.tokens.weight
 
     def forward(
-        self, tokens: torch.Tensor, state: tuple[torch.Tensor, ...] | None = None
-    ) -> tuple[torch.Tensor, tuple[torch.Tensor, ...]]:
+        self, tokens: torch.Tensor, state: GenerationState | None = None
+    ) -> tuple[torch.Tensor, GenerationState]:
+        """tokens (B, T) → (logits (B, T, V), the state after reading them)."""
         if tokens.shape[1] > self.context:
             raise ValueError(
                 f"a window of {tokens.shape[1]} tokens exceeds the model's context of {self.context}"
             )
-        seen = state[0] if state is not None else tokens[:, :0]
+        seen = state.tokens if state is not None else tokens[:, :0]  # (B, S)
         if seen.shape[1] + tokens.shape[1] > self.context:  # outgrew the context: re-read the last window
             window = torch.cat([seen, tokens], dim=1)[:, -self.context :]
             logits, state = self(window)
             return logits[:, -tokens.shape[1] :], state
         offset, length = seen.shape[1], tokens.shape[1]
-        x = self.embedding(tokens, offset)
+        x = self.embedding(tokens, offset)  # (B, T, d_model)
         mask = None  # a window read alone (training): the causal mask, as flash attention applies it
         if state is not None:  # query i (at position offset + i) sees every key up to its own position
             mask = (
                 torch.arange(offset + length, device=tokens.device)[None]
                 <= offset + torch.arange(length, device=tokens.device)[:, None]
             )[None, None]
+        pasts = state.layers if state is not None else [None] * len(self.layers)
         cache = []
-        for index, layer in enumerate(self.layers):
-            past = None if state is None else (state[1 + 2 * index], state[2 + 2 * index])
-            x, present = layer(x, mask, past, causal=state is None)
-            cache.extend(present)
-        return self.output(self.norm(x)), (torch.cat([seen, tokens], dim=1), *cache)
+        for layer, past in zip(self.layers, pasts, strict=True):
+            x, present = layer(x, mask, past, causal=state is None)  # (B, T, d_model)
+            cache.append(present)
+        logits = self.output(self.norm(x))  # (B, T, V)
+        return logits, GenerationState(torch.cat([seen, tokens], dim=1), tuple(cache))
 
 
 class TransformerSentenceEncoder(nn.Module):
