@@ -287,7 +287,7 @@ def raw_batches(cfg: Any, device: torch.device) -> tuple[Any, Any]:
     """The data as a hand-written loop holds it: tensors on the device, and a function that
     returns the i-th training batch (images normalised there; token windows in order)."""
     from zoo.data import build_datamodule
-    from zoo.run import plain
+    from zoo.registry import plain
 
     data = build_datamodule(plain(cfg)["data"])
     data.setup()
@@ -323,7 +323,8 @@ class RawLoop:
     """The same net, optimizer, precision and batches in the loop one would write by hand."""
 
     def __init__(self, cfg: Any, device: torch.device):
-        from zoo.run import build_training_task, plain
+        from zoo.registry import plain
+        from zoo.run import build_training_task
         from zoo.training.optim import build_optimizer
 
         config = plain(cfg)
@@ -379,7 +380,8 @@ def raw_run(cfg: Any, device: torch.device, warmup: int, steps: int) -> dict[str
 def steps_per_batch(cfg: Any) -> int:
     """The optimizer steps the zoo takes per Lightning batch in this run (trainer.steps_per_batch)."""
     from zoo.data import build_datamodule
-    from zoo.run import plain, resolve_steps_per_batch
+    from zoo.registry import plain
+    from zoo.run import resolve_steps_per_batch
 
     config = plain(cfg)
     return resolve_steps_per_batch(config, build_datamodule(config["data"]))
@@ -467,7 +469,8 @@ def bench_workload(
         result["ratio_quartiles"] = None
     result["mfu"] = None
     if name == "gpt":
-        from zoo.run import build_training_task, plain
+        from zoo.registry import plain
+        from zoo.run import build_training_task
 
         net = build_training_task(plain(cfg)).net
         parameters = sum(
@@ -534,6 +537,46 @@ def bench_generation(device: torch.device, tiny: bool) -> dict[str, Any]:
     }
 
 
+def bench_predict_startup(out: Path, tiny: bool) -> dict[str, Any]:
+    """`zoo predict` on an MLP checkpoint against `python -c "import torch"`, each a fresh
+    process, taking turns (the median of each, and of the pairs' ratios): what a user waits for
+    to predict one row, against the floor that any PyTorch program pays."""
+    import os
+    import statistics
+    import subprocess
+
+    import zoo
+    from zoo.commands.train import train
+    from zoo.registry import compose
+
+    quiet = ["logger=csv", "callbacks.progress=none", "callbacks.learning_curves=false",
+             "callbacks.evaluation_plots=false", "trainer.accelerator=cpu"]  # fmt: skip
+    folder = out / "predict_startup"
+    summary = train(compose("train", [*quiet, "model=mlp", "data=digits", "trainer.max_epochs=1",
+                                      f"paths.output_dir={folder}", "name=predict_startup"]))  # fmt: skip
+    row = "[" + ",".join(str(i % 17) for i in range(64)) + "]"
+    commands = {
+        "predict": [sys.executable, "-m", "zoo", "predict", f"ckpt_path={summary['best_checkpoint']}",
+                    f"input={row}", f"hydra.run.dir={folder / 'predict'}"],
+        "import_torch": [sys.executable, "-c", "import torch"],
+    }  # fmt: skip
+    source = str(Path(zoo.__file__).resolve().parents[1])  # the zoo this script imported
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [source, os.environ.get("PYTHONPATH")]))}
+    seconds: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(1 if tiny else 7):
+        for name, command in commands.items():
+            started = time.perf_counter()
+            subprocess.run(command, check=True, capture_output=True, env=env)
+            seconds[name].append(time.perf_counter() - started)
+    ratios = [p / t for p, t in zip(seconds["predict"], seconds["import_torch"], strict=True)]
+    return {
+        "predict_s": statistics.median(seconds["predict"]),
+        "import_torch_s": statistics.median(seconds["import_torch"]),
+        "ratio": statistics.median(ratios),
+        "runs": len(ratios),
+    }
+
+
 def print_results(results: dict[str, Any]) -> None:
     print(f"{'workload':<16}{'raw steps/s':>13}{'zoo steps/s':>13}{'zoo/raw':>9}  zoo throughput")
     for row in results["workloads"]:
@@ -550,6 +593,11 @@ def print_results(results: dict[str, Any]) -> None:
         f"generation of {generation['new_tokens']} tokens: cached {generation['cached_tokens_per_s']:,.0f}"
         f" tokens/s, re-reading {generation['reread_tokens_per_s']:,.0f} tokens/s"
         f" ({generation['speedup']:.1f}×, same tokens: {generation['same_tokens']})"
+    )
+    startup = results["predict_startup"]
+    print(
+        f"zoo predict (one row, MLP): {startup['predict_s']:.2f} s; python -c 'import torch': "
+        f"{startup['import_torch_s']:.2f} s; ratio {startup['ratio']:.2f} (median of {startup['runs']} pairs)"
     )
 
 
@@ -598,6 +646,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             bench_workload(name, device, args.tiny, steps, warmup, args.out, args.seconds) for name in names
         ],
         "generation": bench_generation(device, args.tiny),
+        "predict_startup": bench_predict_startup(args.out, args.tiny),
     }
     print_results(results)
     if args.json:

@@ -25,6 +25,7 @@ def test_bench_runs_every_workload_and_writes_every_field(tmp_path):
         "warmup",
         "workloads",
         "generation",
+        "predict_startup",
     } <= set(results)
     assert [row["workload"] for row in results["workloads"]] == list(bench.WORKLOADS)
     for row in results["workloads"]:
@@ -41,6 +42,9 @@ def test_bench_runs_every_workload_and_writes_every_field(tmp_path):
         assert row["mfu"] is None  # no GPU: no MFU
     gpt = next(row for row in results["workloads"] if row["workload"] == "gpt")
     assert gpt["flops_per_token"] > 6 * 16 * 16  # at least 6N for a net of more than d_model² weights
+    startup = results["predict_startup"]
+    assert startup["runs"] == 1 and startup["predict_s"] > 0 and startup["import_torch_s"] > 0
+    assert startup["ratio"] == startup["predict_s"] / startup["import_torch_s"]
     generation = results["generation"]
     assert (
         generation["same_tokens"]
