@@ -80,3 +80,24 @@ def test_a_claim_compares_on_its_own_metric_from_the_test_or_the_last_training_e
     result = {"status": "ok", "train": {"train/loss": 0.09}, "test": {"test/acc": 0.9}}
     assert reproduce.reached(result, "train/loss") == 0.09 and reproduce.reached(result, "test/acc") == 0.9
     assert reproduce.reached({**result, "status": "stopped: ..."}, "test/acc") is None
+
+
+def test_a_language_model_preset_s_sample_is_what_zoo_predict_generates(tmp_path):
+    """The Samples table holds the best checkpoint's continuation of the preset's prompt, one row
+    per experiment (line breaks shown as ⏎), kept when another experiment is run with --only."""
+    import zoo
+    from tests.conftest import compose_train
+    from zoo.commands.train import train
+
+    summary = train(compose_train(["model=lstm_lm", "data=grammar", "trainer.max_epochs=1"], tmp_path / "lm"))
+    sample = reproduce.generated_sample(summary["best_checkpoint"], {"prompt": "the", "max_new_tokens": 12})
+    (expected,) = zoo.load(summary["best_checkpoint"]).predict("the", max_new_tokens=12, seed=0)
+    assert sample == {"prompt": "the", "temperature": 1.0, "generated": expected["generated"]}
+    row = {"name": "lm", "command": "zoo train", "expected": None, "claim": None, "value": None,
+           "result": {"status": "ok", "run_dir": str(tmp_path / "lm"), "wall_time_s": 1.0},
+           "sample": {**sample, "generated": "a | b\nc"}}  # fmt: skip
+    output = tmp_path / "RESULTS.md"
+    reproduce.write_results(output, [row], [], tiny=False)
+    assert "| lm | `the` | 1.0 | a \\| b ⏎ c |" in output.read_text()
+    reproduce.write_results(output, [{**row, "name": "other", "sample": None}], [], tiny=False, merge=True)
+    assert "| lm | `the` | 1.0 | a \\| b ⏎ c |" in output.read_text()
