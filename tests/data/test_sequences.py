@@ -169,3 +169,25 @@ def test_each_source_takes_only_its_own_options():
         ZooError, match="cannot build data SequenceDataModule: data.copy_lag is not an option"
     ):
         build_datamodule(config)
+
+
+def test_skipgram_reads_a_text_corpus_and_subsamples_only_frequent_training_words():
+    from zoo.data.sequences import SkipGramDataModule
+
+    options = {"corpus": "shakespeare", "tokenizer": "wordpunct", "vocab_size": 2000, "window": 1}
+    full, sub = SkipGramDataModule(**options), SkipGramDataModule(**options, subsample=1e-3)
+    full.setup(), sub.setup()
+    ids = {word: full.tokenizer.token_to_id(word) for word in ("the", "sword")}
+
+    def centres(data, word):
+        return sum(centre == ids[word] for centre, _ in data.datasets["train"])
+
+    # "the" is about 3% of the words: kept with p = √(0.001 / 0.03) ≈ 0.18; "sword" (0.01%) always
+    # (it loses only the pairs whose other word was dropped)
+    assert 0.1 < centres(sub, "the") / centres(full, "the") < 0.3
+    assert centres(sub, "sword") / centres(full, "sword") > 0.8
+    keep = sub.keep_probability(torch.tensor([9600.0, 300.0, 100.0]))  # shares 0.96, 0.03, 0.01
+    assert keep == pytest.approx([(0.001 / 0.96) ** 0.5, (0.001 / 0.03) ** 0.5, (0.001 / 0.01) ** 0.5])
+    assert SkipGramDataModule(subsample=0.5).keep_probability(torch.tensor([1.0, 1.0])) == [1.0, 1.0]
+    assert sub.datasets["test"] == full.datasets["test"]  # only training occurrences are dropped
+    assert full.tokenizer.token_to_id("King") is None and ids["the"] is not None  # lowercased

@@ -82,22 +82,36 @@ def test_a_claim_compares_on_its_own_metric_from_the_test_or_the_last_training_e
     assert reproduce.reached({**result, "status": "stopped: ..."}, "test/acc") is None
 
 
-def test_a_language_model_preset_s_sample_is_what_zoo_predict_generates(tmp_path):
-    """The Samples table holds the best checkpoint's continuation of the preset's prompt, one row
-    per experiment (line breaks shown as ⏎), kept when another experiment is run with --only."""
+def test_a_preset_s_samples_are_what_zoo_predict_answers(tmp_path):
+    """The Samples table holds the best checkpoint's answers to the preset's inputs, one row per
+    input (line breaks shown as ⏎), kept when another experiment is run with --only."""
     import zoo
     from tests.conftest import compose_train
     from zoo.commands.train import train
 
     summary = train(compose_train(["model=lstm_lm", "data=grammar", "trainer.max_epochs=1"], tmp_path / "lm"))
-    sample = reproduce.generated_sample(summary["best_checkpoint"], {"prompt": "the", "max_new_tokens": 12})
-    (expected,) = zoo.load(summary["best_checkpoint"]).predict("the", max_new_tokens=12, seed=0)
-    assert sample == {"prompt": "the", "temperature": 1.0, "generated": expected["generated"]}
+    samples = reproduce.generated_samples(
+        summary["best_checkpoint"], {"input": ["the", "a"], "max_new_tokens": 12}
+    )
+    expected = zoo.load(summary["best_checkpoint"]).predict("a", max_new_tokens=12, seed=0)[0]["generated"]
+    assert samples[1] == {"prompt": "a", "options": "max_new_tokens=12", "output": expected}
+    assert samples[0]["prompt"] == "the" and samples[0]["options"] == "max_new_tokens=12"
     row = {"name": "lm", "command": "zoo train", "expected": None, "claim": None, "value": None,
            "result": {"status": "ok", "run_dir": str(tmp_path / "lm"), "wall_time_s": 1.0},
-           "sample": {**sample, "generated": "a | b\nc"}}  # fmt: skip
+           "samples": [{**samples[0], "output": "a | b\nc"}]}  # fmt: skip
     output = tmp_path / "RESULTS.md"
     reproduce.write_results(output, [row], [], tiny=False)
-    assert "| lm | `the` | 1.0 | a \\| b ⏎ c |" in output.read_text()
-    reproduce.write_results(output, [{**row, "name": "other", "sample": None}], [], tiny=False, merge=True)
-    assert "| lm | `the` | 1.0 | a \\| b ⏎ c |" in output.read_text()
+    line = "| lm | `the` | max_new_tokens=12 | a \\| b ⏎ c |"
+    assert line in output.read_text()
+    reproduce.write_results(output, [{**row, "name": "other", "samples": None}], [], tiny=False, merge=True)
+    assert line in output.read_text()
+
+
+def test_an_embedding_preset_s_samples_are_nearest_words(tmp_path):
+    from tests.conftest import compose_train
+    from zoo.commands.train import train
+
+    overrides = ["model=skipgram", "data=grammar_skipgram", "trainer.max_epochs=1"]
+    summary = train(compose_train(overrides, tmp_path / "sg"))
+    (sample,) = reproduce.generated_samples(summary["best_checkpoint"], {"input": "dog", "top_k": 3})
+    assert sample["options"] == "top_k=3" and sample["output"].count("(") == 3  # "word (0.71), ..."

@@ -359,9 +359,14 @@ def most_frequent_tags(sentences: list[grammar.Sentence]) -> dict[str, str]:
 
 
 class SkipGramDataModule(TensorDataModule):
-    """(centre, context, noise) triples from the grammar corpus: every pair of words at most
-    `window` apart in a sentence, and `negatives` noise words per pair drawn (seeded) from the
-    training unigram distribution raised to the power ¾."""
+    """(centre, context, noise) triples: every pair of words at most `window` apart in a sentence
+    (a line of a text corpus), and `negatives` noise words per pair drawn (seeded) from the
+    training unigram distribution raised to the power ¾.
+
+    `corpus`: "grammar" (the generated sentences, whose parts of speech label the embedding plot)
+    or any text corpus of zoo.data.text (e.g. "shakespeare"), tokenized by `tokenizer` ("wordpunct":
+    lowercased, punctuation apart). `subsample` = t drops each training occurrence of a word of
+    frequency f with probability 1 - √(t / f) (Mikolov et al.: frequent words teach little)."""
 
     def __init__(
         self,
@@ -371,46 +376,80 @@ class SkipGramDataModule(TensorDataModule):
         vocab_size: int = 64,
         batch_size: int = 256,
         seed: int = 0,
+        corpus: str = "grammar",
+        tokenizer: str = "word",
+        subsample: float | None = None,
+        data_dir: str = "data",
+        download: bool = True,
     ):
         super().__init__(batch_size, seed)
+        if subsample is not None and not subsample > 0:
+            raise ValueError(
+                f"data.subsample must be a positive frequency (e.g. 0.001) or null, got {subsample}"
+            )
         self.window, self.negatives, self.num_sentences, self.vocab_size = (
             window,
             negatives,
             num_sentences,
             vocab_size,
         )
+        self.corpus, self.tokenizer_kind, self.subsample = corpus, tokenizer, subsample
+        self.data_dir, self.download = data_dir, download
         self.tokenizer: Tokenizer | None = None
         self.word_tags: dict[str, str] = {}  # word -> its part of speech in the grammar
         self.collate_fn = self.collate
 
+    def sentences(self) -> dict[str, list[str]]:
+        """Each split's sentences as text (the grammar's, or a corpus's lines)."""
+        if self.corpus != "grammar":
+            from zoo.data.text import LanguageModelDataModule
+
+            reader = LanguageModelDataModule(self.corpus, data_dir=self.data_dir, download=self.download)
+            return {
+                split: [line for line in lines if line.strip()]
+                for split, lines in reader.load_texts().items()
+            }
+        counts = (self.num_sentences, self.num_sentences // 5, self.num_sentences // 5)
+        generated = {
+            split: grammar.generate(count, self.seed * 3 + offset + 200)
+            for offset, (split, count) in enumerate(zip(SPLITS, counts, strict=True))
+        }
+        self.word_tags = most_frequent_tags(generated["train"])
+        return {split: [" ".join(s.words) for s in sentences] for split, sentences in generated.items()}
+
     def setup(self, stage: str | None = None) -> None:
         if self.datasets:
             return
-        counts = (self.num_sentences, self.num_sentences // 5, self.num_sentences // 5)
-        splits = {
-            split: grammar.generate(count, self.seed * 3 + offset + 200)
-            for offset, (split, count) in enumerate(zip(("train", "val", "test"), counts, strict=True))
-        }
+        texts = self.sentences()
         if self.tokenizer is None:
-            self.tokenizer = train_tokenizer(
-                "word", [" ".join(s.words) for s in splits["train"]], self.vocab_size
-            )
+            self.tokenizer = train_tokenizer(self.tokenizer_kind, texts["train"], self.vocab_size)
+        encoded = {
+            split: [self.tokenizer.encode(line).ids for line in lines] for split, lines in texts.items()
+        }
         frequency = torch.zeros(self.tokenizer.get_vocab_size())
-        for sentence in splits["train"]:
-            for word in sentence.words:
-                frequency[self.tokenizer.token_to_id(word)] += 1
+        for ids in encoded["train"]:
+            frequency += torch.bincount(torch.tensor(ids, dtype=torch.long), minlength=len(frequency))
         self.noise = frequency.pow(0.75) / frequency.pow(0.75).sum()
-        self.word_tags = most_frequent_tags(splits["train"])
         self.generator = torch.Generator().manual_seed(self.seed)
-        for split, sentences in splits.items():
+        keep = self.keep_probability(frequency)
+        for split, sentences in encoded.items():
             pairs = []
-            for sentence in sentences:
-                ids = [self.tokenizer.token_to_id(word) or 1 for word in sentence.words]
+            for ids in sentences:
+                if split == "train" and keep is not None:
+                    draws = torch.rand(len(ids), generator=self.generator).tolist()
+                    ids = [token for token, draw in zip(ids, draws, strict=True) if draw < keep[token]]
                 for i, centre in enumerate(ids):
                     for j in range(max(0, i - self.window), min(len(ids), i + self.window + 1)):
                         if j != i:
                             pairs.append((centre, ids[j]))
             self.datasets[split] = pairs
+
+    def keep_probability(self, frequency: torch.Tensor) -> list[float] | None:
+        """Per word: the chance a training occurrence is kept, min(1, √(t / f)); None keeps all."""
+        if self.subsample is None:
+            return None
+        share = frequency / frequency.sum()
+        return (self.subsample / share.clamp_min(1e-12)).sqrt().clamp(max=1.0).tolist()
 
     def collate(self, batch: list[tuple[int, int]]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         centre, context = torch.tensor(batch).T

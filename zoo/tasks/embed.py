@@ -11,6 +11,8 @@ from torchmetrics import MetricCollection
 from zoo.tasks.base import Task
 from zoo.tasks.inference.embed import WordEmbeddingInference
 
+PLOTTED_WORDS = 300  # labelled points of the projection: more is unreadable
+
 
 class WordEmbedding(WordEmbeddingInference, Task):
     monitor: ClassVar[str] = "val/loss"
@@ -50,7 +52,7 @@ class WordEmbedding(WordEmbeddingInference, Task):
         vocabulary = sorted(tokenizer.get_vocab().items(), key=lambda item: item[1])
         words = [
             (word, index) for word, index in vocabulary if not word.startswith("<") and index < len(vectors)
-        ]
+        ][:PLOTTED_WORDS]  # a word-level tokenizer numbers words by frequency: the most frequent
         tags = getattr(datamodule, "word_tags", {}) or {}
         labels = [tags.get(word, "other") for word, _ in words] if tags else None
         chosen, names = [i for _, i in words], [w for w, _ in words]

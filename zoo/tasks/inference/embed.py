@@ -28,6 +28,8 @@ class WordEmbeddingInference(Inference):
         vectors = self.net.input_vectors.weight.detach()
         total, used = torch.zeros(vectors.shape[1]), []
         for sign, word in terms:
+            if tokenizer.normalizer is not None:  # a lowercasing tokenizer's vocabulary: "King" is "king"
+                word = tokenizer.normalizer.normalize_str(word)
             index = tokenizer.token_to_id(word)
             if index is None:
                 raise ZooError(f"{word!r} is not in the embedding's vocabulary")
