@@ -2,7 +2,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from zoo.course.backprop import gradient_descent, gradients
+from zoo.course.backprop import gradient_descent, gradients, loss_value
 from zoo.models.feedforward import MLP
 
 
@@ -19,6 +19,23 @@ def test_written_out_backprop_equals_autograd_in_float64(activation, hidden, los
     written = gradients(net, x, target, activation, loss)
     s = net(x)
     value = F.cross_entropy(s, target) if loss == "cross_entropy" else F.mse_loss(s, target)
+    value.backward()
+    linears = [m for m in net.layers if isinstance(m, torch.nn.Linear)]
+    for layer, (dw, db) in zip(linears, written, strict=True):
+        torch.testing.assert_close(dw, layer.weight.grad, atol=1e-10, rtol=0)
+        torch.testing.assert_close(db, layer.bias.grad, atol=1e-10, rtol=0)
+
+
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid"])
+def test_the_binary_cost_s_output_delta_is_sigma_minus_y_and_its_gradients_are_autograd_s(activation):
+    """The course's binary case: one sigmoid output and the cross-entropy cost; δ^(L) = (σ(s) - y)/N."""
+    torch.manual_seed(0)
+    net = MLP(4, 1, hidden=[5], activation=activation).double()
+    x, y = torch.randn(12, 4, dtype=torch.float64), torch.randint(0, 2, (12,))
+    written = gradients(net, x, y, activation, "binary_cross_entropy")
+    p = torch.sigmoid(net(x))[:, 0]
+    value = -(y * p.log() + (1 - y) * (1 - p).log()).mean()  # the cost as the course writes it
+    torch.testing.assert_close(value, loss_value(net(x), y, "binary_cross_entropy"), rtol=1e-12, atol=0)
     value.backward()
     linears = [m for m in net.layers if isinstance(m, torch.nn.Linear)]
     for layer, (dw, db) in zip(linears, written, strict=True):

@@ -12,8 +12,13 @@ CASES = [
         torch.optim.SGD,
         {"lr": 0.005, "momentum": 0.9, "weight_decay": 0.01},
     ),
-    (CourseAdam, {"lr": 0.01}, torch.optim.Adam, {"lr": 0.01}),
-    (CourseAdam, {"lr": 0.01, "weight_decay": 0.01}, torch.optim.Adam, {"lr": 0.01, "weight_decay": 0.01}),
+    (CourseAdam, {"lr": 0.01, "eps_inside_sqrt": False}, torch.optim.Adam, {"lr": 0.01}),
+    (
+        CourseAdam,
+        {"lr": 0.01, "weight_decay": 0.01, "eps_inside_sqrt": False},  # torch's placement of ε
+        torch.optim.Adam,
+        {"lr": 0.01, "weight_decay": 0.01},
+    ),
     (CourseRMSprop, {"lr": 0.01}, torch.optim.RMSprop, {"lr": 0.01}),
 ]
 
@@ -40,9 +45,19 @@ def test_written_optimizers_follow_torch_step_for_step(ours, our_kwargs, theirs,
 
 
 def test_adam_with_the_courses_epsilon_inside_the_square_root_differs_where_v_is_small():
-    torch_path = trajectory(CourseAdam, {"lr": 0.01, "eps": 1e-3})
+    torch_path = trajectory(CourseAdam, {"lr": 0.01, "eps": 1e-3, "eps_inside_sqrt": False})
     course_path = trajectory(CourseAdam, {"lr": 0.01, "eps": 1e-3, "eps_inside_sqrt": True})
     assert not torch.allclose(torch_path, course_path, atol=1e-6)
+
+
+def test_course_adam_places_epsilon_as_the_course_does_by_default():
+    from zoo.registry import compose
+
+    assert compose("train", ["optimizer=course_adam", "name=x"]).optimizer.eps_inside_sqrt is True
+    by_default = trajectory(CourseAdam, {"lr": 0.01, "eps": 1e-3})
+    torch.testing.assert_close(
+        by_default, trajectory(CourseAdam, {"lr": 0.01, "eps": 1e-3, "eps_inside_sqrt": True})
+    )
 
 
 def test_course_optimizers_train_through_the_config(train_run):

@@ -63,3 +63,40 @@ def test_build_net_accepts_only_zoo_models():
     for target in ("os.system", "builtins.eval", "torch.nn.Linear", "zoo.models.nothing.Here"):
         with pytest.raises(ValueError):
             build_net({"_target_": target})
+
+
+def test_xor_built_by_hand_from_perceptrons_as_the_course_constructs_it():
+    """XOR(x1, x2) = OR(AND(x1, ¬x2), AND(¬x1, x2)) on the ±1 encoding: two sign units, each an AND
+    with one input negated, feed an OR unit. The weights are set, not learnt."""
+    and_not = Perceptron(2, out_features=2, activation="sign")  # h1 = x1 ∧ ¬x2, h2 = ¬x1 ∧ x2
+    either = Perceptron(2, activation="sign")  # OR: sign(1.5 + h1 + h2)
+    with torch.no_grad():
+        and_not.linear.weight.copy_(torch.tensor([[1.0, -1.0], [-1.0, 1.0]]))
+        and_not.linear.bias.fill_(-1.5)
+        either.linear.weight.copy_(torch.tensor([[1.0, 1.0]]))
+        either.linear.bias.fill_(1.5)
+    hidden = and_not(PM1)
+    assert hidden.tolist() == [[-1.0, -1.0], [-1.0, 1.0], [1.0, -1.0], [-1.0, -1.0]]
+    assert either(hidden).flatten().tolist() == [-1.0, 1.0, 1.0, -1.0]  # XOR: +1 when they differ
+
+
+def test_a_deep_network_without_nonlinearities_is_one_linear_map_and_cannot_learn_xor():
+    torch.manual_seed(0)
+    deep = MLP(2, 1, hidden=[8, 8, 8], activation="identity").double()
+    linears = [m for m in deep.layers if isinstance(m, torch.nn.Linear)]
+    weight, bias = torch.eye(2, dtype=torch.float64), torch.zeros(2, dtype=torch.float64)
+    for layer in linears:  # W_L (... (W_1 x + b_1) ...) + b_L = (W_L ⋯ W_1) x + b
+        weight, bias = layer.weight.double() @ weight, layer.weight.double() @ bias + layer.bias.double()
+    x = torch.randn(100, 2, dtype=torch.float64)
+    with torch.no_grad():
+        torch.testing.assert_close(deep(x), x @ weight.T + bias, rtol=1e-12, atol=1e-12)
+    # trained as hard as we like, a linear map of x cannot separate XOR: at best 3 of 4 points
+    xor = (PM1[:, 0] != PM1[:, 1]).double()
+    optimizer = torch.optim.Adam(deep.parameters(), lr=0.01)
+    for _ in range(2000):
+        optimizer.zero_grad()
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(deep(PM1.double())[:, 0], xor)
+        loss.backward()
+        optimizer.step()
+    correct = ((deep(PM1.double())[:, 0] > 0).double() == xor).sum().item()
+    assert correct <= 3 and loss.item() > 0.6  # the best linear fit of XOR: p = 1/2 everywhere

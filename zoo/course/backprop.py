@@ -3,7 +3,10 @@
 Forward: x^(0) = x; s^(l) = W^(l) x^(l-1) + b^(l); x^(l) = θ(s^(l)) for hidden layers, and the
 output layer's signal s^(L) is returned as is (the loss applies its link).
 Backward, for a batch: δ^(L) = ∂e/∂s^(L) (for the mean cross-entropy after a softmax:
-(softmax(s^(L)) - one_hot(y)) / N; for the mean squared error: 2 (s^(L) - y) / N), then
+(softmax(s^(L)) - one_hot(y)) / N; for the course's binary cost, the mean cross-entropy
+-[y ln σ(s) + (1 - y) ln(1 - σ(s))] of one sigmoid output: (σ(s^(L)) - y) / N, since
+σ'(s) = σ(s)(1 - σ(s)) cancels the cost's denominators; for the mean squared error:
+2 (s^(L) - y) / N), then
 δ^(l) = θ'(s^(l)) ⊙ (W^(l+1))ᵀ δ^(l+1), and ∂e/∂w_ij^(l) = x_i^(l-1) δ_j^(l) summed over the batch.
 """
 
@@ -50,9 +53,11 @@ def output_delta(s_out: torch.Tensor, target: torch.Tensor, loss: str) -> torch.
     if loss == "cross_entropy":
         one_hot = torch.nn.functional.one_hot(target, s_out.shape[1]).to(s_out.dtype)
         return (torch.softmax(s_out, dim=1) - one_hot) / n
+    if loss == "binary_cross_entropy":  # one sigmoid output, y in {0, 1}
+        return (torch.sigmoid(s_out) - target.reshape(s_out.shape).to(s_out.dtype)) / n
     if loss == "mse":
         return 2 * (s_out - target.reshape(s_out.shape)) / s_out.numel()
-    raise ValueError(f"loss must be cross_entropy or mse, got {loss!r}")
+    raise ValueError(f"loss must be cross_entropy, binary_cross_entropy or mse, got {loss!r}")
 
 
 def backward(
@@ -104,11 +109,15 @@ def gradient_descent(
                     layer.weight -= lr * dw
                     layer.bias -= lr * db
         with torch.no_grad():
-            s = forward(net, x, activation)[1][-1]
-            value = (
-                torch.nn.functional.cross_entropy(s, target)
-                if loss == "cross_entropy"
-                else torch.nn.functional.mse_loss(s, target.reshape(s.shape))
-            )
-        history.append(value.item())
+            history.append(loss_value(forward(net, x, activation)[1][-1], target, loss).item())
     return history
+
+
+def loss_value(s_out: torch.Tensor, target: torch.Tensor, loss: str) -> torch.Tensor:
+    """The mean loss whose δ^(L) output_delta gives."""
+    functional = torch.nn.functional
+    if loss == "cross_entropy":
+        return functional.cross_entropy(s_out, target)
+    if loss == "binary_cross_entropy":
+        return functional.binary_cross_entropy_with_logits(s_out, target.reshape(s_out.shape).to(s_out.dtype))
+    return functional.mse_loss(s_out, target.reshape(s_out.shape))

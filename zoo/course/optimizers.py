@@ -4,8 +4,9 @@ tests check the trajectories agree). Select them with optimizer=course_sgd, cour
 - SGD with momentum, the course's form: v_t = β v_{t-1} + η ∇E, θ ← θ - v_t (torch keeps
   b_t = β b_{t-1} + ∇E and steps η b_t: the same trajectory while η is constant).
 - Adam: m_t = β1 m + (1-β1) g, v_t = β2 v + (1-β2) g², m̂ = m_t/(1-β1^t), v̂ = v_t/(1-β2^t),
-  θ ← θ - η m̂ / (√v̂ + ε) as torch does, or θ ← θ - η m̂ / √(v̂ + ε) with `eps_inside_sqrt`
-  (the course's formula; it differs from torch's where v̂ is comparable to ε).
+  θ ← θ - η m̂ / √(v̂ + ε), the course's formula (`eps_inside_sqrt`, the default), or
+  θ ← θ - η m̂ / (√v̂ + ε) as torch does (eps_inside_sqrt=false; optimizer=adam is torch's own).
+  They differ where v̂ is comparable to ε.
 - RMSprop: v_t = α v + (1-α) g², θ ← θ - η g / (√v_t + ε).
 weight_decay adds λθ to the gradient (L2), as torch's non-decoupled optimizers do.
 """
@@ -53,7 +54,7 @@ class CourseAdam(WrittenOptimizer):
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
         weight_decay: float = 0.0,
-        eps_inside_sqrt: bool = False,
+        eps_inside_sqrt: bool = True,
     ):
         super().__init__(
             params,
