@@ -151,6 +151,14 @@ def claim_plot(row: dict[str, Any], metric: str, results_file: Path) -> list[Pat
     return [compared_curves(runs, metric, path, title=row["claim"]["text"])]
 
 
+def claim_values(result: dict[str, Any], metrics: list[str], width: int) -> str:
+    """ "train/acc 1.0000, test/acc 0.7312" for a finished run, else its status."""
+    values = [(metric, reached(result, metric)) for metric in metrics]
+    if any(value is None for _, value in values):
+        return result["status"][:width]
+    return ", ".join(f"{metric} {value:.4f}" for metric, value in values)
+
+
 def plot_links(plots: list[Path], results_file: Path) -> str:
     links = [f"[{p.stem}]({os.path.relpath(p, results_file.parent)})" for p in plots]
     return ", ".join(links) or "-"
@@ -250,21 +258,17 @@ def write_results(
     claim_rows = []
     for row in claims:
         contrast = row.get("contrast")
-        metric = row["claim"].get("metric") or (row["expected"] or {}).get("metric")
-        value = reached(row["result"], metric)
-        ours = f"{metric} {value:.4f}" if value is not None else row["result"]["status"][:80]
+        metrics = row["claim"].get("metric") or (row["expected"] or {}).get("metric")
+        metrics = metrics if isinstance(metrics, list) else [metrics]  # e.g. [train/acc, test/acc]
+        ours = claim_values(row["result"], metrics, 80)
         contrast_plots: list[Path] = []
         if contrast is None:
             theirs = "-"
         else:
             contrast_plots = keep_plots(Path(contrast["result"]["run_dir"]), path, f"{row['name']}_contrast")
-            contrast_plots = claim_plot(row, metric, path) + contrast_plots
-            theirs_value = reached(contrast["result"], metric)
-            theirs = (
-                f"{metric} {theirs_value:.4f}"
-                if theirs_value is not None
-                else contrast["result"]["status"][:100]
-            )
+            curve = next((m for m in metrics if m.startswith(("train/", "val/"))), metrics[0])
+            contrast_plots = claim_plot(row, curve, path) + contrast_plots
+            theirs = claim_values(contrast["result"], metrics, 100)
         claim_rows.append(
             f"| {row['claim']['text']} | {row['name']} | {ours} | "
             f"`{' '.join(row['claim'].get('contrast') or [])}` | {theirs} | "

@@ -307,7 +307,7 @@ def build_callbacks(
     if config.get("attention_maps"):
         callbacks.append(AttentionMaps(plots / "attention", int(config["attention_maps"])))
     if config.get("evaluation_plots", True):
-        callbacks.append(EvaluationPlots(plots))
+        callbacks.append(EvaluationPlots(plots, weights=bool(config.get("weight_histogram"))))
     progress, enable_bar = progress_callbacks(config.get("progress", "auto"))
     return callbacks + progress, enable_bar
 

@@ -66,3 +66,15 @@ def test_spirals_have_two_balanced_arms():
 def test_batch_size_must_be_positive():
     with pytest.raises(ValueError, match="batch_size"):
         ToyDataModule("xor", batch_size=0)
+
+
+def test_train_size_keeps_the_first_training_examples_and_standardises_on_them():
+    full, few = SklearnDataModule("digits"), SklearnDataModule("digits", train_size=200)
+    full.setup(), few.setup()
+    assert len(few.datasets["train"]) == 200 and len(few.datasets["test"]) == len(full.datasets["test"])
+    raw = full.load_splits()["train"][0][:200]
+    assert few.mean == pytest.approx(raw.mean(axis=0).tolist())  # the statistics of the 200 only
+    with pytest.raises(ZooError, match="data.train_size=5000 is more than the 1257 examples"):
+        SklearnDataModule("digits", train_size=5000).setup()
+    with pytest.raises(ValueError, match="data.train_size must be a positive number"):
+        SklearnDataModule("digits", train_size=0)

@@ -41,11 +41,15 @@ class ArrayDataModule(TensorDataModule):
         num_workers: int = 0,
         num_features: int | None = None,
         num_classes: int | None = None,
+        train_size: int | None = None,
     ):
         super().__init__(batch_size, seed, num_workers)
         if not (0 < val_fraction < 1 and 0 < test_fraction < 1 and val_fraction + test_fraction < 1):
             # an empty validation or test split has nothing to pick the best checkpoint or report on
             raise ValueError("data.val_fraction and data.test_fraction must be above 0 and sum below 1")
+        if train_size is not None and (not isinstance(train_size, int) or train_size < 1):
+            raise ValueError(f"data.train_size must be a positive number of examples, got {train_size!r}")
+        self.train_size = train_size  # the first N of the training split (learning from few examples)
         self.val_fraction = val_fraction
         self.test_fraction = test_fraction
         self.standardize = standardize
@@ -81,6 +85,11 @@ class ArrayDataModule(TensorDataModule):
         if self.datasets:
             return
         splits = self.load_splits()
+        if self.train_size is not None:
+            x, y = splits["train"]
+            if self.train_size > len(x):
+                raise ZooError(f"data.train_size={self.train_size} is more than the {len(x)} examples")
+            splits["train"] = (x[: self.train_size], y[: self.train_size])
         x_train = splits["train"][0].reshape(len(splits["train"][0]), -1).astype(np.float64)
         self.check_facts(splits)
         if self.standardize and self.mean is None:

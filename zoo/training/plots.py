@@ -106,8 +106,8 @@ class EvaluationPlots(Callback):
     each kind of task draws it (Task.evaluation_plots): the confusion matrix and decision
     boundary of classifiers, the projected vectors of word embeddings, ..."""
 
-    def __init__(self, folder: Path):
-        self.folder = Path(folder)
+    def __init__(self, folder: Path, weights: bool = False):
+        self.folder, self.weights = Path(folder), weights  # weights: also plots/weights.png
 
     def on_train_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         if not trainer.is_global_zero or trainer.datamodule is None:
@@ -119,5 +119,12 @@ class EvaluationPlots(Callback):
                 plots = pl_module.evaluation_plots(trainer.datamodule, self.folder)
         finally:
             pl_module.train(was_training)
+        if self.weights:
+            from zoo.training.regularizers import penalised_weights
+            from zoo.viz.evaluation import weight_histogram
+
+            weights = [w.detach().float().flatten().cpu() for w in penalised_weights(pl_module.net)]
+            weights = torch.cat(weights)
+            plots.append(("plots/weights", weight_histogram(weights.numpy(), self.folder / "weights.png")))
         for tag, path in plots:
             log_plot(trainer, tag, path)

@@ -1,6 +1,7 @@
 """What a trained model does, drawn: the confusion matrix of a classifier, the decision boundary
 of a classifier of 2-D points (with the line of each hidden unit: how a one-hidden-layer net
-approximates a curved boundary by a polygon), and word vectors projected to 2-D with labels."""
+approximates a curved boundary by a polygon), word vectors projected to 2-D with labels, and the
+histogram of a net's weights (what a regulariser did to them)."""
 
 from __future__ import annotations
 
@@ -107,4 +108,22 @@ def embedding_projection(
     axes.grid(alpha=0.3)
     if title:
         axes.set_title(title)
+    return save_figure(figure, path)
+
+
+def weight_histogram(weights: np.ndarray, path: str | Path, title: str = "") -> Path:
+    """The magnitudes |w| of the weights on a logarithmic axis, with the share below 10⁻³: weight
+    elimination piles small weights up near zero and leaves the large ones; L2 shrinks them all."""
+    magnitudes = np.abs(weights.ravel())
+    lowest = max(float(magnitudes.min()), 1e-8)
+    bins = np.logspace(np.log10(lowest), np.log10(max(float(magnitudes.max()), lowest * 10)), 60)
+    figure = new_figure(7, 4)
+    axes = figure.subplots()
+    axes.hist(np.clip(magnitudes, lowest, None), bins=bins, color="C0")
+    axes.set_xscale("log")
+    axes.set_xlabel("|w|")
+    axes.set_ylabel("weights")
+    small = float((magnitudes < 1e-3).mean())
+    axes.set_title(f"{title}{': ' if title else ''}{len(magnitudes):,} weights, {small:.0%} below 1e-3")
+    axes.grid(alpha=0.3)
     return save_figure(figure, path)
