@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 import torch
 
@@ -33,6 +35,22 @@ def test_skipgram_puts_words_of_one_part_of_speech_closer_together(train_run):
             else:
                 between.append(similarity.mean())
     assert torch.stack(within).mean() > torch.stack(between).mean() + 0.3, (within, between)
+
+    # an analogy through `zoo predict`: the words nearest v_a - v_b + v_c by cosine, a, b, c excluded
+    from tests.conftest import run_zoo
+
+    analogy = ["predict", f"ckpt_path={summary['last_checkpoint']}", "input=dog - cat + bird", "top_k=3"]
+    done = run_zoo(analogy, Path(summary["run_dir"]))
+    assert done.returncode == 0, done.stderr
+    raw = task.net.input_vectors.weight.detach()
+    a, b, c = (tokenizer.token_to_id(word) for word in ("dog", "cat", "bird"))
+    query = raw[a] - raw[b] + raw[c]
+    scores = torch.nn.functional.normalize(raw, dim=-1) @ torch.nn.functional.normalize(query, dim=0)
+    scores[[a, b, c]] = -2.0
+    expected = [tokenizer.id_to_token(i) for i in scores.topk(3).indices.tolist()]
+    printed = done.stdout[done.stdout.index("dog - cat + bird ≈") :]
+    assert all(word in printed for word in expected), (expected, done.stdout)
+    assert printed.index(expected[0]) < printed.index(expected[1]) < printed.index(expected[2])
 
 
 @pytest.mark.parametrize("header", ["", "3 4\n"])  # GloVe, word2vec text
