@@ -211,6 +211,13 @@ def ngram_baseline(cfg: Any, order: int) -> float:
     return KneserNeyLM(order, tokenizer.get_vocab_size()).fit(train).cross_entropy(test)
 
 
+def in_units_of(metric: str | None, nats: float) -> float:
+    """A cross-entropy in nats per token as the preset's metric reports it: a perplexity is e^nats."""
+    import math
+
+    return math.exp(nats) if metric and metric.endswith("ppl") else nats
+
+
 def write_results(
     path: Path, rows: list[dict[str, Any]], skipped: list[tuple[str, str]], tiny: bool, merge: bool = False
 ) -> None:
@@ -422,7 +429,7 @@ def main(argv: list[str] | None = None) -> int:
                 row["contrast"] = {"result": contrast, "value": reached(contrast, metric)}
             order = (plain(cfg.baseline) or {}).get("ngram") if cfg.get("baseline") else None
             if order and not args.tiny:
-                value = ngram_baseline(cfg, int(order))
+                value = in_units_of(metric, ngram_baseline(cfg, int(order)))
                 row["baseline"] = {"name": f"Kneser-Ney {order}-gram", "value": value}
             if cfg.get("sample") and name in best:
                 row["samples"] = generated_samples(best[name], plain(cfg.sample))

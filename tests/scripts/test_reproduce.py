@@ -115,3 +115,10 @@ def test_an_embedding_preset_s_samples_are_nearest_words(tmp_path):
     summary = train(compose_train(overrides, tmp_path / "sg"))
     (sample,) = reproduce.generated_samples(summary["best_checkpoint"], {"input": "dog", "top_k": 3})
     assert sample["options"] == "top_k=3" and sample["output"].count("(") == 3  # "word (0.71), ..."
+
+
+def test_a_baseline_is_given_in_the_units_of_the_preset_s_metric():
+    import math
+
+    assert reproduce.in_units_of("test/ppl", 2.0) == math.exp(2.0)
+    assert reproduce.in_units_of("test/loss", 2.0) == 2.0
