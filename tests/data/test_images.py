@@ -99,3 +99,15 @@ def test_read_image_converts_any_size_and_mode(tmp_path):
     (tmp_path / "fake.png").write_text("not an image")
     with pytest.raises(ZooError, match="not an image"):
         read_image(tmp_path / "fake.png", 3, (32, 32))
+
+
+def test_one_colour_image_as_an_array_is_one_input_with_one_name():
+    from zoo.data.inputs import model_inputs
+    from zoo.data.synthetic import SyntheticImages
+
+    data = SyntheticImages(input_shape=[3, 8, 8], num_examples=20, batch_size=4)
+    data.setup()
+    ((x, names),) = list(model_inputs(data, np.zeros((3, 8, 8))))  # C×H×W: three rows of an array
+    assert x.shape == (1, 3, 8, 8) and names == ["0"]
+    ((x, names),) = list(model_inputs(data, np.zeros((5, 3, 8, 8))))
+    assert x.shape == (5, 3, 8, 8) and names == ["0", "1", "2", "3", "4"]

@@ -112,3 +112,12 @@ def test_a_masked_lm_refuses_a_tokenizer_without_mask(tmp_path):
 
     with pytest.raises(ZooError, match="set data.tokenizer=wordpiece"):
         train(compose_train(["model=bert_mlm", "data=grammar_sentiment", "trainer.max_epochs=1"], tmp_path))
+
+
+def test_a_batch_too_short_to_draw_a_mask_still_has_one_target():
+    """Two 3-token sentences at rate 0.15: often nothing is drawn, which left no target (a NaN
+    loss). The real token with the lowest draw is masked then; padding never is."""
+    tokens, lengths = torch.tensor([[7, 8, 9], [10, 11, 0]]), torch.tensor([3, 2])
+    for seed in range(50):
+        _, targets = mask_tokens(tokens, lengths, 100, torch.Generator().manual_seed(seed))
+        assert (targets != IGNORE).sum() >= 1 and targets[1, 2] == IGNORE

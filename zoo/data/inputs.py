@@ -162,8 +162,9 @@ def model_inputs(datamodule: Any, source: Any) -> Iterator[tuple[Any, list[str]]
                     f"input row {row}: its values are too large for the model (not finite once "
                     "prepared as in training)"
                 )
-            yield x, [str(i) for i in range(first, first + len(rows))]
-            first += len(rows)
+            # one name per prepared input: one image of C×H×W arrives as C rows of an array
+            yield x, [str(i) for i in range(first, first + len(x))]
+            first += len(x)
         return
     path = Path(str(source))
     if not path.exists():

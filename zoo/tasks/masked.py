@@ -34,6 +34,10 @@ def mask_tokens(
     replacement = torch.randint(FIRST_WORD, vocab_size, shape, generator=generator).to(tokens.device)
     real = torch.arange(shape[1], device=tokens.device)[None] < lengths.to(tokens.device)[:, None]
     selected = (select < rate) & real
+    # a short batch with nothing drawn would have no target (a NaN loss): then the real token with
+    # the lowest draw is selected (no host sync: the choice is made on the device)
+    lowest = (select == select.masked_fill(~real, 2.0).min()) & real
+    selected = torch.where(selected.any(), selected, lowest)
     inputs = torch.where(selected & (action < 0.8), MASK, tokens)
     inputs = torch.where(selected & (action >= 0.8) & (action < 0.9), replacement, inputs)
     return inputs, tokens.masked_fill(~selected, IGNORE)
