@@ -79,6 +79,32 @@ def test_beam_search_never_scores_below_greedy_on_a_trained_model(dates_run):
     assert (beam.log_prob >= greedy.log_prob - 1e-4).all()
 
 
+def test_zoo_eval_decodes_the_test_split_with_beam_search_from_the_same_checkpoint(dates_run, tmp_path):
+    from zoo.commands.evaluate import evaluate
+    from zoo.errors import ZooError
+    from zoo.registry import compose
+
+    def metrics(*options: str) -> dict:
+        cfg = compose(
+            "eval", [f"ckpt_path={dates_run['best_checkpoint']}", f"paths.output_dir={tmp_path}", *options]
+        )
+        return evaluate(cfg)
+
+    greedy, beam = metrics(), metrics("beam_size=4")
+    assert greedy["test/exact"] == pytest.approx(dates_run["test"]["test/exact"])  # as trained: greedy
+    assert beam["test/exact"] >= greedy["test/exact"] - 0.02  # measured: equal or above
+    with pytest.raises(ZooError, match="beam_size is for sequence-to-sequence models"):
+        from tests.conftest import compose_train
+        from zoo.commands.train import train
+
+        mlp = train(compose_train(["model=mlp", "data=xor", "trainer.max_epochs=1"], tmp_path / "mlp"))
+        evaluate(
+            compose(
+                "eval", [f"ckpt_path={mlp['best_checkpoint']}", "beam_size=2", f"paths.output_dir={tmp_path}"]
+            )
+        )
+
+
 def test_attention_removes_the_fixed_context_bottleneck_on_long_reversals(tmp_path):
     """Sequences of 20-30 symbols (the attention_vs_fixed_reverse experiment, shortened from 30-50
     to fit the suite), the same model and training budget: with attention it reverses them; from

@@ -22,6 +22,11 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
     quiet_lightning()
     config = plain(cfg)
     task, datamodule, run = restore(config["ckpt_path"], data_dir=config.get("data_dir"))
+    decoding = {key: config[key] for key in ("beam_size", "length_penalty") if config.get(key) is not None}
+    for key, value in decoding.items():  # the test split decoded otherwise than in training
+        if not hasattr(task, key):
+            raise ZooError(f"{key} is for sequence-to-sequence models; this is a {type(task).__name__}")
+        setattr(task, key, value)
     callbacks, enable_progress_bar = progress_callbacks("auto")
     try:
         trainer = L.Trainer(
@@ -34,6 +39,7 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
     results = trainer.test(task, datamodule=datamodule, verbose=False)
     metrics = {key: float(value) for key, value in results[0].items()}
     rows: list[tuple[str, Any]] = [(key, format_value(value)) for key, value in metrics.items()]
+    rows += [(key, str(value)) for key, value in decoding.items()]
     rows.append(("checkpoint", str(config["ckpt_path"])))
     print_table(f"zoo eval: {run.get('name')}", rows)
     if config.get("output"):

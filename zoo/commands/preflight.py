@@ -234,6 +234,12 @@ PREDICT_RULES: list[tuple[str, Any, str]] = [
 ]
 
 
+EVAL_RULES: list[tuple[str, Any, str]] = [
+    ("beam_size", positive_int, "a positive integer"),
+    ("length_penalty", is_number, "a number"),
+]
+
+
 def check_rules(config: dict[str, Any], rules: list[tuple[str, Any, str]]) -> None:
     for key, test, wanted in rules:
         value = select(config, key)
@@ -292,6 +298,8 @@ def validate(command: str, cfg: Any) -> None:
         raise ZooError(f"checkpoint not found: {checkpoint}")  # now, not after importing torch
     if command == "predict":
         check_rules(config, PREDICT_RULES)
+    if command == "eval":
+        check_rules(config, EVAL_RULES)
     if command in ("predict", "eval"):
         check_output(config.get("output"))
     if command == "export" and config.get("output") and Path(str(config["output"])).is_file():
