@@ -174,6 +174,7 @@ SECTIONS = {
     "## The course's claims": 1,
     "## Baselines": 0,
     "## Samples": 0,
+    "## Re-evaluated": 0,
     "## Not run here": 0,
 }
 
@@ -316,6 +317,25 @@ def write_results(
             "|---|---|---|---|",
         ]
         lines += sorted([*kept["## Samples"], *sample_rows])
+    reevaluated_rows = [
+        f"| {row['name']} | {options} | {(row['expected'] or {}).get('metric')} | "
+        f"{row['value']:.4f} | {value:.4f} |"
+        for row in rows
+        if row["value"] is not None
+        for options, value in row.get("reevaluated") or []
+    ]
+    if reevaluated_rows or kept["## Re-evaluated"]:
+        lines += [
+            "",
+            "## Re-evaluated",
+            "",
+            "The best checkpoint's test split again with other options (`reevaluate:` in the preset;",
+            "`zoo eval ckpt_path=... <options>`), e.g. beam search instead of greedy decoding.",
+            "",
+            "| experiment | options | metric | as trained | re-evaluated |",
+            "|---|---|---|---|---|",
+        ]
+        lines += sorted([*kept["## Re-evaluated"], *reevaluated_rows])
     if skipped or kept["## Not run here"]:
         lines += ["", "## Not run here", "", "| experiment | why |", "|---|---|"]
         lines += sorted([*kept["## Not run here"], *(f"| {name} | {why} |" for name, why in skipped)])
@@ -349,6 +369,21 @@ def generated_samples(checkpoint: str, sample: dict[str, Any]) -> list[dict[str,
         shown = ", ".join(f"{key}={value}" for key, value in options.items() if key != "seed")
         samples.append({"prompt": text, "options": shown or "-", "output": output})
     return samples
+
+
+def reevaluated(
+    checkpoint: str, options: list[dict[str, Any]], metric: str | None, output_dir: Path
+) -> list[tuple[str, float]]:
+    """(options as `key=value ...`, the metric) for each set of `zoo eval` options."""
+    from zoo.commands.evaluate import evaluate
+    from zoo.registry import compose
+
+    results = []
+    for option in options:
+        overrides = [f"{key}={value}" for key, value in option.items()]
+        cfg = compose("eval", [f"ckpt_path={checkpoint}", f"paths.output_dir={output_dir}", *overrides])
+        results.append((" ".join(overrides), evaluate(cfg)[metric]))
+    return results
 
 
 def ordered(names: list[str], configs: dict[str, Any]) -> list[str]:
@@ -433,6 +468,8 @@ def main(argv: list[str] | None = None) -> int:
                 row["baseline"] = {"name": f"Kneser-Ney {order}-gram", "value": value}
             if cfg.get("sample") and name in best:
                 row["samples"] = generated_samples(best[name], plain(cfg.sample))
+            if cfg.get("reevaluate") and name in best:
+                row["reevaluated"] = reevaluated(best[name], plain(cfg.reevaluate), metric, runs / name)
             rows.append(row)
             progress.advance(bar)
     write_results(Path(args.output), rows, skipped, args.tiny, merge=bool(args.only))

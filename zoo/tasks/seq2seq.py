@@ -13,7 +13,9 @@ The zoo's tokenizers put <pad> <unk> <bos> <eos> at ids 0..3.
 
 from __future__ import annotations
 
+import math
 import random
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -140,6 +142,18 @@ class Seq2Seq(Seq2SeqInference, Task):
             predictions = logits.detach().argmax(-1)
         return loss, align(predictions, targets.shape[1]), targets
 
+    def evaluation_plots(self, datamodule: Any, folder: Path) -> list[tuple[str, Path]]:
+        """BLEU of the greedy translations of the validation split by source length: where a
+        fixed context vector runs out of room, attention does not (Bahdanau et al.'s figure)."""
+        from zoo.viz.evaluation import score_by_length
+
+        lengths, scores = bleu_by_source_length(self, datamodule)
+        if not lengths:
+            return []
+        path = score_by_length(lengths, scores, "BLEU", folder / "bleu_by_length.png",
+                               title="greedy translations of the validation split")  # fmt: skip
+        return [("plots/bleu_by_length", path)]
+
     def attention_examples(self, datamodule: Any, count: int) -> list[tuple[Any, list[str], list[str]]]:
         """Greedy translations of the first `count` validation sentences and where they looked."""
         examples = datamodule.datasets["val"][:count]
@@ -148,3 +162,25 @@ class Seq2Seq(Seq2SeqInference, Task):
         if result.attention is None:
             return []
         return [attention_of(result, i, source_ids, datamodule) for i, (source_ids, _) in enumerate(examples)]
+
+
+def bleu_by_source_length(
+    task: Seq2Seq, datamodule: Any, buckets: int = 6, batch_size: int = 128
+) -> tuple[list[str], list[float]]:
+    """(a label per bucket of source lengths, e.g. "7-9", the corpus BLEU of its greedy
+    translations): the validation sentences sorted by length and cut into `buckets` equal parts."""
+    examples = sorted(datamodule.datasets["val"], key=lambda example: len(example[0]))
+    if len(examples) < buckets:
+        return [], []
+    labels, scores = [], []
+    size = math.ceil(len(examples) / buckets)
+    for start in range(0, len(examples), size):
+        bucket, bleu = examples[start : start + size], TokenBLEU()
+        for first in range(0, len(bucket), batch_size):
+            src, lengths, tgt = datamodule.collate(bucket[first : first + batch_size])
+            tokens = task.translate(src.to(task.device), lengths.to(task.device), beam_size=1).tokens.cpu()
+            bleu.update(tokens, tgt[:, 1:].masked_fill(tgt[:, 1:] == PAD, IGNORE))
+        shortest, longest = len(bucket[0][0]), len(bucket[-1][0])
+        labels.append(f"{shortest}-{longest}" if longest > shortest else str(shortest))
+        scores.append(float(bleu.compute()))
+    return labels, scores

@@ -127,3 +127,20 @@ def weight_histogram(weights: np.ndarray, path: str | Path, title: str = "") -> 
     axes.set_title(f"{title}{': ' if title else ''}{len(magnitudes):,} weights, {small:.0%} below 1e-3")
     axes.grid(alpha=0.3)
     return save_figure(figure, path)
+
+
+def score_by_length(
+    labels: list[str], scores: list[float], metric: str, path: str | Path, title: str = ""
+) -> Path:
+    """A score per bucket of input lengths (e.g. BLEU by source length), shortest first."""
+    figure = new_figure(7, 4)
+    axes = figure.subplots()
+    axes.plot(range(len(scores)), scores, marker="o")
+    axes.set_xticks(range(len(labels)), labels)
+    axes.set_xlabel("source length (tokens)")
+    axes.set_ylabel(metric)
+    axes.set_ylim(0, 1.05)
+    axes.grid(alpha=0.3)
+    if title:
+        axes.set_title(title)
+    return save_figure(figure, path)
