@@ -125,9 +125,10 @@ def test_a_baseline_is_given_in_the_units_of_the_preset_s_metric():
 
 
 def test_re_evaluated_rows_sit_beside_the_value_as_trained(tmp_path):
-    row = {"name": "s2s", "command": "zoo train", "expected": {"metric": "test/bleu", "value": 0.9}, "claim": None,
-           "value": 0.91, "result": {"status": "ok", "run_dir": str(tmp_path), "wall_time_s": 1.0},
-           "reevaluated": [("beam_size=5", 0.93)]}  # fmt: skip
+    expected = {"metric": "test/bleu", "value": 0.9}
+    result = {"status": "ok", "run_dir": str(tmp_path), "wall_time_s": 1.0}
+    row = {"name": "s2s", "command": "zoo train", "expected": expected, "claim": None, "value": 0.91,
+           "result": result, "reevaluated": [("beam_size=5", 0.93)]}  # fmt: skip
     output = tmp_path / "RESULTS.md"
     reproduce.write_results(output, [row], [], tiny=False)
     assert "| s2s | beam_size=5 | test/bleu | 0.9100 | 0.9300 |" in output.read_text()
