@@ -212,6 +212,14 @@ def ngram_baseline(cfg: Any, order: int) -> float:
     return KneserNeyLM(order, tokenizer.get_vocab_size()).fit(train).cross_entropy(test)
 
 
+def optional_section(title: str, text: list[str], columns: list[str], rows: list[str]) -> list[str]:
+    """A results table with its heading and explanation, or nothing when it has no rows."""
+    if not rows:
+        return []
+    header = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    return ["", title, "", *text, "", *header, *sorted(rows)]
+
+
 def in_units_of(metric: str | None, nats: float) -> float:
     """A cross-entropy in nats per token as the preset's metric reports it: a perplexity is e^nats."""
     import math
@@ -289,34 +297,24 @@ def write_results(
         for row in rows
         if row.get("baseline") and row["value"] is not None
     ]
-    if baseline_rows or kept["## Baselines"]:
-        lines += [
-            "",
-            "## Baselines",
-            "",
-            "The same test split read by a count-based model (`baseline:` in the preset).",
-            "",
-            "| experiment | metric | reached | baseline | its value |",
-            "|---|---|---|---|---|",
-        ]
-        lines += sorted([*kept["## Baselines"], *baseline_rows])
+    lines += optional_section(
+        "## Baselines",
+        ["The same test split read by a count-based model (`baseline:` in the preset)."],
+        ["experiment", "metric", "reached", "baseline", "its value"],
+        [*kept["## Baselines"], *baseline_rows],
+    )
     sample_rows = [
         f"| {row['name']} | `{sample['prompt']}` | {sample['options']} | {markdown_cell(sample['output'])} |"
         for row in rows
         for sample in row.get("samples") or []
     ]
-    if sample_rows or kept["## Samples"]:
-        lines += [
-            "",
-            "## Samples",
-            "",
-            "What the best checkpoint answers (`sample:` in the preset): `zoo predict` with the same input",
-            "and options (seed 0) gives the same. Line breaks are shown as ⏎.",
-            "",
-            "| experiment | input | options | output |",
-            "|---|---|---|---|",
-        ]
-        lines += sorted([*kept["## Samples"], *sample_rows])
+    lines += optional_section(
+        "## Samples",
+        ["What the best checkpoint answers (`sample:` in the preset): `zoo predict` with the same input",
+         "and options (seed 0) gives the same. Line breaks are shown as ⏎."],
+        ["experiment", "input", "options", "output"],
+        [*kept["## Samples"], *sample_rows],
+    )  # fmt: skip
     reevaluated_rows = [
         f"| {row['name']} | {options} | {(row['expected'] or {}).get('metric')} | "
         f"{row['value']:.4f} | {value:.4f} |"
@@ -324,18 +322,13 @@ def write_results(
         if row["value"] is not None
         for options, value in row.get("reevaluated") or []
     ]
-    if reevaluated_rows or kept["## Re-evaluated"]:
-        lines += [
-            "",
-            "## Re-evaluated",
-            "",
-            "The best checkpoint's test split again with other options (`reevaluate:` in the preset;",
-            "`zoo eval ckpt_path=... <options>`), e.g. beam search instead of greedy decoding.",
-            "",
-            "| experiment | options | metric | as trained | re-evaluated |",
-            "|---|---|---|---|---|",
-        ]
-        lines += sorted([*kept["## Re-evaluated"], *reevaluated_rows])
+    lines += optional_section(
+        "## Re-evaluated",
+        ["The best checkpoint's test split again with other options (`reevaluate:` in the preset;",
+         "`zoo eval ckpt_path=... <options>`), e.g. beam search instead of greedy decoding."],
+        ["experiment", "options", "metric", "as trained", "re-evaluated"],
+        [*kept["## Re-evaluated"], *reevaluated_rows],
+    )  # fmt: skip
     if skipped or kept["## Not run here"]:
         lines += ["", "## Not run here", "", "| experiment | why |", "|---|---|"]
         lines += sorted([*kept["## Not run here"], *(f"| {name} | {why} |" for name, why in skipped)])
