@@ -357,6 +357,8 @@ def generated_samples(checkpoint: str, sample: dict[str, Any]) -> list[dict[str,
         (result,) = predictor.predict(str(text), **options)
         if "generated" in result:
             output = result["generated"]
+        elif "entities" in result:
+            output = ", ".join(f"{text} ({kind})" for text, kind in result["entities"]) or "no entity"
         else:
             output = ", ".join(f"{word} ({score:.2f})" for word, score in result["nearest"])
         shown = ", ".join(f"{key}={value}" for key, value in options.items() if key != "seed")

@@ -191,3 +191,28 @@ def test_skipgram_reads_a_text_corpus_and_subsamples_only_frequent_training_word
     assert SkipGramDataModule(subsample=0.5).keep_probability(torch.tensor([1.0, 1.0])) == [1.0, 1.0]
     assert sub.datasets["test"] == full.datasets["test"]  # only training occurrences are dropped
     assert full.tokenizer.token_to_id("King") is None and ids["the"] is not None  # lowercased
+
+
+def test_generated_entities_are_valid_bio_and_their_names_are_also_common_words():
+    from zoo.data import entities
+    from zoo.tasks.inference.tag import bio_spans
+
+    sentences = entities.generate(2000, seed=0)
+    as_name, as_noun = set(), set()
+    for sentence in sentences:
+        assert len(sentence.words) == len(sentence.tags)
+        assert all(tag in entities.ENTITY_TAGS for tag in sentence.tags)
+        for start, end, kind in bio_spans(sentence.tags):
+            assert sentence.tags[start] == f"B-{kind}" and all(
+                t == f"I-{kind}" for t in sentence.tags[start + 1 : end]
+            )
+            as_name.update(sentence.words[start:end])
+        previous = ["", *sentence.words[:-1]]
+        words = zip(sentence.words, sentence.tags, previous, strict=True)
+        as_noun.update(word for word, tag, before in words if tag == "O" and before in entities.DETERMINERS)
+    ambiguous = set(entities.NAME_NOUNS)
+    assert ambiguous <= as_name and ambiguous <= as_noun  # the word alone does not tell: its context does
+    kinds = {kind for s in sentences for _, _, kind in bio_spans(s.tags)}
+    assert kinds == {"PER", "LOC", "ORG"} and any(
+        end - start == 3 for s in sentences for start, end, _ in bio_spans(s.tags)
+    )

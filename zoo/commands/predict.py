@@ -74,6 +74,9 @@ def print_results(results: list[dict[str, Any]]) -> None:
     elif "tags" in first:
         words = first["input"].split()
         console.print(" ".join(f"{w}/[bold]{t}[/bold]" for w, t in zip(words, first["tags"], strict=True)))
+        if "entities" in first:
+            found = ", ".join(f"{text} ({kind})" for text, kind in first["entities"]) or "none"
+            console.print(f"entities: {found}", highlight=False)
     elif "translation" in first:
         if first["unknown_tokens"]:
             console.print(

@@ -2,7 +2,8 @@
 named entities, and the copy task's recalls), in padded batches (tokens, lengths, targets).
 
 Sources (`data.source`, one SequenceSource class each, with its own options): `grammar`
-(offline: POS tags and sentiment of the generated corpus), `copy` (offline: a long-lag copy
+(offline: POS tags and sentiment of the generated corpus), `entities` (offline: the same
+sentences with people, places and organisations in BIO tags), `copy` (offline: a long-lag copy
 task), `conllu` (Universal Dependencies, e.g. UD English-EWT), `conll2003` (NER, BIO tags), `sst2`
 (GLUE's TSV) and `imdb` (aclImdb folders), read from <data_dir> and downloaded on first use
 where a stable address exists.
@@ -18,7 +19,7 @@ from typing import Any
 import torch
 from tokenizers import Tokenizer
 
-from zoo.data import grammar
+from zoo.data import entities, grammar
 from zoo.data.base import TensorDataModule
 from zoo.data.downloads import fetch
 from zoo.data.text import train_tokenizer
@@ -156,6 +157,20 @@ class CopySource(SequenceSource):
         }
 
 
+class EntitySource(SequenceSource):
+    """Generated sentences with people, places and organisations in BIO tags (zoo.data.entities)."""
+
+    def __init__(self, num_sentences: int = 4000):
+        self.num_sentences = num_sentences
+
+    def examples(self, data: SequenceDataModule) -> dict[str, list[Example]]:
+        counts = (self.num_sentences, self.num_sentences // 4, self.num_sentences // 4)
+        return {
+            split: [(s.words, s.tags) for s in entities.generate(count, data.seed * 3 + offset + 300)]
+            for offset, (split, count) in enumerate(zip(SPLITS, counts, strict=True))
+        }
+
+
 class ConlluSource(SequenceSource):
     """UD English-EWT's train/dev/test CoNLL-U files, downloaded on first use."""
 
@@ -207,6 +222,7 @@ class ImdbSource(SequenceSource):
 SOURCES: dict[str, type[SequenceSource]] = {
     "grammar": GrammarSource,
     "copy": CopySource,
+    "entities": EntitySource,
     "conllu": ConlluSource,
     "conll2003": Conll2003Source,
     "sst2": Sst2Source,

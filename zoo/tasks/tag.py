@@ -12,23 +12,8 @@ from torchmetrics import Metric, MetricCollection
 from torchmetrics.classification import MulticlassAccuracy
 
 from zoo.tasks.base import Task
-from zoo.tasks.inference.tag import TaggerInference
+from zoo.tasks.inference.tag import TaggerInference, bio_spans
 from zoo.vocabulary import IGNORE
-
-
-def bio_spans(tags: list[str]) -> set[tuple[int, int, str]]:
-    """Entity spans (start, end exclusive, type) of a BIO sequence; an I- tag that does not continue
-    an entity of its type starts one (the conlleval convention)."""
-    spans, start, kind = set(), None, None
-    for i, tag in enumerate([*tags, "O"]):
-        prefix, _, label = tag.partition("-")
-        continues = prefix == "I" and kind == label
-        if start is not None and not continues:
-            spans.add((start, i, kind))
-            start, kind = None, None
-        if prefix in ("B", "I") and not continues:
-            start, kind = i, label
-    return spans
 
 
 class EntityF1(Metric):

@@ -1,4 +1,5 @@
-"""A trained tagger's answers: a tag per word of a sentence."""
+"""A trained tagger's answers: a tag per word of a sentence, and with BIO tags (named entities)
+the entities they mark."""
 
 from __future__ import annotations
 
@@ -8,6 +9,27 @@ from typing import Any
 import torch
 
 from zoo.tasks.inference.base import Inference, encode_sentence, with_output_size
+
+
+def bio_spans(tags: list[str]) -> set[tuple[int, int, str]]:
+    """Entity spans (start, end exclusive, type) of a BIO sequence; an I- tag that does not continue
+    an entity of its type starts one (the conlleval convention)."""
+    spans, start, kind = set(), None, None
+    for i, tag in enumerate([*tags, "O"]):
+        prefix, _, label = tag.partition("-")
+        continues = prefix == "I" and kind == label
+        if start is not None and not continues:
+            spans.add((start, i, kind))
+            start, kind = None, None
+        if prefix in ("B", "I") and not continues:
+            start, kind = i, label
+    return spans
+
+
+def is_bio(tags: list[str]) -> bool:
+    return any(tag.startswith("B-") for tag in tags) and all(
+        tag == "O" or tag[:2] in ("B-", "I-") for tag in tags
+    )
 
 
 class TaggerInference(Inference):
@@ -28,4 +50,10 @@ class TaggerInference(Inference):
         tokens, lengths = encode_sentence(datamodule, inputs)
         with torch.no_grad():
             scores = self(tokens, lengths)
-        yield [{"input": inputs, "tags": [datamodule.tags[i] for i in scores[0].argmax(-1).tolist()]}]
+        tags = [datamodule.tags[i] for i in scores[0].argmax(-1).tolist()]
+        result: dict[str, Any] = {"input": inputs, "tags": tags}
+        if is_bio(datamodule.tags):  # named entities: the spans the tags mark, in order
+            words = inputs.split()
+            spans = sorted(bio_spans(tags))
+            result["entities"] = [(" ".join(words[start:end]), kind) for start, end, kind in spans]
+        yield [result]
