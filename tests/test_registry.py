@@ -82,3 +82,11 @@ def test_every_option_has_a_description(group):
 def test_create_model_rejects_unknown_names():
     with pytest.raises(zoo.ZooError, match="unknown model 'lenet9'"):
         zoo.create_model("lenet9")
+
+
+def test_the_readme_names_every_experiment_preset():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    missing = [name for name in options("experiment") if f"`{name}`" not in readme]
+    assert not missing, f"README.md does not name {missing}"
