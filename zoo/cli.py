@@ -24,6 +24,7 @@ commands:
             preset:         zoo train experiment=circles_mlp
             resume:         zoo train resume=runs/<name>/<time>   (after a crash, Ctrl-C or SIGTERM)
   eval      test a checkpoint on its dataset:  zoo eval ckpt_path=runs/.../checkpoints/best.ckpt
+            (translation models: beam_size=5 decodes the test split by beam search)
   predict   predict with a checkpoint:  zoo predict ckpt_path=... input=rows.csv (or .npy, [x1,x2],
             an image or a folder of them, or text for text models)
   list      list models, datasets, optimizers, schedulers, ... with descriptions:  zoo list [group]
