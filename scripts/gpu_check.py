@@ -32,6 +32,8 @@ except ImportError:  # run from a checkout without installing: python scripts/gp
 
 import torch
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench.py and reproduce.py, beside this file
+
 STEPS = 60  # training steps per preset on the GPU (enough to see the loss fall)
 DRY_STEPS = 2
 # A raw input each kind of task predicts from, by the task class the preset names
@@ -55,24 +57,9 @@ def gpu_presets() -> list[str]:
 
 
 def data_present(cfg: Any) -> bool:
-    import os
+    from reproduce import data_missing
 
-    from zoo.data import build_datamodule
-    from zoo.errors import ZooError
-    from zoo.registry import plain
-
-    previous = os.environ.get("ZOO_OFFLINE")
-    os.environ["ZOO_OFFLINE"] = "1"  # look at the disk only: nothing is downloaded here
-    try:
-        build_datamodule(plain(cfg.data)).prepare_data()
-        return True
-    except ZooError:
-        return False
-    finally:
-        if previous is None:
-            os.environ.pop("ZOO_OFFLINE", None)
-        else:
-            os.environ["ZOO_OFFLINE"] = previous
+    return data_missing(cfg) is None
 
 
 def stand_in_data(data: dict[str, Any]) -> dict[str, Any]:
@@ -275,7 +262,6 @@ def main(argv: list[str] | None = None) -> int:
     quiet_lightning()
     report: dict[str, Any] = {"environment": environment(), "dry_run": args.dry_run}
     if not args.no_bench:
-        sys.path.insert(0, str(Path(__file__).resolve().parent))
         import bench
 
         device = ["--tiny", "--device", "cpu"] if args.dry_run else ["--device", "cuda", "--seconds", "4"]

@@ -57,11 +57,16 @@ def unavailable(cfg: Any) -> str | None:
     """Why this experiment cannot run here (its data is missing, it needs a GPU), or None."""
     import torch
 
+    if cfg.trainer.get("accelerator") == "gpu" and not torch.cuda.is_available():
+        return "needs a GPU"
+    return data_missing(cfg)
+
+
+def data_missing(cfg: Any) -> str | None:
+    """Why the experiment's data is not on this machine (nothing is downloaded to find out), or None."""
     from zoo.data import build_datamodule
     from zoo.registry import plain
 
-    if cfg.trainer.get("accelerator") == "gpu" and not torch.cuda.is_available():
-        return "needs a GPU"
     previous = os.environ.get("ZOO_OFFLINE")
     os.environ["ZOO_OFFLINE"] = "1"  # check what is on disk; never download here
     try:

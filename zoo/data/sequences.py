@@ -119,6 +119,16 @@ class SequenceSource:
         return []
 
 
+def generated_splits(num_sentences: int, seed: int, make: Any) -> dict[str, list[Example]]:
+    """Train, val and test of a generated source: num_sentences, and a quarter of it each for val
+    and test, `make(count, seed)` drawn with its own seed per split (seed·3, +1, +2)."""
+    counts = (num_sentences, num_sentences // 4, num_sentences // 4)
+    return {
+        split: make(count, seed * 3 + offset)
+        for offset, (split, count) in enumerate(zip(SPLITS, counts, strict=True))
+    }
+
+
 class GrammarSource(SequenceSource):
     """The generated grammar's sentences, tagged (part of speech) or labelled (sentiment)."""
 
@@ -126,14 +136,11 @@ class GrammarSource(SequenceSource):
         self.num_sentences = num_sentences
 
     def examples(self, data: SequenceDataModule) -> dict[str, list[Example]]:
-        counts = (self.num_sentences, self.num_sentences // 4, self.num_sentences // 4)
-        return {
-            split: [
-                (s.words, s.tags if data.target == "tags" else s.sentiment)
-                for s in grammar.generate(count, data.seed * 3 + offset + 100)
-            ]
-            for offset, (split, count) in enumerate(zip(SPLITS, counts, strict=True))
-        }
+        def sentences(count: int, seed: int) -> list[Example]:
+            generated = grammar.generate(count, seed + 100)
+            return [(s.words, s.tags if data.target == "tags" else s.sentiment) for s in generated]
+
+        return generated_splits(self.num_sentences, data.seed, sentences)
 
 
 class CopySource(SequenceSource):
@@ -150,11 +157,11 @@ class CopySource(SequenceSource):
         )
 
     def examples(self, data: SequenceDataModule) -> dict[str, list[Example]]:
-        counts = (self.num_sentences, self.num_sentences // 4, self.num_sentences // 4)
-        return {
-            split: copy_task(count, self.symbols, self.length, self.lag, data.seed * 3 + offset)
-            for offset, (split, count) in enumerate(zip(SPLITS, counts, strict=True))
-        }
+        return generated_splits(
+            self.num_sentences,
+            data.seed,
+            lambda count, seed: copy_task(count, self.symbols, self.length, self.lag, seed),
+        )
 
 
 class EntitySource(SequenceSource):
@@ -164,11 +171,10 @@ class EntitySource(SequenceSource):
         self.num_sentences = num_sentences
 
     def examples(self, data: SequenceDataModule) -> dict[str, list[Example]]:
-        counts = (self.num_sentences, self.num_sentences // 4, self.num_sentences // 4)
-        return {
-            split: [(s.words, s.tags) for s in entities.generate(count, data.seed * 3 + offset + 300)]
-            for offset, (split, count) in enumerate(zip(SPLITS, counts, strict=True))
-        }
+        def sentences(count: int, seed: int) -> list[Example]:
+            return [(s.words, s.tags) for s in entities.generate(count, seed + 300)]
+
+        return generated_splits(self.num_sentences, data.seed, sentences)
 
 
 class ConlluSource(SequenceSource):
