@@ -149,7 +149,7 @@ def check_run(
 ) -> dict[str, Any]:
     """Train the preset for a bounded number of steps and check what a user relies on."""
     import zoo
-    from zoo.commands.train import train
+    from zoo.commands.train import speed_text, train
     from zoo.errors import ZooError
 
     cfg, data = composed(name, overrides or [], output_dir / name, dry_run)
@@ -173,11 +173,7 @@ def check_run(
         row["predicted"] = bool(predictor.predict(raw_input(cfg, predictor)))
     except Exception as error:  # a check, not a crash: the table says what failed
         row["predicted"], row["error"] = False, f"{type(error).__name__}: {error}"[:200]
-    steps = summary.get("global_step") or 0
-    samples = steps * cfg.data.batch_size * (cfg.data.get("bptt") or 1)
-    row["throughput"] = f"{samples / max(summary.get('train_seconds') or row['seconds'], 1e-9):,.0f} " + (
-        "tokens/s" if cfg.data.get("bptt") else "samples/s"
-    )
+    row["throughput"] = speed_text(summary["train_speed"]) or "-"
     row["peak_memory_gb"] = (
         round(torch.cuda.max_memory_allocated() / 2**30, 2) if torch.cuda.is_available() else None
     )
@@ -229,13 +225,13 @@ def print_table(report: dict[str, Any]) -> None:
             mfu = f", MFU {row['mfu']:.1%}" if row.get("mfu") is not None else ""
             print(f"  bench {row['workload']:<16} zoo/raw {row['ratio']:.3f}{mfu}")
         print(f"  bench generation: cached {bench['generation']['speedup']:.1f}x re-reading")
-    print(f"  {'preset':<28}{'data':<10}{'ok':<5}{'loss':<16}{'throughput':<22}{'peak GB':<9}features")
+    print(f"  {'preset':<28}{'data':<10}{'ok':<5}{'loss':<16}{'throughput':<38}{'peak GB':<9}features")
     for row in report["presets"]:
         loss = (
             f"{row['loss_first']:.2f}->{row['loss_last']:.2f}" if row.get("loss_first") is not None else "-"
         )
         print(f"  {row['preset']:<28}{row['data']:<10}{'yes' if row['ok'] else 'NO':<5}{loss:<16}"
-              f"{row.get('throughput', '-'):<22}{str(row.get('peak_memory_gb') or '-'):<9}"
+              f"{row.get('throughput', '-'):<38}{str(row.get('peak_memory_gb') or '-'):<9}"
               f"{', '.join(row['features']) or '-'}"
               f"{'  ' + row['error'] if row.get('error') else ''}")  # fmt: skip
     fashion = report.get("fashion_mnist")

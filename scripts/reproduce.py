@@ -180,6 +180,7 @@ SECTIONS = {
     "## Baselines": 0,
     "## Samples": 0,
     "## Re-evaluated": 0,
+    "## Training speed": 0,
     "## Not run here": 0,
 }
 
@@ -334,6 +335,15 @@ def write_results(
         ["experiment", "options", "metric", "as trained", "re-evaluated"],
         [*kept["## Re-evaluated"], *reevaluated_rows],
     )  # fmt: skip
+    speed_rows = [speed_row(row["name"], row["result"]) for row in rows if row["result"].get("train_speed")]
+    lines += optional_section(
+        "## Training speed",
+        ["Parameters, optimizer steps, and the time in training steps with their batches' loading",
+         "(not validation, checkpoints or plots) with the examples and real tokens (not padding)",
+         "read per second in it: `train_speed` in the run's summary.json."],
+        ["experiment", "parameters", "steps", "training time", "examples/s", "tokens/s"],
+        [*kept["## Training speed"], *speed_rows],
+    )  # fmt: skip
     if skipped or kept["## Not run here"]:
         lines += ["", "## Not run here", "", "| experiment | why |", "|---|---|"]
         lines += sorted([*kept["## Not run here"], *(f"| {name} | {why} |" for name, why in skipped)])
@@ -341,6 +351,16 @@ def write_results(
     temporary = path.with_name(f".{path.name}.part")
     temporary.write_text("\n".join(lines) + "\n", encoding="utf-8")
     os.replace(temporary, path)
+
+
+def speed_row(name: str, summary: dict[str, Any]) -> str:
+    speed = summary["train_speed"]
+    tokens = f"{speed['tokens_per_s']:,.0f}" if speed.get("tokens_per_s") else "-"
+    examples = f"{speed['examples_per_s']:,.0f}" if speed.get("examples_per_s") else "-"
+    return (
+        f"| {name} | {summary['parameters']:,} | {summary['global_step']:,} | {speed['seconds']:.0f} s | "
+        f"{examples} | {tokens} |"
+    )
 
 
 def markdown_cell(text: str) -> str:

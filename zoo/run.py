@@ -356,6 +356,7 @@ def assemble(cfg: DictConfig, extra_callbacks: list[Any] | None = None) -> Run:
         StopOnSignal,
         remove_stale_temporaries,
     )
+    from zoo.training.speed import TrainingSpeed
 
     config = plain(cfg)
     output_dir = Path(config["paths"]["output_dir"])
@@ -394,6 +395,7 @@ def assemble(cfg: DictConfig, extra_callbacks: list[Any] | None = None) -> Run:
         ExactResume(),
         StopOnSignal(next(c for c in callbacks if isinstance(c, LastCheckpoint))),
         NonFiniteLossGuard(),
+        TrainingSpeed(),
     ]
     callbacks.extend(extra_callbacks or [])
     loggers = [start_logger(name, logger) for name, logger in (config.get("logger") or {}).items()]

@@ -1,5 +1,6 @@
 """scripts/reproduce.py runs presets, their claims' contrasting runs, and writes RESULTS.md."""
 
+import json
 from pathlib import Path
 
 from scripts import reproduce
@@ -22,7 +23,7 @@ def test_reproduce_writes_the_results_and_claims_tables_and_says_what_it_skipped
     assert code == 0
     text = output.read_text()
     assert "| experiment | command | metric | reached | expected | met | wall time | plots |" in text
-    rows = {line.split(" | ")[0].strip("| "): line for line in text.splitlines() if line.startswith("| ")}
+    rows = {line.split(" | ")[0].strip("| "): line for line in section(text, "## Experiments")}
     assert "`zoo train experiment=xor_mlp`" in rows["xor_mlp"] and "| test/acc |" in rows["xor_mlp"]
     assert "[decision_boundary](results/xor_mlp/decision_boundary.png)" in rows["xor_mlp"]
     assert (output.parent / "results" / "xor_mlp" / "decision_boundary.png").is_file()  # copied beside it
@@ -32,6 +33,11 @@ def test_reproduce_writes_the_results_and_claims_tables_and_says_what_it_skipped
     assert "`model.net.hidden=[]` | test/acc " in text
     assert "`data.batch_size=2000` | test/acc " in text
     assert (tmp_path / "runs" / "claim_per_example_sgd_contrast" / "summary.json").is_file()
+    # how fast each trained: the run's parameters, steps and speed
+    speed = {line.split(" | ")[0].strip("| "): line for line in section(text, "## Training speed")}
+    summary = json.loads((tmp_path / "runs" / "xor_mlp" / "summary.json").read_text())
+    assert speed["xor_mlp"].startswith(f"| xor_mlp | {summary['parameters']:,} | {summary['global_step']:,} | ")
+    assert speed["xor_mlp"].endswith(" | - |")  # points, not tokens
     # MNIST is not on disk here: listed, with the reason, not run
     assert "| lenet5_mnist | data not present" in text
     assert not Path(tmp_path / "runs" / "lenet5_mnist").exists()
@@ -41,8 +47,15 @@ def test_reproduce_writes_the_results_and_claims_tables_and_says_what_it_skipped
     assert "| circles_mlp | `zoo train experiment=circles_mlp`" in again and rows["xor_mlp"] in again
     assert (
         "| lenet5_mnist | data not present" in again
-        and sum(line.startswith("| xor_mlp |") for line in again.splitlines()) == 1
+        and sum(line.startswith("| xor_mlp |") for line in section(again, "## Experiments")) == 1
     )
+    assert speed["xor_mlp"] in section(again, "## Training speed")
+
+
+def section(text: str, title: str) -> list[str]:
+    """The table rows under a results file's heading."""
+    rows = text.split(f"\n{title}\n", 1)[1].split("\n## ", 1)[0].splitlines()
+    return [row for row in rows if row.startswith("| ") and not row.startswith("| experiment |")]
 
 
 def test_every_link_in_the_committed_results_resolves():

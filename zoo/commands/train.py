@@ -30,6 +30,7 @@ def fit_and_test(
     cfg: DictConfig, output_dir: Path, started: float, extra_callbacks: list[Any] | None
 ) -> dict[str, Any]:
     from zoo.training.resume import LastCheckpoint
+    from zoo.training.speed import TrainingSpeed
 
     run = assemble(cfg, extra_callbacks)
     config, task, trainer, datamodule = run.config, run.task, run.trainer, run.datamodule
@@ -64,6 +65,8 @@ def fit_and_test(
         "last_checkpoint": last_path,
         "epochs": trainer.current_epoch,
         "global_step": trainer.global_step,
+        "parameters": sum(parameter.numel() for parameter in task.parameters()),
+        "train_speed": next(c for c in run.callbacks if isinstance(c, TrainingSpeed)).summary(),
         "wall_time_s": round(time.time() - started, 2),
         "expected": config.get("expected"),
     }
@@ -72,6 +75,14 @@ def fit_and_test(
         write_json_atomic(output_dir / "summary.json", summary)
         print_summary(summary)
     return summary
+
+
+def speed_text(speed: dict[str, Any]) -> str:
+    """e.g. "51,200 tokens/s (1,460 examples/s)", or "" before any training step."""
+    if not speed.get("examples_per_s"):
+        return ""
+    examples = f"{speed['examples_per_s']:,.0f} examples/s"
+    return f"{speed['tokens_per_s']:,.0f} tokens/s ({examples})" if speed.get("tokens_per_s") else examples
 
 
 def finish_runs(loggers: list[Any]) -> None:
@@ -90,6 +101,9 @@ def print_summary(summary: dict[str, Any]) -> None:
     if summary.get("expected"):
         rows.append(("expected", f"{summary['expected']['metric']} {summary['expected']['value']}"))
     rows.append(("time", f"{summary['wall_time_s']:.1f} s, {summary['epochs']} epochs"))
+    speed = speed_text(summary["train_speed"])
+    if speed:
+        rows.append(("training speed", speed))
     print_table(f"zoo train: {summary['name']}", rows)
     # paths on lines of their own, never wrapped, so that they can be copied whole
     console.print(f"best checkpoint: {summary['best_checkpoint']}", soft_wrap=True, highlight=False)

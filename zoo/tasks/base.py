@@ -116,6 +116,11 @@ class Task(Inference, BundledSteps, L.LightningModule):
         is "train"/"val"/"test" inside the loops, None for a one-off call."""
         raise NotImplementedError
 
+    def tokens_in(self, batch: Any) -> torch.Tensor | int | None:
+        """The real tokens (not padding) a training batch holds, for the run's tokens/s
+        (zoo.training.speed); None for a task whose examples are not sequences."""
+        return None
+
     # --- shared machinery ---------------------------------------------------------------------
     def on_train_start(self) -> None:
         dataset = getattr(self.trainer.train_dataloader, "dataset", None)

@@ -64,6 +64,9 @@ class Classifier(ClassifierInference, Task):
         predictions = scores.detach() if self.output == "softmax" else self.probabilities(scores.detach())
         return self.loss(scores, y), predictions, y
 
+    def tokens_in(self, batch: Any) -> torch.Tensor | None:
+        return batch[1].sum() if len(batch) == 3 else None  # (tokens, lengths, y): a sentence classifier
+
     def evaluation_plots(self, datamodule: Any, folder: Path) -> list[tuple[str, Path]]:
         """The confusion matrix on the validation split; for 2-D points also the decision
         boundary with the first hidden layer's lines."""

@@ -54,6 +54,9 @@ class LanguageModel(LanguageModelInference, Task):
         loss = F.cross_entropy(logits.flatten(0, 1), targets.flatten())
         return loss, loss.detach(), targets  # perplexity = exp(loss): no second pass over the logits
 
+    def tokens_in(self, batch: Any) -> int:
+        return batch[0].numel()  # windows of real text: every position is a token
+
     def on_train_epoch_start(self) -> None:  # (Lightning skips it when resuming mid-epoch)
         self.carried.pop("train", None)
 

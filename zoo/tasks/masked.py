@@ -109,3 +109,6 @@ class MaskedLM(MaskedLMInference, Task):
         logits = self(inputs, lengths)
         loss = F.cross_entropy(logits.flatten(0, 1).float(), targets.flatten(), ignore_index=IGNORE)
         return loss, logits.detach().float(), targets
+
+    def tokens_in(self, batch: Any) -> torch.Tensor | int:
+        return batch[1].sum() if len(batch) == 3 else batch[0].numel()  # sentences, or LM windows

@@ -142,6 +142,11 @@ class Seq2Seq(Seq2SeqInference, Task):
             predictions = logits.detach().argmax(-1)
         return loss, align(predictions, targets.shape[1]), targets
 
+    def tokens_in(self, batch: Any) -> torch.Tensor:
+        """The source's tokens and the target's after <bos>: what the model reads and predicts."""
+        src, src_lengths, tgt = batch
+        return src_lengths.sum() + (tgt[:, 1:] != PAD).sum()
+
     def evaluation_plots(self, datamodule: Any, folder: Path) -> list[tuple[str, Path]]:
         """BLEU of the greedy translations of the validation split by source length: where a
         fixed context vector runs out of room, attention does not (Bahdanau et al.'s figure)."""

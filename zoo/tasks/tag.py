@@ -76,3 +76,6 @@ class Tagger(TaggerInference, Task):
         scores = self(tokens, lengths)
         loss = F.cross_entropy(scores.flatten(0, 1), targets.flatten(), ignore_index=IGNORE)
         return loss, scores.detach().argmax(-1), targets
+
+    def tokens_in(self, batch: Any) -> torch.Tensor:
+        return batch[1].sum()  # (tokens, lengths, tags)
