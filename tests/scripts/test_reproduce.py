@@ -36,7 +36,9 @@ def test_reproduce_writes_the_results_and_claims_tables_and_says_what_it_skipped
     # how fast each trained: the run's parameters, steps and speed
     speed = {line.split(" | ")[0].strip("| "): line for line in section(text, "## Training speed")}
     summary = json.loads((tmp_path / "runs" / "xor_mlp" / "summary.json").read_text())
-    assert speed["xor_mlp"].startswith(f"| xor_mlp | {summary['parameters']:,} | {summary['global_step']:,} | ")
+    assert speed["xor_mlp"].startswith(
+        f"| xor_mlp | {summary['parameters']:,} | {summary['global_step']:,} | "
+    )
     assert speed["xor_mlp"].endswith(" | - |")  # points, not tokens
     # MNIST is not on disk here: listed, with the reason, not run
     assert "| lenet5_mnist | data not present" in text

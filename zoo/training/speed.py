@@ -32,7 +32,9 @@ class TrainingSpeed(L.Callback):
         if self.started is None:
             self.started = self.now(pl_module)
 
-    def on_train_batch_end(self, trainer: L.Trainer, pl_module: Any, outputs: Any, batch: Any, *args: Any) -> None:
+    def on_train_batch_end(
+        self, trainer: L.Trainer, pl_module: Any, outputs: Any, batch: Any, *args: Any
+    ) -> None:
         batches = batch if not pl_module.automatic_optimization else [batch]  # a bundle of several
         for one in batches:
             self.examples += len(one[0])
