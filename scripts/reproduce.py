@@ -1,7 +1,8 @@
 """Run every experiment preset whose data is here and write docs/RESULTS.md: for each, the command,
 the metric reached against the expected one, wall time, hardware and its plots; then the course's
 claims, each with the experiment that shows it and the contrasting run (the other side of the
-claim, e.g. the same net without a hidden layer).
+claim, e.g. the same net without a hidden layer); the course's written-out algorithms against the
+library's own (seconds, measured at every run); each run's parameters and training speed.
 
     python scripts/reproduce.py                          # every preset whose data is present
     python scripts/reproduce.py --only xor_mlp,circles_mlp
@@ -218,12 +219,15 @@ def ngram_baseline(cfg: Any, order: int) -> float:
     return KneserNeyLM(order, tokenizer.get_vocab_size()).fit(train).cross_entropy(test)
 
 
-def optional_section(title: str, text: list[str], columns: list[str], rows: list[str]) -> list[str]:
-    """A results table with its heading and explanation, or nothing when it has no rows."""
+def optional_section(
+    title: str, text: list[str], columns: list[str], rows: list[str], in_order: bool = False
+) -> list[str]:
+    """A results table with its heading and explanation, or nothing when it has no rows; its rows
+    sorted (by experiment), or `in_order` as given."""
     if not rows:
         return []
     header = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    return ["", title, "", *text, "", *header, *sorted(rows)]
+    return ["", title, "", *text, "", *header, *(rows if in_order else sorted(rows))]
 
 
 def in_units_of(metric: str | None, nats: float) -> float:
@@ -234,9 +238,15 @@ def in_units_of(metric: str | None, nats: float) -> float:
 
 
 def write_results(
-    path: Path, rows: list[dict[str, Any]], skipped: list[tuple[str, str]], tiny: bool, merge: bool = False
+    path: Path,
+    rows: list[dict[str, Any]],
+    skipped: list[tuple[str, str]],
+    tiny: bool,
+    merge: bool = False,
+    course: list[str] | None = None,
 ) -> None:
-    """The results file: these rows, and with `merge` the rows of experiments not run this time."""
+    """The results file: these rows, and with `merge` the rows of experiments not run this time;
+    `course`: the rows of the course's written-out algorithms (course_algorithms)."""
     looked_at = {row["name"] for row in rows} | {name for name, _ in skipped}
     kept = earlier_rows(path, looked_at) if merge else {section: [] for section in SECTIONS}
     lines = [
@@ -335,6 +345,14 @@ def write_results(
         ["experiment", "options", "metric", "as trained", "re-evaluated"],
         [*kept["## Re-evaluated"], *reevaluated_rows],
     )  # fmt: skip
+    lines += optional_section(
+        "## The course's algorithms, written out",
+        ["Each against the library's own implementation (`zoo.course.agreement`), measured at every run",
+         "of this script (seconds)."],
+        ["algorithm", "checked against", "measured", "plot"],
+        course or [],
+        in_order=True,
+    )  # fmt: skip
     speed_rows = [speed_row(row["name"], row["result"]) for row in rows if row["result"].get("train_speed")]
     lines += optional_section(
         "## Training speed",
@@ -351,6 +369,54 @@ def write_results(
     temporary = path.with_name(f".{path.name}.part")
     temporary.write_text("\n".join(lines) + "\n", encoding="utf-8")
     os.replace(temporary, path)
+
+
+def course_algorithms(results_file: Path, tiny: bool) -> list[str]:
+    """The course section's rows: each written-out algorithm of zoo.course against the library's
+    own (zoo.course.agreement), measured now; the XOR curves plotted into results/course/."""
+    from zoo.course.agreement import (
+        backprop_gap,
+        gradient_check_error,
+        optimizer_gaps,
+        random_expressions_gap,
+        xor_agreement,
+    )
+    from zoo.viz.curves import compared_curves
+
+    expressions, steps, mlp = (50, 200, [8]) if tiny else (1000, 2000, [32, 16])
+    shape = "-".join(str(size) for size in [64, *mlp, 10])
+    xor = xor_agreement(steps=steps)
+    plot = compared_curves(
+        {
+            "zoo.course.autodiff": list(enumerate(xor["losses"], 1)),
+            "torch.autograd": list(enumerate(xor["torch_losses"], 1)),
+        },
+        "binary cross-entropy loss",
+        results_file.parent / "results" / "course" / "xor_autodiff.png",
+        title="XOR 2-2-1 by gradient descent, from the same initial weights",
+        x_label="step",
+    )
+    gaps = optimizer_gaps()
+    return [
+        f"| reverse-mode autodiff (`zoo.course.autodiff`) | torch.autograd: the value and every input's "
+        f"gradient of {expressions:,} random expressions of 1-8 operations, float64 | largest difference "
+        f"{random_expressions_gap(expressions):.1e} (relative to max(1, \\|torch's\\|)) | - |",
+        f"| XOR network (2-2-1, tanh, sigmoid output) trained by that autodiff, {steps:,} steps of gradient "
+        f"descent at 0.5 | torch.autograd from the same initial weights | final loss "
+        f"{xor['losses'][-1]:.4f}, {xor['correct']}/4 points right; largest loss difference over all "
+        f"steps {xor['largest_gap']:.1e} | "
+        f"{plot_links([plot], results_file)} |",
+        f"| backprop by its equations (`zoo.course.backprop`), MLP {shape} (tanh) on 256 digit images | "
+        f"torch.autograd | largest difference {backprop_gap(mlp):.1e} of the largest gradient | - |",
+        f"| gradient checking (`zoo.course.gradcheck`), 100 weights of that MLP | central differences "
+        f"(ε = 1e-4) against the written-out gradients | worst relative error "
+        f"{gradient_check_error(mlp):.1e}; with the first layer's gradient 30% off: "
+        f"{gradient_check_error(mlp, first_layer_off_by=1.3):.2f} | - |",
+        "| SGD, momentum, RMSprop, Adam from their update rules (`zoo.course.optimizers`) | torch.optim, "
+        "100 steps on an ill-conditioned quadratic (float64) | largest weight difference: "
+        + ", ".join(f"{name} {gap:.1e}" for name, gap in gaps.items())
+        + " | - |",
+    ]
 
 
 def speed_row(name: str, summary: dict[str, Any]) -> str:
@@ -492,7 +558,8 @@ def main(argv: list[str] | None = None) -> int:
                 row["reevaluated"] = reevaluated(best[name], plain(cfg.reevaluate), metric, runs / name)
             rows.append(row)
             progress.advance(bar)
-    write_results(Path(args.output), rows, skipped, args.tiny, merge=bool(args.only))
+    course = course_algorithms(Path(args.output), args.tiny)
+    write_results(Path(args.output), rows, skipped, args.tiny, merge=bool(args.only), course=course)
     print(f"{len(rows)} experiments run, {len(skipped)} skipped; results written to {args.output}")
     return 0
 

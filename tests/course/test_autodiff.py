@@ -3,62 +3,35 @@ to 1e-10), and the XOR network trained with it."""
 
 import numpy as np
 import pytest
-import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from zoo.course.agreement import EXPRESSION_STEPS, expression_gap
 from zoo.course.autodiff import Variable, gradients, topological_order, train_xor
-
-ROWS, COLUMNS = 3, 4
-# Each step applies one operation to the running expression e (ROWS × COLUMNS) and, for binary
-# ones, an input: A and B (ROWS × COLUMNS), v (COLUMNS,: broadcast over rows), M (COLUMNS × COLUMNS).
-STEPS = {
-    "add": lambda e, i: e + i["B"],
-    "sub": lambda e, i: i["A"] - e,
-    "mul": lambda e, i: e * i["B"],
-    "div": lambda e, i: e / (i["B"] * i["B"] + 1.0),
-    "broadcast_add": lambda e, i: e + i["v"],
-    "broadcast_mul": lambda e, i: i["v"] * e,
-    "matmul": lambda e, i: e @ i["M"],
-    "tanh": lambda e, i: e.tanh(),
-    "sigmoid": lambda e, i: e.sigmoid(),
-    "relu": lambda e, i: e.relu(),
-    "exp_of_tanh": lambda e, i: e.tanh().exp(),
-    "log_of_square": lambda e, i: (e * e + 1.0).log(),
-    "square": lambda e, i: e**2,
-    "reuse": lambda e, i: e * e.tanh() + e,  # one node used twice: gradients must add up
-}
-
-
-def evaluate(program: list[str], inputs: dict, reduce: str):
-    e = inputs["A"]
-    for step in program:
-        e = STEPS[step](e, inputs)
-    return e.sum() if reduce == "sum" else e.mean()
 
 
 @settings(max_examples=150, deadline=None)
 @given(
-    program=st.lists(st.sampled_from(sorted(STEPS)), min_size=1, max_size=8),
+    program=st.lists(st.sampled_from(sorted(EXPRESSION_STEPS)), min_size=1, max_size=8),
     reduce=st.sampled_from(["sum", "mean"]),
     seed=st.integers(0, 2**31 - 1),
 )
 def test_gradients_equal_torch_autograd_on_random_expressions(program, reduce, seed):
-    rng = np.random.default_rng(seed)
-    shapes = {"A": (ROWS, COLUMNS), "B": (ROWS, COLUMNS), "v": (COLUMNS,), "M": (COLUMNS, COLUMNS)}
-    values = {name: rng.uniform(-2, 2, shape) for name, shape in shapes.items()}
-    ours = {name: Variable(value, name=name) for name, value in values.items()}
-    theirs = {
-        name: torch.tensor(value, dtype=torch.float64, requires_grad=True) for name, value in values.items()
-    }
-    output = evaluate(program, ours, reduce)
-    expected = evaluate(program, theirs, reduce)  # the same operations on torch tensors
-    np.testing.assert_allclose(output.value, expected.item(), rtol=1e-10, atol=1e-10)
-    grads = gradients(output, ours.values())
-    expected_grads = torch.autograd.grad(expected, list(theirs.values()), allow_unused=True)
-    for name, got, want in zip(ours, grads, expected_grads, strict=True):
-        want = np.zeros(shapes[name]) if want is None else want.numpy()
-        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-10, err_msg=f"∂/∂{name} of {program}")
+    # the value and every input's gradient, each within 1e-10 of torch's (relative past magnitude 1)
+    assert expression_gap(program, reduce, seed) < 1e-10, program
+
+
+def test_the_comparison_sees_a_wrong_local_derivative(monkeypatch):
+    """The check above can fail: tanh's derivative written as 1 - tanh (not 1 - tanh²) is caught."""
+    program = ["tanh", "add"]
+    assert expression_gap(program, "sum", 0) < 1e-12
+
+    def wrong_tanh(self):
+        out = np.tanh(self.value)
+        return Variable(out, (self,), lambda g: (g * (1 - out),))
+
+    monkeypatch.setattr(Variable, "tanh", wrong_tanh)
+    assert expression_gap(program, "sum", 0) > 1e-3
 
 
 def test_the_topological_order_puts_every_node_after_its_inputs_even_in_a_deep_graph():

@@ -1,6 +1,7 @@
 import pytest
 import torch
 
+from zoo.course.agreement import optimizer_trajectory
 from zoo.course.optimizers import CourseAdam, CourseRMSprop, CourseSGD
 
 CASES = [
@@ -24,17 +25,7 @@ CASES = [
 
 
 def trajectory(cls, kwargs, steps=100):
-    torch.manual_seed(0)
-    w = torch.nn.Parameter(torch.randn(5, dtype=torch.float64))
-    a = torch.diag(torch.tensor([1.0, 3.0, 10.0, 30.0, 100.0], dtype=torch.float64))  # ill-conditioned
-    optimizer = cls([w], **kwargs)
-    points = []
-    for _ in range(steps):
-        optimizer.zero_grad()
-        (0.5 * w @ a @ w + w.sum()).backward()
-        optimizer.step()
-        points.append(w.detach().clone())
-    return torch.stack(points)
+    return optimizer_trajectory(cls, kwargs, steps)
 
 
 @pytest.mark.parametrize(("ours", "our_kwargs", "theirs", "their_kwargs"), CASES)

@@ -40,6 +40,12 @@ def test_reproduce_writes_the_results_and_claims_tables_and_says_what_it_skipped
         f"| xor_mlp | {summary['parameters']:,} | {summary['global_step']:,} | "
     )
     assert speed["xor_mlp"].endswith(" | - |")  # points, not tokens
+    # the course's written-out algorithms against torch's, measured at every run, in their order
+    course = section(text, "## The course's algorithms, written out")
+    assert [row.split(" | ")[0][2:].split(" ")[0] for row in course] == ["reverse-mode", "XOR", "backprop",
+                                                                         "gradient", "SGD,"]  # fmt: skip
+    assert "4/4 points right" in course[1] and "[xor_autodiff](results/course/xor_autodiff.png)" in course[1]
+    assert (output.parent / "results" / "course" / "xor_autodiff.png").is_file()
     # MNIST is not on disk here: listed, with the reason, not run
     assert "| lenet5_mnist | data not present" in text
     assert not Path(tmp_path / "runs" / "lenet5_mnist").exists()
@@ -57,7 +63,7 @@ def test_reproduce_writes_the_results_and_claims_tables_and_says_what_it_skipped
 def section(text: str, title: str) -> list[str]:
     """The table rows under a results file's heading."""
     rows = text.split(f"\n{title}\n", 1)[1].split("\n## ", 1)[0].splitlines()
-    return [row for row in rows if row.startswith("| ") and not row.startswith("| experiment |")]
+    return [row for row in rows if row.startswith("| ")][1:]  # after the header
 
 
 def test_every_link_in_the_committed_results_resolves():

@@ -172,21 +172,26 @@ def binary_cross_entropy(p: Variable, y: np.ndarray) -> Variable:
     return -(y * p.log() + (1 - y) * (1 - p).log()).mean()
 
 
+def xor_data() -> tuple[np.ndarray, np.ndarray]:
+    """The four points and their labels, (4, 2) and (4, 1)."""
+    return np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]), np.array([[0.0], [1.0], [1.0], [0.0]])
+
+
+def xor_initial_weights(hidden: int, seed: int) -> list[np.ndarray]:
+    """W1 (2, hidden) and W2 (hidden, 1) standard normal, b1 and b2 zero."""
+    rng = np.random.default_rng(seed)
+    return [rng.normal(0, 1, (2, hidden)), np.zeros(hidden), rng.normal(0, 1, (hidden, 1)), np.zeros(1)]
+
+
 def train_xor(
     steps: int = 2000, lr: float = 0.5, hidden: int = 2, seed: int = 0
 ) -> tuple[list[float], Callable[[np.ndarray], np.ndarray]]:
     """The course's XOR network (2 inputs, `hidden` tanh units, a sigmoid output) trained by
     full-batch gradient descent on the binary cross-entropy, every gradient from `backward()`.
     Returns the loss of every step and the trained network's p(y = 1 | x)."""
-    x = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
-    y = np.array([[0.0], [1.0], [1.0], [0.0]])
-    rng = np.random.default_rng(seed)
-    parameters = [
-        Variable(rng.normal(0, 1, (2, hidden)), name="W1"),
-        Variable(np.zeros(hidden), name="b1"),
-        Variable(rng.normal(0, 1, (hidden, 1)), name="W2"),
-        Variable(np.zeros(1), name="b2"),
-    ]
+    x, y = xor_data()
+    names = ("W1", "b1", "W2", "b2")
+    parameters = [Variable(w, name=n) for w, n in zip(xor_initial_weights(hidden, seed), names, strict=True)]
 
     def network(inputs: np.ndarray) -> Variable:
         w1, b1, w2, b2 = parameters

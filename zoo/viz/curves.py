@@ -65,21 +65,27 @@ def gradient_norms(norms: dict[str, list[float]], path: str | Path, title: str =
 
 
 def compared_curves(
-    runs: dict[str, list[tuple[float, float]]], metric: str, path: str | Path, title: str = ""
+    runs: dict[str, list[tuple[float, float]]],
+    metric: str,
+    path: str | Path,
+    title: str = "",
+    x_label: str = "epoch",
 ) -> Path:
-    """One metric per epoch for several runs on one axes ({label: [(epoch, value), ...]}): the two
-    sides of a claim (ResNet against plain net, attention against a fixed context) side by side.
-    Losses on a log scale."""
+    """One metric per epoch (or step) for several runs on one axes ({label: [(x, value), ...]}):
+    the two sides of a claim (ResNet against plain net, attention against a fixed context), or
+    two implementations that must agree (drawn solid, then dashed, so a curve on top of another
+    still shows both). Losses on a log scale."""
     figure = new_figure(6, 4)
     axes = figure.subplots()
-    for label, points in runs.items():
-        points = [(epoch, value) for epoch, value in points if np.isfinite(value)]
+    for index, (label, points) in enumerate(runs.items()):
+        points = [(x, value) for x, value in points if np.isfinite(value)]
         if points:
-            epochs, values = zip(*points, strict=True)
-            axes.plot(epochs, values, marker="o", markersize=3, label=label)
+            xs, values = zip(*points, strict=True)
+            marker = "o" if len(points) <= 100 else None
+            axes.plot(xs, values, marker=marker, markersize=3, linestyle=("-", "--")[index % 2], label=label)
     if metric.endswith("loss"):
         axes.set_yscale("log")
-    axes.set_xlabel("epoch")
+    axes.set_xlabel(x_label)
     axes.set_ylabel(metric)
     axes.grid(alpha=0.3)
     if axes.lines:
