@@ -439,6 +439,7 @@ def generated_samples(checkpoint: str, sample: dict[str, Any]) -> list[dict[str,
     its other keys as predict options (seed 0): a language model's continuation, a word's
     nearest neighbours or an analogy's answer."""
     import zoo
+    from zoo.tasks.inference.tag import entities_text
 
     options = {"seed": 0, **{key: value for key, value in sample.items() if key != "input"}}
     inputs = sample["input"] if isinstance(sample["input"], list) else [sample["input"]]
@@ -449,7 +450,7 @@ def generated_samples(checkpoint: str, sample: dict[str, Any]) -> list[dict[str,
         if "generated" in result:
             output = result["generated"]
         elif "entities" in result:
-            output = ", ".join(f"{text} ({kind})" for text, kind in result["entities"]) or "no entity"
+            output = entities_text(result["entities"])
         else:
             output = ", ".join(f"{word} ({score:.2f})" for word, score in result["nearest"])
         shown = ", ".join(f"{key}={value}" for key, value in options.items() if key != "seed")

@@ -82,3 +82,14 @@ def test_compared_curves_draw_both_sides_of_a_claim(tmp_path):
     runs = {"resnet20": [(1, 1.0), (2, 0.3)], "model=plain20": [(1, 1.2), (2, 0.6), (3, float("nan"))]}
     path = compared_curves(runs, "train/loss", tmp_path / "claim.png", title="a claim " * 20)
     assert path.is_file() and path.stat().st_size > 5_000
+
+
+def test_learning_curves_of_a_task_without_metrics_are_one_panel_of_losses(tmp_path):
+    from zoo.viz.curves import learning_curves
+
+    history = [{"epoch": e, "train/loss": 3.0 / e, "val/loss": 2.5 + 0.01 * e} for e in (1, 2, 3)]
+    with Image.open(learning_curves(history, tmp_path / "losses.png")) as losses_only:
+        history[0]["val/acc"] = 0.5
+        with Image.open(learning_curves(history, tmp_path / "both.png")) as both:
+            assert losses_only.width < 0.6 * both.width  # no empty "metrics" panel beside the losses
+    assert_drawn(tmp_path / "losses.png")

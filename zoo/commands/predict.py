@@ -75,8 +75,9 @@ def print_results(results: list[dict[str, Any]]) -> None:
         words = first["input"].split()
         console.print(" ".join(f"{w}/[bold]{t}[/bold]" for w, t in zip(words, first["tags"], strict=True)))
         if "entities" in first:
-            found = ", ".join(f"{text} ({kind})" for text, kind in first["entities"]) or "none"
-            console.print(f"entities: {found}", highlight=False)
+            from zoo.tasks.inference.tag import entities_text
+
+            console.print(f"entities: {entities_text(first['entities'])}", highlight=False)
     elif "translation" in first:
         if first["unknown_tokens"]:
             console.print(

@@ -12,10 +12,11 @@ from zoo.viz import new_figure, save_figure
 
 def learning_curves(history: list[dict[str, float]], path: str | Path, title: str = "") -> Path:
     """One row per epoch ({"epoch": e, "train/loss": ..., "val/acc": ...}): losses on the left
-    (log scale), every other metric on the right."""
-    figure = new_figure(10, 4)
-    loss_axes, metric_axes = figure.subplots(1, 2)
+    (log scale), every other metric on the right; the losses alone for a task without metrics."""
     keys = sorted({key for row in history for key in row if key != "epoch"})
+    has_metrics = any(not key.endswith("loss") for key in keys)
+    figure = new_figure(10 if has_metrics else 5.5, 4)
+    loss_axes, metric_axes = figure.subplots(1, 2) if has_metrics else (figure.subplots(), None)
     for key in keys:
         points = [(row["epoch"], row[key]) for row in history if key in row and np.isfinite(row[key])]
         if not points:
@@ -25,10 +26,11 @@ def learning_curves(history: list[dict[str, float]], path: str | Path, title: st
         axes.plot(epochs, values, marker="o", markersize=3, label=key)
     loss_axes.set_yscale("log")
     loss_axes.set_title("loss")
-    metric_axes.set_title("metrics")
+    if metric_axes is not None:
+        metric_axes.set_title("metrics")
     from matplotlib.ticker import MaxNLocator
 
-    for axes in (loss_axes, metric_axes):
+    for axes in (loss_axes, metric_axes) if metric_axes is not None else (loss_axes,):
         axes.set_xlabel("epoch")
         axes.xaxis.set_major_locator(MaxNLocator(integer=True))
         axes.grid(alpha=0.3)

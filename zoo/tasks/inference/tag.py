@@ -57,3 +57,8 @@ class TaggerInference(Inference):
             spans = sorted(bio_spans(tags))
             result["entities"] = [(" ".join(words[start:end]), kind) for start, end, kind in spans]
         yield [result]
+
+
+def entities_text(entities: list[tuple[str, str]]) -> str:
+    """ "rose taylor (PER), reading (LOC)", or "no entity": how predict and RESULTS.md show them."""
+    return ", ".join(f"{text} ({kind})" for text, kind in entities) or "no entity"
