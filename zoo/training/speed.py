@@ -18,8 +18,9 @@ class TrainingSpeed(L.Callback):
 
     Examples are the rows of each batch (a language model's windows, a translation's sentence
     pairs); tokens are what the task says its batch holds (`Task.tokens_in`: the real tokens, not
-    padding), counted on the device and read once at the end. Lightning's ThroughputMonitor logs a
-    windowed rate at every step and assumes batches of one size; this is one total per run."""
+    padding), counted on the device and read once at the end. Under DDP each process counts its own
+    share (the summary is rank 0's). Lightning's ThroughputMonitor logs a windowed rate at every
+    step and assumes batches of one size; this is one total per run."""
 
     def __init__(self) -> None:
         self.seconds = 0.0
