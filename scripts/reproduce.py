@@ -219,6 +219,43 @@ def ngram_baseline(cfg: Any, order: int) -> float:
     return KneserNeyLM(order, tokenizer.get_vocab_size()).fit(train).cross_entropy(test)
 
 
+def context_frequency_baseline(cfg: Any) -> float:
+    """The negative-sampling loss on the test pairs of a model that ignores the centre word: each
+    context word o gets the one score s_o that is best on the training pairs, σ(s_o) =
+    p(o) / (p(o) + k q(o)) (p: o's share of the training contexts, add-one smoothed; q: the noise
+    distribution; k noise words per pair), and the noise term is its expectation over q. What a
+    skip-gram model's test loss shows beyond how often each word occurs."""
+    import torch
+    import torch.nn.functional as F
+
+    from zoo.data import build_datamodule
+    from zoo.registry import plain
+
+    datamodule = build_datamodule(plain(cfg.data))
+    datamodule.setup("fit")
+    vocab, k, q = len(datamodule.noise), datamodule.negatives, datamodule.noise.double()
+    contexts = torch.tensor([context for _, context in datamodule.datasets["train"]])
+    p = (torch.bincount(contexts, minlength=vocab).double() + 1) / (len(contexts) + vocab)
+    score = torch.log(p) - torch.log(k * q.clamp_min(1e-12))  # logit of p / (p + k q)
+    test = torch.tensor([context for _, context in datamodule.datasets["test"]])
+    noise_term = k * (q * -F.logsigmoid(-score)).sum()
+    return float(-F.logsigmoid(score[test]).mean() + noise_term)
+
+
+def preset_baseline(cfg: Any, metric: str | None) -> dict[str, Any] | None:
+    """The preset's `baseline:` on its test split, in the units of its metric: `ngram: N` (a
+    Kneser-Ney N-gram) or `context_frequency: true` (skip-gram's loss without the centre word)."""
+    from zoo.registry import plain
+
+    baseline = plain(cfg.baseline) if cfg.get("baseline") else {}
+    if baseline.get("ngram"):
+        order = int(baseline["ngram"])
+        return {"name": f"Kneser-Ney {order}-gram", "value": in_units_of(metric, ngram_baseline(cfg, order))}
+    if baseline.get("context_frequency"):
+        return {"name": "context-word frequency alone", "value": context_frequency_baseline(cfg)}
+    return None
+
+
 def optional_section(
     title: str, text: list[str], columns: list[str], rows: list[str], in_order: bool = False
 ) -> list[str]:
@@ -549,10 +586,8 @@ def main(argv: list[str] | None = None) -> int:
             if claim and claim.get("contrast"):
                 contrast = run(name, [*extra, *claim["contrast"]], runs / f"{name}_contrast")
                 row["contrast"] = {"result": contrast, "value": reached(contrast, metric)}
-            order = (plain(cfg.baseline) or {}).get("ngram") if cfg.get("baseline") else None
-            if order and not args.tiny:
-                value = in_units_of(metric, ngram_baseline(cfg, int(order)))
-                row["baseline"] = {"name": f"Kneser-Ney {order}-gram", "value": value}
+            if not args.tiny:
+                row["baseline"] = preset_baseline(cfg, metric)
             if cfg.get("sample") and name in best:
                 row["samples"] = generated_samples(best[name], plain(cfg.sample))
             if cfg.get("reevaluate") and name in best:

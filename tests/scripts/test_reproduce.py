@@ -3,6 +3,8 @@
 import json
 from pathlib import Path
 
+from omegaconf import OmegaConf
+
 from scripts import reproduce
 
 
@@ -153,3 +155,18 @@ def test_re_evaluated_rows_sit_beside_the_value_as_trained(tmp_path):
     output = tmp_path / "RESULTS.md"
     reproduce.write_results(output, [row], [], tiny=False)
     assert "| s2s | beam_size=5 | test/bleu | 0.9100 | 0.9300 |" in output.read_text()
+
+
+def test_the_context_frequency_baseline_sits_between_an_untrained_and_a_trained_skip_gram(train_run):
+    import math
+
+    from tests.conftest import compose_train
+
+    overrides = ["model=skipgram", "data=grammar_skipgram", "optimizer=adam", "optimizer.lr=0.01"]
+    cfg = compose_train(overrides, Path("unused"))
+    with_baseline = OmegaConf.merge(cfg, {"baseline": {"context_frequency": True}})
+    baseline = reproduce.preset_baseline(with_baseline, None)
+    assert baseline["name"] == "context-word frequency alone"
+    untrained = (1 + cfg.data.negatives) * math.log(2)  # every score 0: σ = 1/2 for each word
+    trained = train_run([*overrides, "trainer.max_epochs=5"])["test"]["test/loss"]
+    assert trained < baseline["value"] < untrained, (trained, baseline["value"], untrained)
