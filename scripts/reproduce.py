@@ -243,16 +243,19 @@ def context_frequency_baseline(cfg: Any) -> float:
 
 
 def preset_baseline(cfg: Any, metric: str | None) -> dict[str, Any] | None:
-    """The preset's `baseline:` on its test split, in the units of its metric: `ngram: N` (a
-    Kneser-Ney N-gram) or `context_frequency: true` (skip-gram's loss without the centre word)."""
+    """The preset's `baseline:` on its test split, with the metric it is compared on: `ngram: N`
+    (a Kneser-Ney N-gram, in the units of the preset's metric) or `context_frequency: true`
+    (skip-gram's test/loss without the centre word)."""
     from zoo.registry import plain
 
     baseline = plain(cfg.baseline) if cfg.get("baseline") else {}
     if baseline.get("ngram"):
         order = int(baseline["ngram"])
-        return {"name": f"Kneser-Ney {order}-gram", "value": in_units_of(metric, ngram_baseline(cfg, order))}
+        value = in_units_of(metric, ngram_baseline(cfg, order))
+        return {"name": f"Kneser-Ney {order}-gram", "value": value, "metric": metric}
     if baseline.get("context_frequency"):
-        return {"name": "context-word frequency alone", "value": context_frequency_baseline(cfg)}
+        value = context_frequency_baseline(cfg)
+        return {"name": "context-word frequency alone", "value": value, "metric": "test/loss"}
     return None
 
 
@@ -345,10 +348,10 @@ def write_results(
         )
     lines += sorted([*kept["## The course's claims"], *claim_rows], key=lambda line: line.split(" | ")[1])
     baseline_rows = [
-        f"| {row['name']} | {(row['expected'] or {}).get('metric', '-')} | "
-        f"{row['value']:.4f} | {row['baseline']['name']} | {row['baseline']['value']:.4f} |"
+        f"| {row['name']} | {row['baseline']['metric']} | {value:.4f} | {row['baseline']['name']} | "
+        f"{row['baseline']['value']:.4f} |"
         for row in rows
-        if row.get("baseline") and row["value"] is not None
+        if row.get("baseline") and (value := reached(row["result"], row["baseline"]["metric"])) is not None
     ]
     lines += optional_section(
         "## Baselines",

@@ -35,6 +35,8 @@ def test_skipgram_puts_words_of_one_part_of_speech_closer_together(train_run):
             else:
                 between.append(similarity.mean())
     assert torch.stack(within).mean() > torch.stack(between).mean() + 0.3, (within, between)
+    # the same seen by the run itself: the grammar's parts of speech as word groups (test/groups)
+    assert summary["test"]["test/groups"] >= 0.9, summary["test"]
 
     # an analogy through `zoo predict`: the words nearest v_a - v_b + v_c by cosine, a, b, c excluded
     from tests.conftest import run_zoo

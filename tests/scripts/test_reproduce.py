@@ -157,6 +157,18 @@ def test_re_evaluated_rows_sit_beside_the_value_as_trained(tmp_path):
     assert "| s2s | beam_size=5 | test/bleu | 0.9100 | 0.9300 |" in output.read_text()
 
 
+def test_a_baseline_row_compares_on_the_baseline_s_own_metric(tmp_path):
+    expected = {"metric": "test/groups", "value": 0.5}
+    result = {"status": "ok", "run_dir": str(tmp_path), "wall_time_s": 1.0,
+              "test": {"test/groups": 0.7, "test/loss": 2.6}}  # fmt: skip
+    baseline = {"name": "context-word frequency alone", "value": 2.7, "metric": "test/loss"}
+    row = {"name": "sg", "command": "zoo train", "expected": expected, "claim": None, "value": 0.7,
+           "result": result, "baseline": baseline}  # fmt: skip
+    output = tmp_path / "RESULTS.md"
+    reproduce.write_results(output, [row], [], tiny=False)
+    assert "| sg | test/loss | 2.6000 | context-word frequency alone | 2.7000 |" in output.read_text()
+
+
 def test_the_context_frequency_baseline_sits_between_an_untrained_and_a_trained_skip_gram(train_run):
     import math
 

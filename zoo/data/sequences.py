@@ -388,7 +388,9 @@ class SkipGramDataModule(TensorDataModule):
     `corpus`: "grammar" (the generated sentences, whose parts of speech label the embedding plot)
     or any text corpus of zoo.data.text (e.g. "shakespeare"), tokenized by `tokenizer` ("wordpunct":
     lowercased, punctuation apart). `subsample` = t drops each training occurrence of a word of
-    frequency f with probability 1 - √(t / f) (Mikolov et al.: frequent words teach little)."""
+    frequency f with probability 1 - √(t / f) (Mikolov et al.: frequent words teach little).
+    `word_groups` ({group: [words]}, e.g. kin, titles, numbers) are what the task scores the
+    vectors by (test/groups); the grammar's parts of speech when none are given."""
 
     def __init__(
         self,
@@ -401,10 +403,15 @@ class SkipGramDataModule(TensorDataModule):
         corpus: str = "grammar",
         tokenizer: str = "word",
         subsample: float | None = None,
+        word_groups: dict[str, list[str]] | None = None,
         data_dir: str = "data",
         download: bool = True,
     ):
         super().__init__(batch_size, seed)
+        self.word_groups = {
+            str(group): [str(word) for word in words] for group, words in (word_groups or {}).items()
+        }
+        self.group_ids: dict[str, list[int]] = {}  # the groups' words as vocabulary rows (setup)
         if subsample is not None and not subsample > 0:
             raise ValueError(
                 f"data.subsample must be a positive frequency (e.g. 0.001) or null, got {subsample}"
@@ -452,6 +459,7 @@ class SkipGramDataModule(TensorDataModule):
         for ids in encoded["train"]:
             frequency += torch.bincount(torch.tensor(ids, dtype=torch.long), minlength=len(frequency))
         self.noise = frequency.pow(0.75) / frequency.pow(0.75).sum()
+        self.group_ids = self.vocabulary_groups()
         self.generator = torch.Generator().manual_seed(self.seed)
         keep = self.keep_probability(frequency)
         for split, sentences in encoded.items():
@@ -465,6 +473,37 @@ class SkipGramDataModule(TensorDataModule):
                         if j != i:
                             pairs.append((centre, ids[j]))
             self.datasets[split] = pairs
+
+    def vocabulary_groups(self) -> dict[str, list[int]]:
+        """`word_groups` as rows of the vocabulary (a word it lacks is an error naming it), or the
+        grammar's parts of speech (those of two words or more)."""
+        assert self.tokenizer is not None
+        normalize = self.tokenizer.normalizer.normalize_str if self.tokenizer.normalizer else str
+        if not self.word_groups:
+            tagged: dict[str, list[str]] = {}
+            for word, tag in self.word_tags.items():
+                tagged.setdefault(tag, []).append(word)
+            groups = {tag: words for tag, words in sorted(tagged.items()) if len(words) > 1}
+        else:
+            groups = self.word_groups
+        ids = {
+            group: [self.tokenizer.token_to_id(normalize(word)) for word in words]
+            for group, words in groups.items()
+        }
+        missing = [
+            word
+            for group, words in groups.items()
+            for word, i in zip(words, ids[group], strict=True)
+            if i is None
+        ]
+        if missing:
+            raise ZooError(
+                f"data.word_groups: {', '.join(repr(word) for word in missing)} not in the vocabulary of "
+                f"{self.tokenizer.get_vocab_size()} words (data.vocab_size)"
+            )
+        if sum(len(words) for words in ids.values()) and len(ids) < 2:
+            raise ZooError("data.word_groups needs two groups or more: a word's nearest must be able to miss")
+        return ids
 
     def keep_probability(self, frequency: torch.Tensor) -> list[float] | None:
         """Per word: the chance a training occurrence is kept, min(1, √(t / f)); None keeps all."""

@@ -9,7 +9,7 @@ import torch
 from torchmetrics import MetricCollection
 
 from zoo.tasks.base import Task
-from zoo.tasks.inference.embed import WordEmbeddingInference
+from zoo.tasks.inference.embed import WordEmbeddingInference, group_accuracy
 
 PLOTTED_WORDS = 300  # labelled points of the projection: more is unreadable
 
@@ -39,6 +39,19 @@ class WordEmbedding(WordEmbeddingInference, Task):
         centre, context, noise = batch
         loss = self.net(centre, context, noise)
         return loss, centre, centre  # no metric reads the outputs
+
+    def on_validation_epoch_end(self) -> None:
+        self.log_group_accuracy("val")
+
+    def on_test_epoch_end(self) -> None:
+        self.log_group_accuracy("test")
+
+    def log_group_accuracy(self, stage: str) -> None:
+        """<stage>/groups: group_accuracy of the data's word groups (the same words at every stage:
+        a measure of the vectors, not of the split), when the data has groups."""
+        groups = getattr(self.trainer.datamodule, "group_ids", None)
+        if groups:
+            self.log(f"{stage}/groups", group_accuracy(self.net.input_vectors.weight, groups), prog_bar=True)
 
     def evaluation_plots(self, datamodule: Any, folder: Path) -> list[tuple[str, Path]]:
         """The word vectors projected to 2-D (PCA), labelled (by part of speech where the data

@@ -37,3 +37,20 @@ class WordEmbeddingInference(Inference):
             used.append(index)
         neighbours = self.net.similar(total, int(options.get("top_k") or 5), exclude=used)
         yield [{"input": inputs, "nearest": [(tokenizer.id_to_token(i), score) for i, score in neighbours]}]
+
+
+def group_accuracy(vectors: torch.Tensor, groups: dict[str, list[int]]) -> float:
+    """The share of the groups' words whose nearest other listed word (by cosine similarity) is of
+    their own group: 1.0 when every group is a tight cluster, about `chance_level` for noise."""
+    rows = [row for members in groups.values() for row in members]
+    labels = torch.tensor([label for label, members in enumerate(groups.values()) for _ in members])
+    unit = torch.nn.functional.normalize(vectors[rows].detach().float().cpu(), dim=-1)
+    similarity = unit @ unit.T
+    similarity.fill_diagonal_(-2.0)  # a word is not its own neighbour
+    return (labels[similarity.argmax(1)] == labels).float().mean().item()
+
+
+def chance_level(groups: dict[str, list[int]]) -> float:
+    """group_accuracy's expectation when the nearest listed word is any other at random."""
+    total = sum(len(members) for members in groups.values())
+    return sum(len(members) * (len(members) - 1) for members in groups.values()) / (total * (total - 1))
