@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from zoo.course.autodiff import Variable, gradients, train_xor, xor_data
+from zoo.course.autodiff import Variable, gradients, train_xor, xor_data, xor_initial_weights
 
 ROWS, COLUMNS = 3, 4
 # Each step applies one operation to the running expression e (ROWS × COLUMNS) and, for binary
@@ -79,8 +79,6 @@ def random_expressions_gap(count: int, seed: int = 0, max_length: int = 8) -> fl
 def xor_with_torch(steps: int, lr: float, hidden: int, seed: int) -> list[float]:
     """The loss of every step of train_xor's network and descent, from the same initial weights,
     with every gradient from torch.autograd: the curve autodiff must reproduce."""
-    from zoo.course.autodiff import xor_initial_weights
-
     x, y = (torch.tensor(a) for a in xor_data())
     w1, b1, w2, b2 = (torch.tensor(w, requires_grad=True) for w in xor_initial_weights(hidden, seed))
     losses = []
@@ -106,31 +104,38 @@ def xor_agreement(steps: int = 2000, lr: float = 0.5, hidden: int = 2, seed: int
     return {"losses": losses, "torch_losses": torch_losses, "largest_gap": gap, "correct": correct}
 
 
-def digits_mlp(hidden: list[int], activation: str, examples: int, seed: int) -> tuple[Any, Any, Any]:
-    """(an MLP in float64, `examples` real 8×8 digit images scaled to [0, 1], their labels)."""
+def digits_mlp(
+    hidden: list[int], activation: str, examples: int, seed: int
+) -> tuple[Any, Any, Any, list[torch.Tensor], Callable[[], list[torch.Tensor]]]:
+    """An MLP in float64 on `examples` real 8×8 digit images scaled to [0, 1]: (net, images,
+    labels, its layers' weights and biases, the written-out backprop's gradients of them in the
+    same order for the mean cross-entropy)."""
     from sklearn.datasets import load_digits
 
+    from zoo.course.backprop import gradients as written_gradients
+    from zoo.course.backprop import linear_layers
     from zoo.models.feedforward import MLP
 
     torch.manual_seed(seed)
     images, labels = load_digits(return_X_y=True)
     x = torch.tensor(images[:examples] / 16.0)
     y = torch.tensor(labels[:examples])
-    return MLP(64, 10, hidden=hidden, activation=activation).double(), x, y
+    net = MLP(64, 10, hidden=hidden, activation=activation).double()
+    parameters = [p for layer in linear_layers(net) for p in (layer.weight, layer.bias)]
+
+    def written() -> list[torch.Tensor]:
+        return [g for pair in written_gradients(net, x, y, activation) for g in pair]
+
+    return net, x, y, parameters, written
 
 
 def backprop_gap(hidden: list[int], activation: str = "tanh", examples: int = 256, seed: int = 0) -> float:
     """The largest difference between the written-out backprop's gradients (zoo.course.backprop)
     and autograd's, relative to the largest gradient, for the mean cross-entropy on digit images."""
-    from zoo.course.backprop import gradients as written_gradients
-    from zoo.course.backprop import linear_layers
-
-    net, x, y = digits_mlp(hidden, activation, examples, seed)
-    written = [g for pair in written_gradients(net, x, y, activation) for g in pair]
-    parameters = [p for layer in linear_layers(net) for p in (layer.weight, layer.bias)]
+    net, x, y, parameters, written = digits_mlp(hidden, activation, examples, seed)
     automatic = torch.autograd.grad(torch.nn.functional.cross_entropy(net(x), y), parameters)
     scale = max(float(g.abs().max()) for g in automatic)
-    return max(float((a - b).abs().max()) for a, b in zip(written, automatic, strict=True)) / scale
+    return max(float((a - b).abs().max()) for a, b in zip(written(), automatic, strict=True)) / scale
 
 
 def gradient_check_error(
@@ -144,21 +149,15 @@ def gradient_check_error(
     """gradient_check's worst relative error (central differences against the written-out
     backprop) over `samples` weights of the MLP on digit images; with `first_layer_off_by`
     (e.g. 1.3) the first layer's weight gradient is scaled by it: a wrong gradient to catch."""
-    from zoo.course.backprop import gradients as written_gradients
-    from zoo.course.backprop import linear_layers
     from zoo.course.gradcheck import gradient_check
 
-    net, x, y = digits_mlp(hidden, activation, examples, seed)
-    parameters = [p for layer in linear_layers(net) for p in (layer.weight, layer.bias)]
+    net, x, y, parameters, written = digits_mlp(hidden, activation, examples, seed)
     result = gradient_check(
         lambda: torch.nn.functional.cross_entropy(net(x), y),
         parameters,
         num_samples=samples,
         seed=seed,
-        gradient=lambda: [
-            g * (first_layer_off_by if index == 0 else 1.0)
-            for index, g in enumerate(g for pair in written_gradients(net, x, y, activation) for g in pair)
-        ],
+        gradient=lambda: [g * (first_layer_off_by if i == 0 else 1.0) for i, g in enumerate(written())],
     )
     return result["worst_relative_error"]
 

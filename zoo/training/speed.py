@@ -25,8 +25,7 @@ class TrainingSpeed(L.Callback):
     def __init__(self) -> None:
         self.seconds = 0.0
         self.examples = 0
-        self.tokens: torch.Tensor | int = 0
-        self.has_tokens = False
+        self.tokens: torch.Tensor | int | None = None  # None: the task's batches hold no tokens
         self.started: float | None = None
 
     def on_train_batch_start(self, trainer: L.Trainer, pl_module: Any, batch: Any, *args: Any) -> None:
@@ -41,8 +40,7 @@ class TrainingSpeed(L.Callback):
             self.examples += len(one[0])
             tokens = pl_module.tokens_in(one)
             if tokens is not None:
-                self.tokens = self.tokens + tokens
-                self.has_tokens = True
+                self.tokens = tokens if self.tokens is None else self.tokens + tokens
 
     def stop(self, pl_module: Any) -> None:
         if self.started is not None:
@@ -66,12 +64,15 @@ class TrainingSpeed(L.Callback):
 
     def summary(self) -> dict[str, float | int | None]:
         """{seconds, examples, tokens (None for a task without), examples_per_s, tokens_per_s}."""
-        tokens = int(self.tokens) if self.has_tokens else None
-        per_second = (lambda count: count / self.seconds) if self.seconds > 0 else (lambda count: None)
+        tokens = int(self.tokens) if self.tokens is not None else None
+
+        def per_second(count: int | None) -> float | None:
+            return count / self.seconds if count is not None and self.seconds > 0 else None
+
         return {
             "seconds": self.seconds,
             "examples": self.examples,
             "tokens": tokens,
             "examples_per_s": per_second(self.examples),
-            "tokens_per_s": per_second(tokens) if tokens is not None else None,
+            "tokens_per_s": per_second(tokens),
         }
