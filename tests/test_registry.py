@@ -90,3 +90,15 @@ def test_the_readme_names_every_experiment_preset():
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     missing = [name for name in options("experiment") if f"`{name}`" not in readme]
     assert not missing, f"README.md does not name {missing}"
+
+
+@pytest.mark.parametrize("name", sorted(MODEL_DATA))
+def test_every_model_builds_on_the_meta_device_with_the_real_shapes(name):
+    """zoo.tasks.trained learns a checkpoint's weight shapes by building its model on the meta
+    device (no memory) before allocating: that build must work for every model and agree."""
+    task = zoo.create_model(name, data=MODEL_DATA[name])
+    with torch.device("meta"):
+        skeleton = type(task)(**task.hparams)
+    real = {key: tuple(value.shape) for key, value in task.state_dict().items()}
+    assert {key: tuple(value.shape) for key, value in skeleton.state_dict().items()} == real
+    assert all(value.is_meta for value in skeleton.state_dict().values())

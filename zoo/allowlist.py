@@ -16,6 +16,9 @@ CONFIG_TARGET_PREFIXES = ("zoo.", "torch.optim.", *LOGGER_PREFIXES)
 # Classes the running code has registered by defining them (a task class defined outside zoo/:
 # zoo.tasks.base.Task.__init_subclass__); a stored file can name one but never add one
 REGISTERED_CLASSES: set[str] = set()
+# trainer.accelerator values the zoo's trainer configs are built for (Lightning's "tpu", "hpu" need
+# plugins the zoo does not install)
+ACCELERATORS = ("auto", "cpu", "gpu", "cuda", "mps")
 
 
 def resolve_class(target: object, prefixes: tuple[str, ...], kind: str, base: type = object) -> type:

@@ -8,7 +8,9 @@ composed once, so a misspelt model name or key is one readable line, not a stack
 from __future__ import annotations
 
 import re
+import signal
 import sys
+from contextlib import nullcontext
 
 from zoo.commands.hydra_app import error_line
 from zoo.errors import ZooError
@@ -63,8 +65,6 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     command, rest = args[0], args[1:]
     try:
-        from zoo.commands.preflight import expand_resume, preflight
-
         if command == "list":
             from zoo.commands.listing import list_registry
 
@@ -74,18 +74,65 @@ def main(argv: list[str] | None = None) -> int:
             raise ZooError(
                 f"unknown command {command!r}; choose one of train, eval, predict, export, gradcheck, list"
             )
-        if command == "train":
-            rest = expand_resume(rest)
-        if command == "predict":
-            rest = [quote_text_input(arg) for arg in rest]
-        if not any(arg.startswith("-") and arg not in ("-m", "--multirun") for arg in rest):
-            preflight(command, rest, multirun=any(arg in ("-m", "--multirun") for arg in rest))
+        rest = checked_arguments(command, rest)
     except ZooError as error:
         error_line(str(error))
         return 2
+    from zoo.commands.common import RunFolderLock
     from zoo.commands.hydra_app import run_hydra
 
-    return run_hydra(command, rest)
+    folder = named_run_folder(command, rest)
+    previous = signal.signal(signal.SIGTERM, stop_on_sigterm)
+    try:
+        with RunFolderLock(folder) if folder is not None else nullcontext():
+            return run_hydra(command, rest)
+    except ZooError as error:  # the run folder is in use
+        error_line(str(error))
+        return 2
+    except (KeyboardInterrupt, Terminated) as stop:
+        # a partial output file is removed by whatever wrote it (atomic_output); training has its
+        # own handler (StopOnSignal), which saves a checkpoint first
+        name = "SIGTERM" if isinstance(stop, Terminated) else "SIGINT"
+        error_line(f"stopped by {name}; nothing partial was left behind")
+        return 128 + (signal.SIGTERM if name == "SIGTERM" else signal.SIGINT)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+class Terminated(BaseException):
+    """SIGTERM outside training, raised like KeyboardInterrupt, so that cleanup code runs."""
+
+
+def stop_on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated
+
+
+def named_run_folder(command: str, args: list[str]) -> str | None:
+    """The folder `zoo train hydra.run.dir=...` (or resume=) writes into: locked before Hydra
+    writes its .hydra/ record there, so that a refused second run changes nothing of the first."""
+    if command != "train" or any(arg in ("-m", "--multirun", "-sc", "--shell-completion") for arg in args):
+        return None
+    given = [arg.split("=", 1)[1] for arg in args if arg.startswith("hydra.run.dir=")]
+    return given[-1] if given and "${" not in given[-1] else None
+
+
+def checked_arguments(command: str, args: list[str]) -> list[str]:
+    """The arguments Hydra gets: the allowed flags as typed, the overrides with a resumed run's
+    replayed ones expanded, all composed and checked by preflight (whatever flags are present;
+    only a Hydra answer such as --help or shell completion composes nothing)."""
+    from zoo.commands.argv import split_command_line
+    from zoo.commands.preflight import preflight
+    from zoo.commands.replay import expand_resume
+
+    line = split_command_line(args)
+    overrides = line.overrides
+    if command == "train":
+        overrides = expand_resume(overrides)
+    if command == "predict":
+        overrides = [quote_text_input(arg) for arg in overrides]
+    if not line.answers_only:
+        preflight(command, overrides, multirun=line.multirun)
+    return [*line.flags, *overrides]
 
 
 def entry_point() -> None:

@@ -16,6 +16,7 @@ from typing import Any
 import torch
 from omegaconf import DictConfig
 
+from zoo.allowlist import ACCELERATORS
 from zoo.data import build_datamodule
 from zoo.data.base import TensorDataModule
 from zoo.errors import ZooError
@@ -205,10 +206,13 @@ def start_logger(name: str, logger_config: dict[str, Any]) -> Any:
         raise ZooError(f"cannot start the {name} logger: {first_line(error)}") from None
 
 
-def check_resumable(ckpt_path: str, trainer_config: dict[str, Any]) -> None:
+def check_resumable(ckpt_path: str, trainer_config: dict[str, Any]) -> dict[str, Any]:
     """A checkpoint to resume from: a readable .ckpt file (not an export folder: that holds no
-    optimizer or loop state) whose run has not already gone past trainer.max_epochs/max_steps."""
+    optimizer or loop state) whose run has not already gone past trainer.max_epochs/max_steps,
+    with a resume record that can be applied. Returns it, for `check_resumed_fits`."""
     from zoo.training.checkpoint import load_checkpoint
+    from zoo.training.lightning_internals import trained_epochs
+    from zoo.training.resume import RESUME_KEY, check_resume_record
 
     if Path(ckpt_path).is_dir():
         raise ZooError(
@@ -216,9 +220,13 @@ def check_resumable(ckpt_path: str, trainer_config: dict[str, Any]) -> None:
             "which holds the optimizer and loop state an export leaves out"
         )
     checkpoint = load_checkpoint(ckpt_path)
-    loops = checkpoint.get("loops") or {}
-    progress = ((loops.get("fit_loop") or {}).get("epoch_progress") or {}).get("current") or {}
-    epochs, step = int(progress.get("processed", 0)), int(checkpoint.get("global_step", 0))
+    check_resume_record(checkpoint.get(RESUME_KEY))
+    try:
+        epochs, step = trained_epochs(checkpoint), int(checkpoint.get("global_step", 0))
+    except (TypeError, ValueError, AttributeError):
+        raise ZooError(
+            f"{ckpt_path}: its training-loop state is not Lightning's (no epoch or step count)"
+        ) from None
     max_epochs, max_steps = trainer_config.get("max_epochs"), trainer_config.get("max_steps")
     if isinstance(max_epochs, int) and max_epochs != -1 and max_epochs < epochs:
         raise ZooError(
@@ -230,6 +238,21 @@ def check_resumable(ckpt_path: str, trainer_config: dict[str, Any]) -> None:
             f"{ckpt_path} has taken {step} steps already; trainer.max_steps={max_steps} is fewer: "
             f"give trainer.max_steps above {step} to train on"
         )
+    return checkpoint
+
+
+def check_resumed_fits(checkpoint: dict[str, Any], task: Any, trainer: Any) -> None:
+    """The checkpoint resumed from fits the run this config builds: its weights are the task's
+    (`resume=<run> model.net.hidden=[32]` or `data=moons` is one line naming a weight, not a
+    state-dict error after training has begun) and its loop state is what this Lightning reads."""
+    from zoo.training.checkpoint import check_weights
+    from zoo.training.lightning_internals import check_loop_layout
+
+    try:
+        check_weights(task.state_dict(), checkpoint["state_dict"])
+    except ZooError as error:
+        raise ZooError(f"resume: {error} - resume with the run's own model and data settings") from None
+    check_loop_layout(trainer, checkpoint)
 
 
 def vocabulary_found(cfg: DictConfig, config: dict[str, Any], datamodule: Any) -> dict[str, Any]:
@@ -261,6 +284,8 @@ def log_split_sizes(datamodule: Any) -> None:
 
 
 def check_accelerator(accelerator: Any) -> None:
+    if accelerator is not None and accelerator not in ACCELERATORS:
+        raise ZooError(f"trainer.accelerator must be one of {', '.join(ACCELERATORS)}, got {accelerator!r}")
     if accelerator in ("gpu", "cuda") and not torch.cuda.is_available():
         raise ZooError(
             f"trainer.accelerator={accelerator}, but torch sees no CUDA GPU here "
@@ -364,8 +389,9 @@ def assemble(cfg: DictConfig, extra_callbacks: list[Any] | None = None) -> Run:
         log.info("removed %s, left by a save that was killed", temporary)
     L.seed_everything(config["seed"], workers=True, verbose=False)
     check_targets(config)
+    resumed = None
     if config.get("ckpt_path"):  # refuse a pickled payload or a truncated file in one line, up front
-        check_resumable(config["ckpt_path"], config["trainer"])
+        resumed = check_resumable(config["ckpt_path"], config["trainer"])
     datamodule = build_datamodule(config["data"], for_trainer=True)
     config = vocabulary_found(cfg, config, datamodule)
     pretrained = None
@@ -410,4 +436,6 @@ def assemble(cfg: DictConfig, extra_callbacks: list[Any] | None = None) -> Run:
         )
     except (TypeError, ValueError, MisconfigurationException) as error:
         raise ZooError(f"bad trainer option: {first_line(error)}") from None
+    if resumed is not None:
+        check_resumed_fits(resumed, task, trainer)
     return Run(config, datamodule, task, trainer, callbacks, loggers)

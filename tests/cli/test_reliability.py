@@ -17,7 +17,8 @@ import torch
 
 from tests.conftest import compose_train, run_zoo
 from tests.data.fixtures import write_mnist
-from zoo.commands.preflight import expand_resume, preflight
+from zoo.commands.preflight import preflight
+from zoo.commands.replay import expand_resume
 from zoo.commands.train import train
 from zoo.errors import ZooError
 from zoo.registry import compose
@@ -93,16 +94,15 @@ def test_resuming_a_foreign_run_folder_refuses_its_targets_and_runs_no_payload(d
     assert not marker.exists()
 
 
-def test_a_replayed_interpolation_that_cannot_resolve_is_one_line(digits_run, tmp_path):
+def test_a_replayed_interpolation_is_refused_before_anything_is_composed(digits_run, tmp_path):
     import shutil
 
     run = tmp_path / "shared"
     shutil.copytree(digits_run[1], run)
     (run / ".hydra").mkdir()
     (run / ".hydra" / "overrides.yaml").write_text("- trainer.max_epochs=${nowhere.to.be.found}\n")
-    args = expand_resume([f"resume={run}"])  # read as plain strings: nothing resolved yet
-    with pytest.raises(ZooError) as error:
-        preflight("train", args)
+    with pytest.raises(ZooError, match="an interpolation") as error:
+        expand_resume([f"resume={run}"])
     assert "nowhere.to.be.found" in one_line(error)
     (run / ".hydra" / "overrides.yaml").write_text("- hydra.callbacks.x._target_=os.system\n")
     with pytest.raises(ZooError, match="refused to replay"):

@@ -67,12 +67,18 @@ class RunFolderLock:
     multi-process run (LOCAL_RANK > 0) write into their rank 0's folder and take no lock."""
 
     NAME = ".lock"
+    HELD: dict[Path, int] = {}  # folders this process holds, with how many holders: the CLI takes
+    # the lock before Hydra writes .hydra/ into the folder, and the train command takes it again
 
     def __init__(self, folder: Path):
         self.folder, self.file = Path(folder), None
+        self.key = Path(os.path.abspath(self.folder))
 
     def __enter__(self) -> RunFolderLock:
         if os.environ.get("LOCAL_RANK", "0") != "0" or os.environ.get("NODE_RANK", "0") != "0":
+            return self
+        if self.key in self.HELD:
+            self.HELD[self.key] += 1
             return self
         import fcntl
 
@@ -95,10 +101,15 @@ class RunFolderLock:
         self.file.truncate()
         self.file.write(f"{os.getpid()}\n")
         self.file.flush()
+        self.HELD[self.key] = 1
         return self
 
     def __exit__(self, *exc_info: Any) -> None:
+        if self.key in self.HELD and self.file is None:  # an inner holder in this process
+            self.HELD[self.key] -= 1
+            return
         if self.file is not None:
+            self.HELD.pop(self.key, None)
             import fcntl
 
             fcntl.flock(self.file, fcntl.LOCK_UN)

@@ -21,7 +21,10 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
 
     quiet_lightning()
     config = plain(cfg)
-    task, datamodule, run = restore(config["ckpt_path"], data_dir=config.get("data_dir"))
+    # the data folder of this invocation (data_dir=, else ZOO_DATA_DIR or ./data), never the one the
+    # checkpoint names: a checkpoint is data, and must not choose where eval reads or downloads
+    data_dir = config.get("data_dir") or config["paths"]["data_dir"]
+    task, datamodule, run = restore(config["ckpt_path"], data_dir=data_dir)
     decoding = {key: config[key] for key in ("beam_size", "length_penalty") if config.get(key) is not None}
     for key, value in decoding.items():  # the test split decoded otherwise than in training
         if not hasattr(task, key):

@@ -4,7 +4,10 @@ reads, and the sweep's table at the end."""
 
 from __future__ import annotations
 
+import errno
+import logging
 import sys
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -50,7 +53,13 @@ def job(command: str) -> Callable[[Any], Any]:
             "sweep_dir": hydra_config.sweep.dir if multirun else None,
         }
         try:
-            result = command_function(command)(cfg)
+            try:
+                result = command_function(command)(cfg)
+            except Exception as error:
+                failed_write = storage_failure(error)
+                if failed_write is None:
+                    raise
+                raise failed_write from None
         except Interrupted as stop:
             print(f"zoo: stopped by {stop}", file=sys.stderr)
             print(f"resume with: zoo train resume={hydra_config.runtime.output_dir}", file=sys.stderr)
@@ -65,7 +74,6 @@ def job(command: str) -> Callable[[Any], Any]:
         except Exception as error:  # a bug or a library's error: one job of a sweep, not the sweep
             if not multirun:
                 raise
-            import logging
             import traceback
 
             logging.getLogger("zoo").error("job %s failed:\n%s", entry["job"], traceback.format_exc())
@@ -84,6 +92,40 @@ def job(command: str) -> Callable[[Any], Any]:
     run_job.__module__ = __name__
     run_job.__name__ = f"{command}_job"
     return run_job
+
+
+STORAGE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EFBIG)
+
+
+def storage_failure(error: BaseException) -> ZooError | None:
+    """A full disk, a quota, a read-only filesystem or a refused permission met by any writer of a
+    run (the zoo's checkpoints and plots, Lightning's hparams.yaml, a logger flushing its file
+    while the run is torn down after the first failure): one ZooError line naming the file; None
+    for any other error. The whole chain of the error is read, since the last writer to fail is
+    often a logger closing its file while the first failure is handled."""
+    chain: list[BaseException] = []  # the error, then what it was raised while handling, ...
+    while error is not None and error not in chain:
+        chain.append(error)
+        error = error.__cause__ or error.__context__
+    storage = [link for link in chain if isinstance(link, OSError) and link.errno in STORAGE_ERRNOS]
+    if not storage:
+        return None
+    reported = [link for link in chain if isinstance(link, ZooError)]
+    if reported:
+        return ZooError(str(reported[-1]))  # the first failure, as the zoo's own writer said it
+    first = storage[-1]
+    return ZooError(f"cannot write {first.filename or 'a file of the run'}: {first.strerror}")
+
+
+def quiet_storage_errors_in_threads(args: Any) -> None:
+    """threading.excepthook for a run: a logger's writer thread (TensorBoard's) that meets a full
+    disk prints no traceback; the main thread meets the same disk and says so in one line."""
+    if isinstance(args.exc_value, OSError) and args.exc_value.errno in STORAGE_ERRNOS:
+        return
+    DEFAULT_THREAD_HOOK(args)
+
+
+DEFAULT_THREAD_HOOK = threading.excepthook
 
 
 def command_function(command: str) -> Callable[[Any], Any]:
@@ -117,6 +159,8 @@ def run_hydra(command: str, rest: list[str]) -> int:
     from zoo.registry import config_dir, register_resolvers
 
     register_resolvers()
+    threading.excepthook = quiet_storage_errors_in_threads
+    logging.raiseExceptions = False  # a log file on a full disk: no "--- Logging error ---" dumps
     ORIGINAL_ARGV[:] = sys.argv
     SWEEP_RESULTS.clear()
     app = hydra.main(version_base="1.3", config_path=str(config_dir()), config_name=command)(job(command))

@@ -9,68 +9,27 @@ from __future__ import annotations
 import copy
 import itertools
 import math
+import os
 from pathlib import Path
 from typing import Any
 
-from zoo.allowlist import CONFIG_TARGET_PREFIXES, REGISTERED_CLASSES
+from zoo.allowlist import ACCELERATORS, CONFIG_TARGET_PREFIXES, REGISTERED_CLASSES
 from zoo.errors import ZooError
 
 MAX_PREFLIGHT_COMBINATIONS = 32
 
 
-# --- resume=<run folder> ---------------------------------------------------------------------------
-# Keys a run folder's replayed overrides may not touch: Hydra's own settings (its callbacks,
-# launcher and sweeper instantiate whatever they name) and anything that names a class.
-REPLAY_FORBIDDEN = ("hydra", "hydra/", "launcher", "hparams_search")
-
-
-def replayable(override: Any, saved: Path) -> str:
-    """One override read from a run folder's .hydra/overrides.yaml, refused unless it is a plain
-    `key=value` that names no class and leaves Hydra's own settings alone."""
-    if not isinstance(override, str):
-        raise ZooError(f"resume: {saved} holds {override!r}, not an override string")
-    key = override.split("=", 1)[0].lstrip("+~")
-    if "=" not in override or key.startswith(REPLAY_FORBIDDEN) or "_target_" in key:
-        raise ZooError(f"resume: refused to replay {override!r} from {saved} (it may not set {key})")
-    return override
-
-
-def expand_resume(args: list[str]) -> list[str]:
-    """`resume=<run folder>`: that run's own overrides (its .hydra/overrides.yaml), then these,
-    writing into the same folder from its checkpoints/last.ckpt. The replayed overrides are
-    read as plain strings (nothing in them is resolved) and then pass every check a command line
-    passes."""
-    given = [arg for arg in args if arg.startswith("resume=")]
-    if not given:
-        return args
-    import yaml
-
-    run = Path(given[-1].split("=", 1)[1])
-    saved, last = run / ".hydra" / "overrides.yaml", run / "checkpoints" / "last.ckpt"
-    if not saved.is_file() or not last.is_file():
-        raise ZooError(f"resume={run}: not a run folder with .hydra/overrides.yaml and checkpoints/last.ckpt")
-    try:
-        stored = yaml.safe_load(saved.read_text(encoding="utf-8")) or []
-    except (yaml.YAMLError, UnicodeDecodeError) as error:
-        raise ZooError(f"resume: cannot read {saved}: {one_line(error)}") from None
-    if not isinstance(stored, list):
-        raise ZooError(f"resume: {saved} is not a list of overrides")
-    replaced = ("ckpt_path=", "hydra.run.dir=", "resume=")
-    original = [replayable(arg, saved) for arg in stored if not str(arg).startswith(replaced)]
-    extra = [arg for arg in args if not arg.startswith(replaced)]
-    return [*original, *extra, f"hydra.run.dir={run}", f"ckpt_path={last}"]
-
-
 # --- composing every combination -------------------------------------------------------------------
 def preflight(command: str, args: list[str], multirun: bool = False) -> None:
-    """Check group choices and keys by composing the config for each sweep combination."""
+    """Check group choices and keys by composing the config for each sweep combination. `args`
+    are overrides only: zoo.commands.argv has taken the flags out."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
     from hydra.errors import HydraException
     from omegaconf.errors import OmegaConfBaseException
 
     from zoo.registry import CHOICE_GROUPS, compose, options
 
-    overrides = [arg for arg in args if not arg.startswith("-")]
+    overrides = list(args)
     try:
         parsed = OverridesParser.create().parse_overrides(overrides)
     except HydraException as error:
@@ -97,9 +56,10 @@ def preflight(command: str, args: list[str], multirun: bool = False) -> None:
         value_lists.append(
             [f"{prefix}={value}" if value is not None else override.input_line for value in values]
         )
+    named_folder = None  # where a single run was told to write (a sweep's jobs get new folders)
     for override in overrides:
         if command == "train" and override.startswith("hydra.run.dir="):
-            check_run_folder(override.split("=", 1)[1])
+            named_folder = override.split("=", 1)[1]
     kept = [
         values
         for override, values in zip(parsed, value_lists, strict=True)
@@ -110,7 +70,11 @@ def preflight(command: str, args: list[str], multirun: bool = False) -> None:
             cfg = compose(command, list(combination), return_hydra_config=True)
         except (HydraException, OmegaConfBaseException) as error:
             raise ZooError(explain_compose_error(error)) from None
-        validate(command, cfg)
+        config = validate(command, cfg)
+        if command == "train" and not multirun:
+            check_run_folder(named_folder or config["paths"]["log_dir"])  # runs/<name>/<time> by default
+        if named_folder is not None and not multirun:
+            check_fresh_run_folder(Path(named_folder), config.get("ckpt_path"), config.get("overwrite"))
 
 
 def one_line(error: BaseException) -> str:
@@ -213,6 +177,7 @@ def positive_int(value: Any) -> bool:
 # and then fail on late (a ZeroDivisionError at the first step), loop on forever, or silently misuse
 TRAIN_RULES: list[tuple[str, Any, str]] = [
     ("seed", is_int, "an integer"),
+    ("overwrite", lambda v: isinstance(v, bool), "true or false"),
     ("optimizer.lr", lambda v: is_number(v) and v > 0, "a positive number"),
     ("data.batch_size", positive_int, "a positive integer"),
     ("data.val_fraction", lambda v: is_number(v) and 0 < v < 1, "a fraction above 0 and below 1"),
@@ -223,12 +188,20 @@ TRAIN_RULES: list[tuple[str, Any, str]] = [
     ("trainer.devices", lambda v: not is_int(v) or v >= 1 or v == -1, "a positive integer, -1 (all) or auto"),
     ("callbacks.every_n_train_steps", positive_int, "a positive integer (or null)"),
     ("scheduler.step_size", positive_int, "a positive integer"),
+    ("scheduler.T_max", positive_int, "a positive integer"),
+    (
+        "scheduler.milestones",
+        lambda v: isinstance(v, list) and all(map(positive_int, v)),
+        "a list of positive integers",
+    ),
+    ("scheduler.gamma", lambda v: is_number(v) and v > 0, "a positive number"),
+    ("trainer.accelerator", lambda v: v in ACCELERATORS, f"one of {', '.join(ACCELERATORS)}"),
 ]
 PREDICT_RULES: list[tuple[str, Any, str]] = [
     ("top_k", positive_int, "a positive integer"),
     ("batch_size", positive_int, "a positive integer"),
     ("beam_size", positive_int, "a positive integer"),
-    ("max_new_tokens", lambda v: is_int(v) and v >= 0, "an integer >= 0"),
+    ("max_new_tokens", lambda v: is_int(v) and 0 <= v <= 100_000, "an integer from 0 to 100,000"),
     ("temperature", lambda v: is_number(v) and v >= 0, "a number >= 0"),
     ("seed", is_int, "an integer"),
 ]
@@ -273,10 +246,22 @@ def check_output(path: Any) -> None:
 
 
 def check_run_folder(folder: str) -> None:
-    """hydra.run.dir (the run folder) can be made: no file stands where a folder must be."""
+    """hydra.run.dir (the run folder) can be made and written: no file stands where a folder
+    must be, and the deepest folder of it that exists takes a file (probed with a temporary file:
+    permissions, a read-only filesystem and root's exemptions are all answered by trying)."""
+    import tempfile
+
     blocking = file_in_the_way(Path(folder))
     if blocking:
         raise ZooError(f"cannot make the run folder {folder}: {blocking} is a file")
+    existing = next(path for path in [Path(folder), *Path(folder).parents] if path.exists())
+    try:
+        with tempfile.TemporaryFile(dir=existing):
+            pass
+    except OSError as error:
+        raise ZooError(
+            f"cannot write the run folder {folder} ({existing}: {error.strerror or error})"
+        ) from None
 
 
 def file_in_the_way(folder: Path) -> Path | None:
@@ -285,8 +270,25 @@ def file_in_the_way(folder: Path) -> Path | None:
     return existing if existing is not None and not existing.is_dir() else None
 
 
-def validate(command: str, cfg: Any) -> None:
-    """Values that would fail late or silently, checked before anything is built."""
+def check_fresh_run_folder(folder: Path, ckpt_path: Any, overwrite: Any) -> None:
+    """A run folder that already holds checkpoints is another run's record: training into it again
+    is refused unless it continues from a checkpoint of that folder (resume=) or overwrite=true."""
+    held = sorted(path.name for path in (folder / "checkpoints").glob("*.ckpt")) if folder.is_dir() else []
+    if not held or overwrite is True:
+        return
+    if isinstance(ckpt_path, str) and ckpt_path:
+        inside = Path(os.path.abspath(ckpt_path)).is_relative_to(os.path.abspath(folder))
+        if inside:
+            return
+    raise ZooError(
+        f"the run folder {folder} already holds a run's checkpoints ({', '.join(held)}): continue it "
+        f"with zoo train resume={folder}, write elsewhere, or replace it with overwrite=true"
+    )
+
+
+def validate(command: str, cfg: Any) -> dict[str, Any]:
+    """Values that would fail late or silently, checked before anything is built; the resolved
+    config."""
     from omegaconf import OmegaConf
 
     for key in ("ckpt_path", "input"):
@@ -305,7 +307,7 @@ def validate(command: str, cfg: Any) -> None:
     if command == "export" and config.get("output") and Path(str(config["output"])).is_file():
         raise ZooError(f"output={config['output']} is a file: give a folder to export into")
     if command != "train":
-        return
+        return config
     if isinstance(checkpoint, str) and checkpoint and Path(checkpoint).is_dir():
         raise ZooError(
             f"ckpt_path={checkpoint} is a folder (an export?): training resumes from a .ckpt file, "
@@ -314,3 +316,4 @@ def validate(command: str, cfg: Any) -> None:
     check_targets(config)
     check_rules(config, TRAIN_RULES)
     check_epochs(config)
+    return config

@@ -3,13 +3,22 @@ checkpoint, and write summary.json into the run folder."""
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import Any
 
 from omegaconf import DictConfig
 
-from zoo.commands.common import RunFolderLock, console, format_value, print_table, write_json_atomic
+from zoo.commands.common import (
+    RunFolderLock,
+    atomic_output,
+    console,
+    format_value,
+    print_table,
+    write_json_atomic,
+)
+from zoo.commands.preflight import check_fresh_run_folder
 from zoo.registry import plain
 from zoo.run import assemble, quiet_lightning, without_nvml_checks_on_cpu
 
@@ -21,8 +30,11 @@ def train(cfg: DictConfig, extra_callbacks: list[Any] | None = None) -> dict[str
     quiet_lightning()
     without_nvml_checks_on_cpu()
     started = time.time()
-    output_dir = Path(plain(cfg)["paths"]["output_dir"])
+    config = plain(cfg)
+    output_dir = Path(config["paths"]["output_dir"])
     with RunFolderLock(output_dir):
+        if os.environ.get("LOCAL_RANK", "0") == "0":  # extra DDP ranks join rank 0's run
+            check_fresh_run_folder(output_dir, config.get("ckpt_path"), config.get("overwrite"))
         return fit_and_test(cfg, output_dir, started, extra_callbacks)
 
 
@@ -33,6 +45,8 @@ def fit_and_test(
     from zoo.training.speed import TrainingSpeed
 
     run = assemble(cfg, extra_callbacks)
+    if run.trainer.is_global_zero:
+        save_run_record(cfg)
     config, task, trainer, datamodule = run.config, run.task, run.trainer, run.datamodule
     trainer.fit(task, datamodule=datamodule, ckpt_path=config.get("ckpt_path"), weights_only=True)
     # Read the checkpoint callback before testing: trainer.test(ckpt_path=...) restores callback
@@ -75,6 +89,34 @@ def fit_and_test(
         write_json_atomic(output_dir / "summary.json", summary)
         print_summary(summary)
     return summary
+
+
+def save_run_record(cfg: DictConfig) -> None:
+    """The run folder's .hydra/ record (config.yaml, hydra.yaml, overrides.yaml, as Hydra writes
+    them) when Hydra runs this job. Written here rather than by Hydra (`hydra.output_subdir:
+    null`): only once the run is assembled and its checks passed, so that a refused run (a resume
+    that does not fit) leaves the folder's record as it was; and a full disk or a folder that cannot
+    be written is one line, not Hydra's traceback. Each file whole or absent."""
+    from hydra.core.hydra_config import HydraConfig
+    from omegaconf import OmegaConf
+
+    if not HydraConfig.initialized():
+        return  # the Python API: no Hydra run, no record
+    hydra_config = HydraConfig.get()
+    if (
+        Path(str(hydra_config.runtime.output_dir)).resolve()
+        != Path(plain(cfg)["paths"]["output_dir"]).resolve()
+    ):
+        return  # not a Hydra job writing this folder (the API after a preflight in the same process)
+    folder = Path(hydra_config.runtime.output_dir) / ".hydra"
+    records = {
+        "config.yaml": cfg,
+        "hydra.yaml": HydraConfig.instance().cfg,
+        "overrides.yaml": hydra_config.overrides.task,
+    }
+    for name, node in records.items():
+        with atomic_output(folder / name) as file:
+            file.write(OmegaConf.to_yaml(node))
 
 
 def speed_text(speed: dict[str, Any]) -> str:

@@ -17,9 +17,18 @@ import torch
 from torch.utils.data import TensorDataset
 
 from zoo.data.base import TensorDataModule
+from zoo.data.stored import check_lengths, check_stored_state, is_count, is_finite_number, is_positive_number
 from zoo.errors import ZooError
 
 Splits = dict[str, tuple[np.ndarray, np.ndarray]]
+
+
+# what a checkpoint may store for these modules (zoo.data.stored)
+STATE_RULES = {
+    "num_features": (is_count, "a positive integer"),
+    "target_mean": (is_finite_number, "a finite number"),
+    "target_std": (is_positive_number, "a positive number"),
+}
 
 
 class ArrayDataModule(TensorDataModule):
@@ -44,6 +53,11 @@ class ArrayDataModule(TensorDataModule):
         train_size: int | None = None,
     ):
         super().__init__(batch_size, seed, num_workers)
+        for key, value in (("num_features", num_features), ("num_classes", num_classes)):
+            if value is not None and not is_count(value):
+                raise ValueError(
+                    f"data.{key} must be a positive integer, got {value!r} ({type(value).__name__})"
+                )
         if not (0 < val_fraction < 1 and 0 < test_fraction < 1 and val_fraction + test_fraction < 1):
             # an empty validation or test split has nothing to pick the best checkpoint or report on
             raise ValueError("data.val_fraction and data.test_fraction must be above 0 and sum below 1")
@@ -147,6 +161,8 @@ class ArrayDataModule(TensorDataModule):
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
+        check_stored_state(type(self).__name__, state, STATE_RULES)
+        check_lengths(type(self).__name__, state, state.get("num_features", self.num_features), "features")
         self.mean, self.std = state.get("mean"), state.get("std")
         self.class_names = list(state.get("class_names") or [])
         self.num_features = state.get("num_features", self.num_features)

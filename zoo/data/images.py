@@ -27,6 +27,7 @@ import torch.nn.functional as F
 from torch.utils.data import Dataset
 
 from zoo.data.base import SeededShuffle, TensorBatches, TensorDataModule, use_as_training_order
+from zoo.data.stored import check_lengths, check_stored_state, is_count
 from zoo.errors import ZooError
 
 AUGMENTATIONS = ("none", "crop_flip")
@@ -67,18 +68,75 @@ class ImageTensors(Dataset):
         return (self.transform(image) if self.transform else image), self.labels[index]
 
 
+IMAGE_STATE_RULES = {
+    "image_shape": (
+        lambda shape: (
+            isinstance(shape, list)
+            and len(shape) == 3
+            and all(map(is_count, shape))
+            and shape[0] in (1, 3)
+            and shape[1] * shape[2] <= 4096 * 4096
+        ),
+        "[channels (1 or 3), height, width] of at most 4096 x 4096 pixels",
+    ),
+}
+MAX_IMAGE_PIXELS = 100_000_000  # 10,000 x 10,000: larger is refused before its pixels are read
+ALPHA_MODES = {"LA": "L", "La": "L", "PA": "RGBA", "RGBA": "RGB", "RGBa": "RGB"}
+
+
 def read_image(path: str | Path, channels: int, size: tuple[int, int]) -> torch.Tensor:
     """An image file of any size and colour mode → uint8 (channels, H, W), as training data."""
     from PIL import Image, UnidentifiedImageError
 
     try:
         with Image.open(path) as image:
-            image = image.convert("L" if channels == 1 else "RGB").resize((size[1], size[0]), Image.BILINEAR)
-            array = np.asarray(image, dtype=np.uint8)
-    except (UnidentifiedImageError, OSError) as error:
+            width, height = image.size
+            if width * height > MAX_IMAGE_PIXELS:
+                raise ZooError(
+                    f"{path} is {width}×{height} pixels, more than the {MAX_IMAGE_PIXELS:,} an input may have"
+                )
+            eight_bit = eight_bit_image(image, path)
+            resized = eight_bit.convert("L" if channels == 1 else "RGB").resize(
+                (size[1], size[0]), Image.BILINEAR
+            )
+            array = np.asarray(resized, dtype=np.uint8)
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, ValueError) as error:
         raise ZooError(f"{path} is not an image file that can be read ({type(error).__name__})") from None
     array = array[None] if array.ndim == 2 else array.transpose(2, 0, 1)
     return torch.from_numpy(array.copy())
+
+
+def eight_bit_image(image: Any, path: str | Path) -> Any:
+    """The image in an 8-bit mode PIL converts to L and RGB by value (not by clipping):
+    - 16-bit grey (I;16, I;16B, ...: 0..65535) scaled to 0..255 (PIL's convert("L") would clip
+      every value above 255 to white);
+    - 32-bit integer (I) and float (F) grey in PIL's own 0..255 units (what convert("I"/"F") of an
+      8-bit image gives); values outside 0..255 (or not finite) are refused, never clipped;
+    - a palette (P) through its colours; an alpha channel (LA, RGBA, PA, ...) dropped, as PIL's
+      convert("L") and convert("RGB") drop it;
+    - the others (1, L, RGB, CMYK, YCbCr) as PIL converts them."""
+    from PIL import Image
+
+    mode = image.mode
+    if mode.startswith("I;16"):
+        array = np.asarray(image).astype(np.float32)
+        return Image.fromarray(np.round(array / 257).astype(np.uint8), "L")
+    if mode in ("I", "F"):
+        array = np.asarray(image, dtype=np.float64)
+        if array.size and (not np.isfinite(array).all() or array.min() < 0 or array.max() > 255):
+            low, high = np.nanmin(array), np.nanmax(array)
+            raise ZooError(
+                f"{path}: a {mode}-mode image with values {low:g}..{high:g}; the zoo reads {mode} images "
+                "in 0..255 (save it as 8-bit, or as 16-bit PNG for 0..65535)"
+            )
+        return Image.fromarray(np.round(array).astype(np.uint8), "L")
+    if mode == "P":
+        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
+    while image.mode in ALPHA_MODES:
+        image = image.convert(ALPHA_MODES[image.mode])
+    if image.mode not in ("1", "L", "RGB", "CMYK", "YCbCr"):
+        raise ZooError(f"{path}: images of PIL mode {image.mode} are not read; save it as RGB or greyscale")
+    return image
 
 
 class ImageDataModule(TensorDataModule):
@@ -224,6 +282,9 @@ class ImageDataModule(TensorDataModule):
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
+        check_stored_state(type(self).__name__, state, IMAGE_STATE_RULES)
+        shape = state.get("image_shape") or self.image_shape
+        check_lengths(type(self).__name__, state, shape[0] if shape else None, "channels")
         self.mean, self.std = state.get("mean", self.mean), state.get("std", self.std)
         self.class_names = list(state.get("class_names") or self.class_names)
         self.image_shape = state.get("image_shape", self.image_shape)

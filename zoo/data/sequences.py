@@ -22,6 +22,7 @@ from tokenizers import Tokenizer
 from zoo.data import entities, grammar
 from zoo.data.base import TensorDataModule
 from zoo.data.downloads import fetch
+from zoo.data.files import read_text
 from zoo.data.text import train_tokenizer
 from zoo.errors import ZooError
 from zoo.vocabulary import IGNORE
@@ -38,7 +39,7 @@ def read_conllu(path: Path) -> list[Example]:
     """CoNLL-U: one token per line (ID FORM LEMMA UPOS ...), sentences separated by blank lines;
     comment lines start with #, multiword ranges (1-2) and empty nodes (1.1) are skipped."""
     examples, words, tags = [], [], []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in read_text(path).splitlines():
         if not line.strip():
             if words:
                 examples.append((words, tags))
@@ -58,7 +59,7 @@ def read_conllu(path: Path) -> list[Example]:
 def read_conll2003(path: Path) -> list[Example]:
     """CoNLL-2003: "word POS chunk NER" per line, blank lines between sentences, -DOCSTART- lines."""
     examples, words, tags = [], [], []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in read_text(path).splitlines():
         columns = line.split()
         if not columns or columns[0] == "-DOCSTART-":
             if words:
@@ -76,7 +77,7 @@ def read_conll2003(path: Path) -> list[Example]:
 
 def read_sst2(path: Path) -> list[Example]:
     """GLUE SST-2 TSV: a header "sentence<TAB>label", then one sentence and its 0/1 label per line."""
-    lines = path.read_text(encoding="utf-8").splitlines()
+    lines = read_text(path).splitlines()
     if not lines or lines[0].split("\t") != ["sentence", "label"]:
         raise ZooError(f"{path}: not GLUE SST-2 TSV (header 'sentence<TAB>label')")
     return [
@@ -89,7 +90,7 @@ def read_imdb(folder: Path) -> list[Example]:
     examples = []
     for label, name in enumerate(("neg", "pos")):
         for review in sorted((folder / name).glob("*.txt")):
-            text = review.read_text(encoding="utf-8").replace("<br />", " ").lower()
+            text = read_text(review).replace("<br />", " ").lower()
             examples.append((text.split(), label))
     return examples
 

@@ -20,6 +20,7 @@ from torch.utils.data import DataLoader, Dataset
 from zoo.data import grammar
 from zoo.data.base import DataModule, ResumableSequence, use_as_training_order
 from zoo.data.downloads import fetch
+from zoo.data.files import check_regular_file, read_text
 from zoo.errors import ZooError
 from zoo.vocabulary import EOS, MASK_TOKEN, SPECIAL_TOKENS
 
@@ -109,12 +110,7 @@ STAGE_SPLITS = {"fit": ("train", "val"), "validate": ("val",), "test": ("test",)
 
 
 def read_lines(path: Path) -> list[str]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ZooError(f"text file not found: {path}") from None
-    except UnicodeDecodeError:
-        raise ZooError(f"{path} is not UTF-8 text") from None
+    text = read_text(path)
     return [line for line in (line.strip() for line in text.splitlines()) if line]
 
 
@@ -173,6 +169,10 @@ class LanguageModelDataModule(DataModule):
             missing = [split for split in splits if not self.paths[split]]
             if missing:
                 raise ZooError(f"data=text_files needs data.{missing[0]}=path/to/file.txt")
+            checked = SPLITS if "train" in splits else splits  # training tests at the end: check it now
+            for split in checked:
+                if self.paths[split]:
+                    check_regular_file(self.paths[split], f"data.{split} file")
             return {split: read_lines(Path(self.paths[split])) for split in splits}
         return {split: lines for split, lines in self.load_corpus().items() if split in splits}
 

@@ -70,10 +70,28 @@ def task_from_checkpoint(checkpoint: dict[str, Any]) -> Any:
 
 def trained(cls: type, checkpoint: dict[str, Any]) -> Any:
     """An instance of `cls` (a task or an Inference class) built from the checkpoint's
-    hyperparameters, holding its weights, in eval mode."""
+    hyperparameters, holding its weights, in eval mode. The stored weights are checked first:
+    each finite, and each the shape the hyperparameters make, which is learnt by building the
+    model on the meta device (no memory): hyperparameters edited to ask for a huge model are
+    refused before anything is allocated."""
+    import torch
+
+    from zoo.training.checkpoint import check_weights
+
+    hyper_parameters, state_dict = checkpoint.get("hyper_parameters"), checkpoint.get("state_dict")
+    if not isinstance(hyper_parameters, dict) or not isinstance(state_dict, dict):
+        raise ZooError("checkpoint does not match its model: no hyperparameters or weights")
     try:
-        model = cls(**checkpoint["hyper_parameters"])
-        model.load_state_dict(checkpoint["state_dict"])
-    except (TypeError, ValueError, RuntimeError, KeyError) as error:
-        raise ZooError(f"checkpoint does not match its model: {error}") from None
+        with torch.device("meta"):
+            skeleton = cls(**hyper_parameters)
+        check_weights(skeleton.state_dict(), state_dict)
+        model = cls(**hyper_parameters)
+        model.load_state_dict(state_dict)
+    except (TypeError, ValueError, RuntimeError, KeyError, NotImplementedError) as error:
+        raise ZooError(f"checkpoint does not match its model: {first_line(error)}") from None
     return model.eval()
+
+
+def first_line(error: BaseException) -> str:
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return lines[0] if lines else type(error).__name__

@@ -45,12 +45,43 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
     return checkpoint
 
 
+def check_weights(expected: dict[str, Any], stored: dict[str, Any]) -> None:
+    """The stored weights against the state dict a model built from the stored hyperparameters
+    has (tensors, possibly on the meta device): the same keys, shapes, and every floating value
+    finite. One ZooError line naming the first difference."""
+    missing = [key for key in expected if key not in stored]
+    unexpected = [key for key in stored if key not in expected]
+    if missing or unexpected:
+        what = f"missing {missing[0]}" if missing else f"unexpected {unexpected[0]}"
+        raise ZooError(f"checkpoint does not match its model: {what} ({len(missing)} missing, "
+                       f"{len(unexpected)} unexpected weights)")  # fmt: skip
+    for key, tensor in stored.items():
+        if not isinstance(tensor, torch.Tensor):
+            raise ZooError(f"checkpoint does not match its model: {key} is not a tensor")
+        if tuple(tensor.shape) != tuple(expected[key].shape):
+            raise ZooError(
+                f"checkpoint does not match its model: {key} is {tuple(tensor.shape)} in the file, "
+                f"{tuple(expected[key].shape)} in the model its hyperparameters build"
+            )
+        if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+            raise ZooError(f"the checkpoint's weights are not finite: {key} holds NaN or infinity")
+
+
 def run_config(checkpoint: dict[str, Any]) -> dict[str, Any]:
-    """The composed run config stored by the zoo at training time."""
+    """The composed run config stored by the zoo at training time: a dict whose `data` and
+    `model` are dicts (an export's config.json is someone else's file: checked, not trusted)."""
     try:
-        return json.loads(checkpoint[ZOO_KEY]["config"])
-    except (KeyError, TypeError, json.JSONDecodeError):
+        config = json.loads(checkpoint[ZOO_KEY]["config"])
+    except (KeyError, TypeError, json.JSONDecodeError, RecursionError):
         raise ZooError("this checkpoint was not written by `zoo train` (no stored run config)") from None
+    if not isinstance(config, dict):
+        raise ZooError(f"the stored run config is a {type(config).__name__}, not a dict of settings")
+    for part in ("data", "model"):
+        if not isinstance(config.get(part), dict):
+            raise ZooError(
+                f"the stored run config has no {part} settings (its {part!r} is {config.get(part)!r})"
+            )
+    return config
 
 
 def task_target(checkpoint: dict[str, Any]) -> str:
@@ -91,5 +122,13 @@ def restored_datamodule(
     datamodule = build_datamodule(data_config, for_trainer)
     state = checkpoint.get(type(datamodule).__qualname__)
     if state:
-        datamodule.load_state_dict(state)
+        try:
+            datamodule.load_state_dict(state)
+        except ZooError:
+            raise
+        except Exception as error:  # a tokenizer's own parser raises plain Exception on bad JSON
+            raise ZooError(
+                f"the stored state of {type(datamodule).__name__} cannot be read ({type(error).__name__}: "
+                f"{str(error)[:100]})"
+            ) from None
     return datamodule

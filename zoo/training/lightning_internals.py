@@ -1,11 +1,13 @@
 """Every use of a Lightning private (an underscored name) in the zoo, in one file.
 
-Lightning's public API does not cover four things the zoo does: several optimizer steps per
+Lightning's public API does not cover five things the zoo does: several optimizer steps per
 Lightning batch (zoo.training.steps), a last.ckpt written after every epoch and the last step
 (zoo.training.resume.LastCheckpoint), reading whether a task is attached to a trainer without
-Lightning raising, and ending a W&B run between the jobs of a sweep. Each is a function here. An
-upgrade that removes or renames one of these privates is found by `missing_privates()`, which the
-test suite runs (tests/training/test_lightning_internals.py) and which names what is gone.
+Lightning raising, ending a W&B run between the jobs of a sweep, and checking a checkpoint's
+loop layout before resuming from it (the layout is Lightning's, read here and nowhere else).
+Each is a function here. An upgrade that removes or renames one of these privates is found by
+`missing_privates()`, which the test suite runs (tests/training/test_lightning_internals.py) and
+which names what is gone.
 pyproject.toml pins Lightning to the minor series these were checked on.
 """
 
@@ -56,10 +58,58 @@ def open_wandb_run(logger: Any) -> Any:
     return getattr(logger, "_experiment", None)
 
 
+# --- a checkpoint's training-loop layout, before resuming from it --------------------------------
+def trained_epochs(checkpoint: dict[str, Any]) -> int:
+    """How many epochs the checkpoint's run has finished (Lightning's fit-loop progress)."""
+    loops = checkpoint.get("loops") or {}
+    progress = ((loops.get("fit_loop") or {}).get("epoch_progress") or {}).get("current") or {}
+    return int(progress.get("processed", 0))
+
+
+def check_loop_layout(trainer: Trainer, checkpoint: dict[str, Any]) -> None:
+    """The checkpoint's loop state (after Lightning's own migration from the version it names) has
+    every entry this Lightning's fit loop reads: a checkpoint tagged with another version, or
+    edited, is one ZooError line, not Lightning's KeyError halfway through restoring it."""
+    from lightning import __version__
+    from lightning.pytorch.utilities.migration.utils import _pl_migrate_checkpoint
+
+    from zoo.errors import ZooError
+
+    written_by = checkpoint.get("pytorch-lightning_version", "?")
+    cannot = (
+        f"the checkpoint's training-loop state (written by Lightning {written_by}) cannot be resumed "
+        f"by Lightning {__version__}"
+    )
+    try:
+        migrated = _pl_migrate_checkpoint(checkpoint)
+    except Exception as error:  # any failure of Lightning's migration code on this data
+        raise ZooError(f"{cannot}: {type(error).__name__} {error}") from None
+    stored = (migrated.get("loops") or {}).get("fit_loop")
+    missing = missing_entries(trainer.fit_loop.state_dict(), stored)
+    if missing:
+        raise ZooError(f"{cannot}: it lacks {missing[0]} (zoo eval and zoo predict still read its weights)")
+
+
+def missing_entries(expected: Any, stored: Any, where: str = "loops.fit_loop") -> list[str]:
+    """The dotted names of `expected`'s nested entries that `stored` lacks (or holds as another
+    kind: a dict where a number belongs)."""
+    if not isinstance(expected, dict):
+        return [] if not isinstance(stored, dict) else [where]
+    if not isinstance(stored, dict):
+        return [where]
+    missing = []
+    for key, value in expected.items():
+        missing += (
+            [f"{where}/{key}"] if key not in stored else missing_entries(value, stored[key], f"{where}/{key}")
+        )
+    return missing
+
+
 # --- the check an upgrade must pass ------------------------------------------------------------------
 def missing_privates() -> list[str]:
     """The privates above that this Lightning no longer has, by name (empty when all are there)."""
     import torch
+    from lightning.pytorch.utilities.migration import utils as migration
 
     trainer = Trainer(logger=False, enable_checkpointing=False, enable_progress_bar=False)
     checkpoint = ModelCheckpoint()
@@ -72,5 +122,10 @@ def missing_privates() -> list[str]:
         (checkpoint, "_last_global_step_saved", "ModelCheckpoint._last_global_step_saved"),
         (checkpoint, "_save_checkpoint", "ModelCheckpoint._save_checkpoint"),
         (LightningModule(), "_trainer", "LightningModule._trainer"),
+        (
+            migration,
+            "_pl_migrate_checkpoint",
+            "lightning.pytorch.utilities.migration.utils._pl_migrate_checkpoint",
+        ),
     ]
     return [name for owner, attribute, name in wanted if not hasattr(owner, attribute)]

@@ -47,14 +47,51 @@ def rng_states() -> dict[str, Any]:
     }
 
 
-def set_rng_states(states: dict[str, Any]) -> None:
+def parsed_rng_states(states: dict[str, Any]) -> tuple[Any, Any, torch.Tensor, list[torch.Tensor]]:
+    """The stored states as Python's random, NumPy, torch and CUDA take them."""
     version, state, gauss = states["python"]
-    random.setstate((version, tuple(state), gauss))
     kind, keys, position, has_gauss, cached = states["numpy"]
-    np.random.set_state((kind, keys.numpy().astype(np.uint32), position, has_gauss, cached))
-    torch.set_rng_state(states["torch"])
-    if states["cuda"] and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(states["cuda"])
+    numpy_state = (kind, keys.numpy().astype(np.uint32), position, has_gauss, cached)
+    return (version, tuple(state), gauss), numpy_state, states["torch"], list(states["cuda"])
+
+
+def set_rng_states(states: dict[str, Any]) -> None:
+    python, numpy_state, torch_state, cuda = parsed_rng_states(states)
+    random.setstate(python)
+    np.random.set_state(numpy_state)
+    torch.set_rng_state(torch_state)
+    if cuda and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(cuda)
+
+
+DAMAGED = (KeyError, TypeError, ValueError, RuntimeError, AttributeError, IndexError)
+
+
+def check_resume_record(record: Any) -> None:
+    """A checkpoint's `zoo_resume` entry, tried on throwaway generators before anything trains:
+    a damaged one (edited, or from another version) is one ZooError line, not a traceback
+    after the run has started."""
+    if record is None:
+        return
+    try:
+        python, numpy_state, torch_state, cuda = parsed_rng_states(record["rng"])
+        random.Random().setstate(python)
+        np.random.RandomState().set_state(numpy_state)
+        torch.Generator().set_state(torch_state)
+        if not all(isinstance(state, torch.Tensor) and state.dtype == torch.uint8 for state in cuda):
+            raise TypeError("CUDA generator states must be byte tensors")
+        for part in ("order", "task"):
+            if record.get(part) is not None and not isinstance(record[part], dict):
+                raise TypeError(f"{part} must be a dict")
+    except DAMAGED as error:
+        raise damaged(error) from None
+
+
+def damaged(error: BaseException) -> ZooError:
+    return ZooError(
+        f"the checkpoint's resume state ({RESUME_KEY}) is damaged ({type(error).__name__}: {error}); "
+        "it cannot be resumed exactly (zoo eval and zoo predict still read its weights)"
+    )
 
 
 class ExactResume(L.Callback):
@@ -93,9 +130,12 @@ class ExactResume(L.Callback):
         """After everything that setup draws, before the first resumed step."""
         if self.pending is None:
             return
-        if self.pending["task"] is not None and hasattr(pl_module, "load_resume_state"):
-            pl_module.load_resume_state(self.pending["task"])
-        set_rng_states(self.pending["rng"])
+        try:
+            if self.pending["task"] is not None and hasattr(pl_module, "load_resume_state"):
+                pl_module.load_resume_state(self.pending["task"])
+            set_rng_states(self.pending["rng"])
+        except DAMAGED as error:
+            raise damaged(error) from None
         self.pending = None
 
 
@@ -105,6 +145,8 @@ def remove_stale_temporaries(folder: Path) -> list[Path]:
     removed = []
     for temporary in Path(folder).glob(".*.ckpt.*.tmp"):
         pid = temporary.name.rsplit(".", 2)[-2]
+        if not temporary.is_file() or temporary.is_symlink():
+            continue  # not a file a save left (a folder or a link someone put there): left alone
         if pid.isdigit() and not process_runs(int(pid)):
             temporary.unlink(missing_ok=True)
             removed.append(temporary)

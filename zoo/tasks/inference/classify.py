@@ -13,9 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
 import torch
 
 from zoo.data.inputs import model_inputs
+from zoo.errors import ZooError
 from zoo.tasks.inference.base import Inference, encode_sentence, in_batches, with_output_size
 
 OUTPUTS = ("softmax", "sigmoid", "one_vs_all")
@@ -96,6 +98,10 @@ class RegressorInference(Inference):
         batch_size = int(options.get("batch_size") or 256)
         for x, names in model_inputs(datamodule, inputs):
             values = datamodule.target_values(in_batches(self.predict_values, x, batch_size, self.device))
+            if not np.isfinite(values).all():
+                raise ZooError(
+                    "the model's outputs are not finite for some input rows (far outside the training data?)"
+                )
             yield [
                 {"input": name, "value": [float(v) for v in row]}
                 for name, row in zip(names, values, strict=True)
@@ -114,7 +120,17 @@ def feature_or_image_example(datamodule: Any) -> torch.Tensor | None:
 def top_classes(
     probabilities: torch.Tensor, class_names: list[str] | None, top_k: int
 ) -> list[dict[str, Any]]:
-    """Per row: the most probable class, its probability and the `top_k` classes."""
+    """Per row: the most probable class, its probability and the `top_k` classes. Outputs that
+    are not finite (NaN, infinity: an input far outside the training data) are an error, never
+    a row; so is a list of class names that does not name every output."""
+    if not bool(torch.isfinite(probabilities).all()):
+        rows = (~torch.isfinite(probabilities)).any(dim=1).nonzero().flatten().tolist()
+        raise ZooError(f"the model's outputs are not finite for input row(s) {rows[:5]} (of this chunk)")
+    if class_names and len(class_names) != probabilities.shape[1]:
+        raise ZooError(
+            f"the stored class names ({len(class_names)}) do not name the model's "
+            f"{probabilities.shape[1]} outputs"
+        )
     k = min(top_k, probabilities.shape[1])
     top_p, top_index = probabilities.topk(k, dim=1)
     names = class_names or [str(c) for c in range(probabilities.shape[1])]

@@ -13,6 +13,17 @@ from zoo.models.language import sample_next
 from zoo.tasks.inference.base import Inference
 from zoo.vocabulary import EOS, UNK
 
+PROMPT_CHUNK = 256  # prompt tokens read per forward pass
+MAX_PROMPT_CHARS = 1_000_000  # a prompt longer than this is refused in one line
+MAX_NEW_TOKENS = 100_000  # so is a longer generation
+
+
+def check_generation_size(prompt: str, max_new_tokens: int) -> None:
+    if len(prompt) > MAX_PROMPT_CHARS:
+        raise ZooError(f"the prompt has {len(prompt):,} characters; at most {MAX_PROMPT_CHARS:,} are read")
+    if not 0 <= max_new_tokens <= MAX_NEW_TOKENS:
+        raise ZooError(f"max_new_tokens must be between 0 and {MAX_NEW_TOKENS:,}, got {max_new_tokens:,}")
+
 
 class LanguageModelInference(Inference):
     def __init__(self, net: dict[str, Any], vocab_size: int, compile: bool = False, **training: Any):
@@ -23,6 +34,20 @@ class LanguageModelInference(Inference):
         return self.net(tokens, state)
 
     @torch.no_grad()
+    def read_prompt(self, prompt: torch.Tensor) -> tuple[torch.Tensor, Any]:
+        """The next-token logits (B, V) and the net's state after reading `prompt` (B, T), read
+        PROMPT_CHUNK tokens at a time: memory is that of one chunk, however long the prompt. A
+        net that reads at most `context` tokens (a Transformer) sees only the prompt's last
+        `context` tokens, as its sliding window would."""
+        if getattr(self.net, "carries_state", True) is False and getattr(self.net, "context", None):
+            prompt = prompt[:, -self.net.context :]
+        chunk = min(PROMPT_CHUNK, getattr(self.net, "context", None) or PROMPT_CHUNK)
+        logits, state = None, None
+        for start in range(0, prompt.shape[1], chunk):
+            logits, state = self(prompt[:, start : start + chunk], state)
+        return logits[:, -1], state
+
+    @torch.no_grad()
     def generate(
         self,
         prompt: torch.Tensor,
@@ -31,14 +56,29 @@ class LanguageModelInference(Inference):
         top_k: int | None = None,
         generator: torch.Generator | None = None,
     ) -> torch.Tensor:
-        """Continue each row of `prompt` (B, T) by sampling max_new_tokens tokens."""
-        logits, state = self(prompt)
-        out = [prompt]
+        """Continue each row of `prompt` (B, T) by sampling max_new_tokens tokens: (B, T + new)."""
+        return torch.cat(
+            [prompt, self.continuation(prompt, max_new_tokens, temperature, top_k, generator)], 1
+        )
+
+    @torch.no_grad()
+    def continuation(
+        self,
+        prompt: torch.Tensor,
+        max_new_tokens: int,
+        temperature: float = 1.0,
+        top_k: int | None = None,
+        generator: torch.Generator | None = None,
+    ) -> torch.Tensor:
+        """The max_new_tokens tokens (B, new) sampled after `prompt` (B, T)."""
+        logits, state = self.read_prompt(prompt)
+        new = []
         for _ in range(max_new_tokens):
-            token = sample_next(logits[:, -1], temperature, top_k, generator)[:, None]
-            out.append(token)
+            token = sample_next(logits, temperature, top_k, generator)[:, None]
+            new.append(token)
             logits, state = self(token, state)
-        return torch.cat(out, dim=1)
+            logits = logits[:, -1]
+        return torch.cat(new, dim=1) if new else prompt[:, :0]
 
     def predict_raw(
         self, inputs: Any, datamodule: Any, options: dict[str, Any]
@@ -48,13 +88,14 @@ class LanguageModelInference(Inference):
         if isinstance(inputs, list | tuple | dict) or inputs is None:
             raise ZooError('a language model\'s input is a text prompt: input="some words"')
         prompt, tokenizer = str(inputs), datamodule.tokenizer
+        max_new_tokens = int(options["max_new_tokens"]) if options.get("max_new_tokens") is not None else 50
+        check_generation_size(prompt, max_new_tokens)
         ids = tokenizer.encode(prompt).ids if prompt.strip() else []
         generator = torch.Generator().manual_seed(int(options.get("seed") or 0))
-        max_new_tokens = int(options["max_new_tokens"]) if options.get("max_new_tokens") is not None else 50
         temperature = float(options["temperature"]) if options.get("temperature") is not None else 1.0
-        tokens = self.generate(
+        new = self.continuation(
             torch.tensor([[EOS, *ids]]), max_new_tokens, temperature, options.get("top_k"), generator
         )
-        continuation = tokenizer.decode(tokens[0, len(ids) + 1 :].tolist(), skip_special_tokens=False)
+        continuation = tokenizer.decode(new[0].tolist(), skip_special_tokens=False)
         generated = continuation.replace("<eos>", "\n").strip()
         yield [{"prompt": prompt, "generated": generated, "unknown_tokens": sum(1 for t in ids if t == UNK)}]
