@@ -25,6 +25,7 @@ commands:
             search:         zoo train hparams_search=optuna hydra.sweeper.n_trials=20
             preset:         zoo train experiment=circles_mlp
             resume:         zoo train resume=runs/<name>/<time>   (after a crash, Ctrl-C or SIGTERM)
+            (a folder holding a run's checkpoints is resumed, or replaced with overwrite=true)
   eval      test a checkpoint on its dataset:  zoo eval ckpt_path=runs/.../checkpoints/best.ckpt
             (translation models: beam_size=5 decodes the test split by beam search)
   predict   predict with a checkpoint:  zoo predict ckpt_path=... input=rows.csv (or .npy, [x1,x2],
@@ -34,8 +35,10 @@ commands:
   export    weights as safetensors + config as JSON:  zoo export ckpt_path=... [output=folder]
             (zoo predict and zoo eval take the folder as ckpt_path)
 
-Every Hydra option works after the command: `zoo train --cfg job` prints the composed config,
-`zoo train --help` lists the config groups. Set HYDRA_FULL_ERROR=1 to see full tracebacks.
+Hydra's flags work after the command: `zoo train --cfg job` prints the composed config,
+`zoo train --help` lists the config groups (--config-dir/-path/-name and --experimental-rerun
+are refused: a search path is hydra.searchpath=[file://DIR]). Set HYDRA_FULL_ERROR=1 to see
+full tracebacks.
 In Python: zoo.create_model(...), zoo.load(checkpoint).predict(inputs); see the README.
 """
 HYDRA_COMMANDS = ("train", "eval", "predict", "gradcheck", "export")

@@ -56,7 +56,7 @@ class ArrayDataModule(TensorDataModule):
         for key, value in (("num_features", num_features), ("num_classes", num_classes)):
             if value is not None and not is_count(value):
                 raise ValueError(
-                    f"data.{key} must be a positive integer, got {value!r} ({type(value).__name__})"
+                    f"data.{key} must be a positive integer, got {value!r} (a {type(value).__name__})"
                 )
         if not (0 < val_fraction < 1 and 0 < test_fraction < 1 and val_fraction + test_fraction < 1):
             # an empty validation or test split has nothing to pick the best checkpoint or report on

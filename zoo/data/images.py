@@ -100,7 +100,9 @@ def read_image(path: str | Path, channels: int, size: tuple[int, int]) -> torch.
                 (size[1], size[0]), Image.BILINEAR
             )
             array = np.asarray(resized, dtype=np.uint8)
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, ValueError) as error:
+    except Image.DecompressionBombError:  # PIL's own guard, at twice its MAX_IMAGE_PIXELS
+        raise ZooError(f"{path} claims more pixels than the {MAX_IMAGE_PIXELS:,} an input may have") from None
+    except (UnidentifiedImageError, OSError, ValueError) as error:
         raise ZooError(f"{path} is not an image file that can be read ({type(error).__name__})") from None
     array = array[None] if array.ndim == 2 else array.transpose(2, 0, 1)
     return torch.from_numpy(array.copy())
@@ -114,7 +116,7 @@ def eight_bit_image(image: Any, path: str | Path) -> Any:
       8-bit image gives); values outside 0..255 (or not finite) are refused, never clipped;
     - a palette (P) through its colours; an alpha channel (LA, RGBA, PA, ...) dropped, as PIL's
       convert("L") and convert("RGB") drop it;
-    - the others (1, L, RGB, CMYK, YCbCr) as PIL converts them."""
+    - CMYK and YCbCr through their RGB colours; 1, L and RGB as they are."""
     from PIL import Image
 
     mode = image.mode
@@ -134,7 +136,9 @@ def eight_bit_image(image: Any, path: str | Path) -> Any:
         image = image.convert("RGBA" if "transparency" in image.info else "RGB")
     while image.mode in ALPHA_MODES:
         image = image.convert(ALPHA_MODES[image.mode])
-    if image.mode not in ("1", "L", "RGB", "CMYK", "YCbCr"):
+    if image.mode in ("CMYK", "YCbCr"):  # their RGB colours first: grey is then the RGB image's grey
+        image = image.convert("RGB")
+    if image.mode not in ("1", "L", "RGB"):
         raise ZooError(f"{path}: images of PIL mode {image.mode} are not read; save it as RGB or greyscale")
     return image
 

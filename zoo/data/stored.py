@@ -52,7 +52,7 @@ def check_stored_state(owner: str, state: Any, rules: Rules) -> dict[str, Any]:
         if value is not None and not test(value):
             shown = repr(value) if len(repr(value)) < 60 else repr(value)[:57] + "..."
             raise ZooError(
-                f"the stored state of {owner}: {key} must be {wanted}, got {shown} ({type(value).__name__})"
+                f"the stored state of {owner}: {key} must be {wanted}, got {shown} (a {type(value).__name__})"
             )
     return state
 

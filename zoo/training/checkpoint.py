@@ -49,20 +49,23 @@ def check_weights(expected: dict[str, Any], stored: dict[str, Any]) -> None:
     """The stored weights against the state dict a model built from the stored hyperparameters
     has (tensors, possibly on the meta device): the same keys, shapes, and every floating value
     finite. One ZooError line naming the first difference."""
-    missing = [key for key in expected if key not in stored]
-    unexpected = [key for key in stored if key not in expected]
-    if missing or unexpected:
-        what = f"missing {missing[0]}" if missing else f"unexpected {unexpected[0]}"
-        raise ZooError(f"checkpoint does not match its model: {what} ({len(missing)} missing, "
-                       f"{len(unexpected)} unexpected weights)")  # fmt: skip
     for key, tensor in stored.items():
         if not isinstance(tensor, torch.Tensor):
             raise ZooError(f"checkpoint does not match its model: {key} is not a tensor")
-        if tuple(tensor.shape) != tuple(expected[key].shape):
+        if key in expected and tuple(tensor.shape) != tuple(expected[key].shape):
             raise ZooError(
                 f"checkpoint does not match its model: {key} is {tuple(tensor.shape)} in the file, "
                 f"{tuple(expected[key].shape)} in the model its hyperparameters build"
             )
+    missing = [key for key in expected if key not in stored]
+    unexpected = [key for key in stored if key not in expected]
+    if missing or unexpected:
+        what = f"missing {missing[0]}" if missing else f"unexpected {unexpected[0]}"
+        raise ZooError(
+            f"checkpoint does not match its model: {what} ({len(missing)} missing, "
+            f"{len(unexpected)} unexpected weights)"
+        )
+    for key, tensor in stored.items():
         if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
             raise ZooError(f"the checkpoint's weights are not finite: {key} holds NaN or infinity")
 
