@@ -52,7 +52,9 @@ def fit_and_test(
     # Read the checkpoint callback before testing: trainer.test(ckpt_path=...) restores callback
     # states from that file, which would roll last_model_path back to when best.ckpt was written.
     checkpoint = trainer.checkpoint_callback
-    last_path = next(c.path for c in run.callbacks if isinstance(c, LastCheckpoint))
+    last = next(c for c in run.callbacks if isinstance(c, LastCheckpoint))
+    # a resumed run with nothing left to train saves nothing: its last.ckpt is the one it resumed
+    last_path = last.path or (str(last.file) if last.file.is_file() else "")
     best_path, monitor = checkpoint.best_model_path or last_path, checkpoint.monitor
     best_score = checkpoint.best_model_score
     best_score = float(best_score) if best_score is not None else None
