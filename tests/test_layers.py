@@ -1,25 +1,46 @@
-"""The package's layers, read from every module's imports: a lower layer never imports a higher
-one, so that a model is usable in any PyTorch code and the data knows no model (DESIGN.md).
-    models, data, viz  -> import no task, training, command or cli module (models: no Lightning,
-                          Hydra or data either)
-    training           -> imports no task, command or cli module
-    tasks.inference    -> imports no other task module, no training, command or cli module, and
-                          neither Lightning, torchmetrics nor torchvision (predicting needs none)
-    nothing            -> imports zoo.cli (but zoo/__main__.py, which is `python -m zoo`)
+"""The package's layers, read from every module's imports (function-level ones included): a
+lower layer never imports a higher one, so that a model is usable in any PyTorch code, the data
+knows no model, and predicting needs no Lightning (the project's design notes, shared/DESIGN.md).
+Every top-level module and package has a rule of its own (a test checks that none is missing):
+    errors                  -> imports nothing of the zoo; allowlist, vocabulary: only errors
+    checkpoint              -> the checkpoint format: no training, command, cli, run, Lightning
+    models, data, viz       -> no task, training, command or cli module (models: no Lightning,
+                               Hydra or data either)
+    training                -> no task, command, cli, run or predictor module
+    tasks.inference         -> no other task module, no training, command or cli module, and
+                               neither Lightning, torchmetrics nor torchvision
+    tasks, registry         -> no command, cli or run module
+    predictor               -> no training, command, cli or run module, no Lightning
+    run (assembly)          -> no command or cli module
+    commands, zoo/__init__  -> no cli module (zoo/__main__.py, `python -m zoo`, is the entry point)
 """
 
 import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "zoo"
-UPPER = ("zoo.tasks", "zoo.training", "zoo.commands", "zoo.cli", "zoo.course")
+TOP = ("zoo.allowlist", "zoo.checkpoint", "zoo.cli", "zoo.commands", "zoo.course", "zoo.data", "zoo.errors",
+       "zoo.models", "zoo.predictor", "zoo.registry", "zoo.run", "zoo.tasks", "zoo.training", "zoo.viz",
+       "zoo.vocabulary")  # fmt: skip
+UPPER = ("zoo.tasks", "zoo.training", "zoo.commands", "zoo.cli", "zoo.course", "zoo.run", "zoo.predictor")
+RUNNERS = ("zoo.commands", "zoo.cli", "zoo.run")
 FORBIDDEN = {
-    "zoo.models": (*UPPER, "zoo.data", "lightning", "hydra", "omegaconf"),
-    "zoo.data": UPPER,
-    "zoo.viz": UPPER,
-    "zoo.training": ("zoo.tasks", "zoo.commands", "zoo.cli"),
-    "zoo.course": ("zoo.tasks", "zoo.training", "zoo.commands", "zoo.cli", "lightning"),
+    "zoo.errors": tuple(module for module in TOP if module != "zoo.errors"),
+    "zoo.allowlist": tuple(module for module in TOP if module not in ("zoo.allowlist", "zoo.errors")),
+    "zoo.vocabulary": tuple(module for module in TOP if module not in ("zoo.vocabulary", "zoo.errors")),
+    "zoo.checkpoint": ("zoo.training", *RUNNERS, "zoo.predictor", "zoo.course", "lightning", "torchmetrics"),
+    "zoo.models": (*UPPER, "zoo.data", "zoo.checkpoint", "zoo.registry", "lightning", "hydra", "omegaconf"),
+    "zoo.data": (*UPPER, "zoo.checkpoint"),
+    "zoo.viz": (*UPPER, "zoo.checkpoint"),
+    "zoo.training": ("zoo.tasks", *RUNNERS, "zoo.predictor"),
+    "zoo.course": ("zoo.tasks", "zoo.training", *RUNNERS, "zoo.predictor", "lightning"),
+    "zoo.tasks": (*RUNNERS, "zoo.predictor"),
     "zoo.tasks.inference": (*UPPER, "lightning", "torchmetrics", "torchvision"),
+    "zoo.registry": (*RUNNERS, "zoo.training", "zoo.predictor", "zoo.checkpoint"),
+    "zoo.predictor": (*RUNNERS, "zoo.training", "zoo.course", "lightning", "torchmetrics"),
+    "zoo.run": ("zoo.commands", "zoo.cli", "zoo.predictor"),
+    "zoo.commands": ("zoo.cli",),
+    "zoo.cli": (),
     "zoo": ("zoo.cli",),
 }
 
@@ -73,6 +94,25 @@ def violations(package: Path = PACKAGE) -> list[str]:
 
 def test_no_module_imports_a_higher_layer():
     assert violations() == []
+
+
+def test_every_top_level_module_has_a_rule_of_its_own():
+    found = {module_name(path) for path in PACKAGE.glob("*.py")} | {
+        module_name(path / "__init__.py") for path in PACKAGE.iterdir() if (path / "__init__.py").is_file()
+    }
+    assert found - set(ENTRY_POINTS) - {"zoo"} == set(TOP) and set(TOP) <= set(FORBIDDEN)
+
+
+def test_run_assembly_importing_a_command_fails_the_check(tmp_path):
+    """What the layering once allowed: zoo/run.py reaching up into zoo.commands (preflight)."""
+    package = tmp_path / "zoo"
+    (package / "commands").mkdir(parents=True)
+    (package / "commands" / "__init__.py").write_text("")
+    (package / "commands" / "preflight.py").write_text("def check_targets(config): ...\n")
+    (package / "run.py").write_text(
+        "def assemble(cfg):\n    from zoo.commands.preflight import check_targets\n"
+    )
+    assert violations(package) == ["zoo/run.py:2 (zoo.run) imports zoo.commands.preflight.check_targets"]
 
 
 def test_the_check_names_file_and_line_of_an_upward_import(tmp_path):

@@ -8,6 +8,9 @@ data can never make the zoo import or call an arbitrary function. Pure Python (m
 from __future__ import annotations
 
 import importlib
+from typing import Any
+
+from zoo.errors import ZooError
 
 # Every `_target_` in a run config names a class under one of these (each builder then checks its
 # own position: a net in zoo.models, an optimizer in torch.optim, a logger in Lightning's loggers)
@@ -35,3 +38,30 @@ def resolve_class(target: object, prefixes: tuple[str, ...], kind: str, base: ty
     if not (isinstance(cls, type) and issubclass(cls, base)):
         raise ValueError(f"{target!r} is not a {base.__name__} class")
     return cls
+
+
+def named_targets(node: Any, where: str = "") -> list[tuple[str, Any]]:
+    """(dotted key, value) of every `_target_` in a plain config."""
+    found = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            path = f"{where}.{key}" if where else str(key)
+            found += [(path, value)] if key == "_target_" else named_targets(value, path)
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found += named_targets(value, f"{where}[{index}]")
+    return found
+
+
+def check_targets(config: dict[str, Any]) -> None:
+    """Every `_target_` of a run config names a class of the zoo or of the libraries the zoo
+    builds from config (torch.optim, Lightning's loggers): checked before anything is built.
+    (Each builder checks its own position again, with the class it must be.)"""
+    for key, target in named_targets(config):
+        if target in REGISTERED_CLASSES:
+            continue
+        if not isinstance(target, str) or not target.startswith(CONFIG_TARGET_PREFIXES):
+            raise ZooError(
+                f"{key}={target!r} is refused: a config may only name classes in "
+                f"{', '.join(p + '*' for p in CONFIG_TARGET_PREFIXES)}"
+            )

@@ -37,21 +37,9 @@ class Predictor:
         class (zoo.tasks.inference; no Lightning, no torchmetrics) and its data module's
         preprocessing. A checkpoint whose task has no Inference class of its own (one written
         before there were any, or a task that defines predict_raw itself) builds the whole task."""
-        from zoo.tasks.inference.base import resolve_inference_class
-        from zoo.training.checkpoint import ZOO_KEY, load_checkpoint, restored_datamodule, run_config
+        from zoo.checkpoint import restore
 
-        checkpoint = load_checkpoint(path)
-        config = run_config(checkpoint)
-        inference = checkpoint[ZOO_KEY].get("inference")
-        if inference is None:
-            from zoo.tasks import task_from_checkpoint
-
-            task = task_from_checkpoint(checkpoint)
-        else:
-            from zoo.tasks import trained
-
-            task = trained(resolve_inference_class(inference), checkpoint)
-        return cls(task, restored_datamodule(checkpoint, config), config)
+        return cls(*restore(path))
 
     def __repr__(self) -> str:
         net = self.config.get("model", {}).get("net", {}).get("_target_", "?").rsplit(".", 1)[-1]

@@ -16,7 +16,7 @@ from typing import Any
 import torch
 from omegaconf import DictConfig
 
-from zoo.allowlist import ACCELERATORS
+from zoo.allowlist import ACCELERATORS, check_targets, named_targets
 from zoo.data import build_datamodule
 from zoo.data.base import TensorDataModule
 from zoo.errors import ZooError
@@ -190,7 +190,6 @@ def start_logger(name: str, logger_config: dict[str, Any]) -> Any:
     from lightning.pytorch.loggers import Logger
 
     from zoo.allowlist import LOGGER_PREFIXES, resolve_class
-    from zoo.commands.preflight import named_targets
 
     options = dict(logger_config)
     try:
@@ -210,7 +209,7 @@ def check_resumable(ckpt_path: str, trainer_config: dict[str, Any]) -> dict[str,
     """A checkpoint to resume from: a readable .ckpt file (not an export folder: that holds no
     optimizer or loop state) whose run has not already gone past trainer.max_epochs/max_steps,
     with a resume record that can be applied. Returns it, for `check_resumed_fits`."""
-    from zoo.training.checkpoint import load_checkpoint
+    from zoo.checkpoint import load_checkpoint
     from zoo.training.lightning_internals import trained_epochs
     from zoo.training.resume import RESUME_KEY, check_resume_record
 
@@ -245,7 +244,7 @@ def check_resumed_fits(checkpoint: dict[str, Any], task: Any, trainer: Any) -> N
     """The checkpoint resumed from fits the run this config builds: its weights are the task's
     (`resume=<run> model.net.hidden=[32]` or `data=moons` is one line naming a weight, not a
     state-dict error after training has begun) and its loop state is what this Lightning reads."""
-    from zoo.training.checkpoint import check_weights
+    from zoo.checkpoint import check_weights
     from zoo.training.lightning_internals import check_loop_layout
 
     try:
@@ -372,7 +371,6 @@ def assemble(cfg: DictConfig, extra_callbacks: list[Any] | None = None) -> Run:
     import lightning as L
     from lightning.fabric.utilities.exceptions import MisconfigurationException
 
-    from zoo.commands.preflight import check_targets
     from zoo.training.guard import NonFiniteLossGuard
     from zoo.training.resume import (
         AtomicCheckpointIO,
@@ -396,7 +394,7 @@ def assemble(cfg: DictConfig, extra_callbacks: list[Any] | None = None) -> Run:
     config = vocabulary_found(cfg, config, datamodule)
     pretrained = None
     if config["model"].get("pretrained"):
-        from zoo.training.checkpoint import load_checkpoint
+        from zoo.checkpoint import load_checkpoint
 
         pretrained = load_checkpoint(config["model"]["pretrained"])
         use_pretrained_tokenizer(datamodule, pretrained)

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from tests.conftest import compose_train, run_zoo
-from zoo.commands.restore import restore
+from zoo.checkpoint import restore
 from zoo.commands.train import train
 from zoo.errors import ZooError
 
@@ -21,8 +21,8 @@ def test_an_exported_folder_predicts_exactly_like_its_checkpoint(tmp_path):
     assert sorted(p.name for p in folder.iterdir()) == ["config.json", "model.safetensors"]
     assert "optimizer_states" not in json.loads((folder / "config.json").read_text())
 
-    task, data, _ = restore(checkpoint)
-    task_again, data_again, _ = restore(folder)
+    task, data, _ = restore(checkpoint, for_trainer=True)
+    task_again, data_again, _ = restore(folder, for_trainer=True)
     rows = torch.rand(5, 64) * 16
     expected = task.predict_proba(data.features(rows.numpy()))
     torch.testing.assert_close(
@@ -38,8 +38,8 @@ def test_an_exported_folder_predicts_exactly_like_its_checkpoint(tmp_path):
 def test_a_folder_that_is_not_an_export_is_one_clear_error(tmp_path):
     import pytest
 
+    from zoo.checkpoint import load_checkpoint
     from zoo.errors import ZooError
-    from zoo.training.checkpoint import load_checkpoint
 
     with pytest.raises(ZooError, match="cannot read the exported model"):
         load_checkpoint(tmp_path)
@@ -56,7 +56,7 @@ def test_onnx_export_of_feedforward_and_cnn_models_matches_pytorch(tmp_path, mod
     folder = tmp_path / "onnx"
     export(compose("export", [f"ckpt_path={summary['best_checkpoint']}", "format=onnx", f"output={folder}",
                               f"paths.output_dir={tmp_path}"]))  # fmt: skip
-    task, data, _ = restore(summary["best_checkpoint"])
+    task, data, _ = restore(summary["best_checkpoint"], for_trainer=True)
     x = torch.randn(7, *(getattr(data, "image_shape", None) or [data.num_features]))  # a new batch size
     with torch.no_grad():
         expected = task.net(x).numpy()

@@ -17,12 +17,12 @@ import torch
 
 from tests.conftest import compose_train, run_zoo
 from tests.data.fixtures import write_mnist
+from zoo.checkpoint import load_checkpoint
 from zoo.commands.preflight import preflight
 from zoo.commands.replay import expand_resume
 from zoo.commands.train import train
 from zoo.errors import ZooError
 from zoo.registry import compose
-from zoo.training.checkpoint import load_checkpoint
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -315,13 +315,13 @@ def test_rows_are_predicted_in_chunks_written_as_they_come_and_summarised(
     digits_run, tmp_path, monkeypatch, capsys
 ):
     import zoo.data.inputs
-    from zoo.commands.restore import restore
+    from zoo.checkpoint import restore
     from zoo.predictor import Predictor
 
     checkpoint = digits_run[0]["best_checkpoint"]
     rows = np.random.default_rng(1).integers(0, 16, size=(25, 64)).astype(float)
     np.savetxt(tmp_path / "rows.csv", rows, delimiter=",", fmt="%g")
-    whole = Predictor(*restore(checkpoint)).predict(rows)
+    whole = Predictor(*restore(checkpoint, for_trainer=True)).predict(rows)
     monkeypatch.setattr(zoo.data.inputs, "CHUNK_ROWS", 4)
     output = tmp_path / "out.csv"
     output.symlink_to(tmp_path / "target.csv")  # replaced, not written through
@@ -333,7 +333,7 @@ def test_rows_are_predicted_in_chunks_written_as_they_come_and_summarised(
         written = list(csv.DictReader(file))
     assert [row["class"] for row in written] == [p["class"] for p in whole]
     assert [row["input"] for row in written] == [str(i) for i in range(25)]
-    chunks = list(Predictor(*restore(checkpoint)).predict_chunks(tmp_path / "rows.csv"))
+    chunks = list(Predictor(*restore(checkpoint, for_trainer=True)).predict_chunks(tmp_path / "rows.csv"))
     assert [len(chunk) for chunk in chunks] == [4, 4, 4, 4, 4, 4, 1]
 
 
@@ -401,7 +401,7 @@ def test_stale_temporary_checkpoints_of_dead_processes_are_removed(tmp_path):
 
 # --- 9. a character vocabulary; your own text files from any folder --------------------------------
 def test_a_char_vocabulary_follows_the_text_and_text_files_evaluate_from_anywhere(tmp_path, monkeypatch):
-    from zoo.commands.restore import restore
+    from zoo.checkpoint import restore
 
     text = tmp_path / "text"
     text.mkdir()
@@ -420,7 +420,7 @@ def test_a_char_vocabulary_follows_the_text_and_text_files_evaluate_from_anywher
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)
     (text / "train.txt").unlink()  # the tokenizer is in the checkpoint: evaluation reads only test
-    task, datamodule, _ = restore(summary["best_checkpoint"])
+    task, datamodule, _ = restore(summary["best_checkpoint"], for_trainer=True)
     datamodule.setup("test")
     assert set(datamodule.datasets) == {"test"}
 

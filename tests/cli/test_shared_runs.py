@@ -258,7 +258,8 @@ def test_generated_stored_overrides_are_refused_or_leave_hydra_and_the_paths_alo
     from omegaconf import OmegaConf
     from omegaconf.errors import OmegaConfBaseException
 
-    from zoo.commands.preflight import check_targets, resolved
+    from zoo.allowlist import check_targets
+    from zoo.commands.preflight import resolved
 
     run = finished_run.parent / "generated"  # a copy of its own: the other tests read finished_run's
     if not run.exists():

@@ -10,8 +10,7 @@ from zoo.models.embeddings import load_pretrained, read_vectors
 def test_skipgram_puts_words_of_one_part_of_speech_closer_together(train_run):
     from tokenizers import Tokenizer
 
-    from zoo.tasks import task_from_checkpoint
-    from zoo.training.checkpoint import load_checkpoint
+    from zoo.checkpoint import load_checkpoint, task_from_checkpoint
 
     summary = train_run(
         ["model=skipgram", "data=grammar_skipgram", "optimizer.lr=0.01", "trainer.max_epochs=5"]
@@ -82,7 +81,7 @@ def test_model_embeddings_option_loads_vectors_into_a_tagger(train_run, tmp_path
             "trainer.max_epochs=1",
         ]
     )
-    from zoo.training.checkpoint import load_checkpoint
+    from zoo.checkpoint import load_checkpoint
 
     state = load_checkpoint(summary["last_checkpoint"])
     from tokenizers import Tokenizer

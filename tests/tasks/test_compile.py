@@ -1,7 +1,7 @@
 import torch
 
-from zoo.tasks import Classifier, task_from_checkpoint
-from zoo.training.checkpoint import load_checkpoint
+from zoo.checkpoint import load_checkpoint, task_from_checkpoint
+from zoo.tasks import Classifier
 
 
 def test_compiled_and_uncompiled_checkpoints_are_interchangeable(train_run):

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from tests.conftest import compose_train, zoo_env
-from zoo.commands.restore import restore
+from zoo.checkpoint import restore
 from zoo.commands.train import train
 from zoo.predictor import Predictor
 
@@ -66,7 +66,7 @@ def test_every_kind_predicts_without_lightning_and_as_its_lightning_task_does(ch
     assert fresh.pop("imported") == []
     for kind, path in checkpoints.items():
         assert fresh[kind]["class"].endswith("Inference"), kind
-        whole_task = Predictor(*restore(path))  # the Lightning task, as training holds it
+        whole_task = Predictor(*restore(path, for_trainer=True))  # the Lightning task, as training holds it
         expected = json.loads(json.dumps(whole_task.predict(KINDS[kind][1])))
         assert fresh[kind]["results"] == expected, kind
 

@@ -7,10 +7,10 @@ import pytest
 import torch
 
 from tests.conftest import compose_train, run_zoo
+from zoo.checkpoint import load_checkpoint
 from zoo.commands.train import train
 from zoo.data import grammar
 from zoo.tasks.masked import mask_tokens
-from zoo.training.checkpoint import load_checkpoint
 from zoo.vocabulary import IGNORE, MASK
 
 

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from tests.conftest import compose_train, run_zoo
-from zoo.commands.restore import restore
+from zoo.checkpoint import restore
 from zoo.commands.train import train
 from zoo.tasks.seq2seq import IGNORE, ExactMatch, TokenAccuracy, TokenBLEU, align
 
@@ -71,7 +71,7 @@ def test_a_checkpoint_alone_translates_in_a_fresh_process(dates_run, tmp_path):
 
 
 def test_beam_search_never_scores_below_greedy_on_a_trained_model(dates_run):
-    task, data, _ = restore(dates_run["best_checkpoint"])
+    task, data, _ = restore(dates_run["best_checkpoint"], for_trainer=True)
     data.setup()
     src, lengths, _ = data.collate(data.datasets["test"][:200])
     greedy = task.translate(src, lengths, beam_size=1)

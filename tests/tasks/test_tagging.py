@@ -2,10 +2,9 @@ import csv
 
 import torch
 
+from zoo.checkpoint import load_checkpoint, task_from_checkpoint
 from zoo.data.sequences import SequenceDataModule
-from zoo.tasks import task_from_checkpoint
 from zoo.tasks.tag import EntityF1, bio_spans
-from zoo.training.checkpoint import load_checkpoint
 
 
 def test_bilstm_tagger_reaches_98_percent_on_the_grammars_parts_of_speech(train_run):

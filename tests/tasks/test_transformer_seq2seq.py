@@ -4,7 +4,7 @@ cached step decoding against re-reading the whole prefix, on the trained model."
 import torch
 
 from tests.conftest import compose_train
-from zoo.commands.restore import restore
+from zoo.checkpoint import restore
 from zoo.commands.train import train
 from zoo.models.decoding import greedy_decode
 from zoo.vocabulary import BOS, EOS
@@ -14,7 +14,7 @@ def test_transformer_dates_reaches_95_percent_and_its_cache_changes_no_token(tmp
     summary = train(compose_train(["experiment=transformer_dates"], tmp_path / "run"))
     assert summary["test"]["test/exact"] >= 0.95, summary["test"]  # measured: 0.995 (token accuracy 0.998)
 
-    task, data, _ = restore(summary["best_checkpoint"])
+    task, data, _ = restore(summary["best_checkpoint"], for_trainer=True)
     data.setup()
     src, lengths, _ = data.collate(data.datasets["test"][:100])
     net = task.net.eval()

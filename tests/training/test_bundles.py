@@ -8,12 +8,12 @@ import pytest
 import torch
 
 from tests.conftest import compose_train
+from zoo.checkpoint import load_checkpoint
 from zoo.commands.train import train
 from zoo.data import build_datamodule
 from zoo.errors import ZooError
 from zoo.registry import plain
 from zoo.run import resolve_steps_per_batch
-from zoo.training.checkpoint import load_checkpoint
 
 
 def run(tmp_path, steps_per_batch, extra):

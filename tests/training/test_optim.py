@@ -119,8 +119,8 @@ def as_two_groups(checkpoint: dict) -> dict:
 
 def test_a_checkpoint_with_the_old_two_groups_resumes_as_the_one_group_checkpoint(tmp_path):
     from tests.conftest import compose_train
+    from zoo.checkpoint import load_checkpoint
     from zoo.commands.train import train
-    from zoo.training.checkpoint import load_checkpoint
     from zoo.training.optim import merge_undecayed_groups
 
     run = ["data=digits", "scheduler=step", "scheduler.step_size=1", "scheduler.gamma=0.5"]

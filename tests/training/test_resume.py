@@ -10,8 +10,8 @@ import pytest
 import torch
 
 from tests.conftest import compose_train, zoo_env
+from zoo.checkpoint import load_checkpoint
 from zoo.commands.train import train
-from zoo.training.checkpoint import load_checkpoint
 
 ROOT = Path(__file__).resolve().parents[2]
 # Dropout draws random numbers at every step; last.ckpt every 3 steps. The MLP: 20 shuffled

@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from tests.conftest import compose_train, run_zoo
+from zoo.checkpoint import load_checkpoint
 from zoo.errors import ZooError
-from zoo.training.checkpoint import load_checkpoint
 
 
 class Payload:
@@ -32,7 +32,7 @@ def malicious(tmp_path) -> tuple[Path, Path]:
 
 
 def test_every_load_path_refuses_pickled_code_and_never_runs_it(malicious, tmp_path):
-    from zoo.commands.restore import restore
+    from zoo.checkpoint import restore
     from zoo.commands.train import train
 
     path, marker = malicious
@@ -40,7 +40,7 @@ def test_every_load_path_refuses_pickled_code_and_never_runs_it(malicious, tmp_p
     with pytest.raises(ZooError, match=refusal):
         load_checkpoint(path)
     with pytest.raises(ZooError, match=refusal):
-        restore(path)  # zoo eval and zoo predict
+        restore(path, for_trainer=True)  # zoo eval and zoo predict
     with pytest.raises(ZooError, match=refusal):  # resuming
         train(compose_train(["data=xor", f"ckpt_path={path}"], tmp_path / "resume"))
     with pytest.raises(ZooError, match=refusal):  # fine-tuning from a pretrained encoder

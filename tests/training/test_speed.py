@@ -3,10 +3,10 @@ counted against the batches themselves, over the time spent training (not valida
 
 from __future__ import annotations
 
+from zoo.checkpoint import load_checkpoint
 from zoo.commands.train import speed_text
 from zoo.data import build_datamodule
 from zoo.registry import plain
-from zoo.training.checkpoint import load_checkpoint
 
 
 def composed_data(overrides: list[str], tmp_path) -> dict:

@@ -61,11 +61,11 @@ def test_an_image_classifier_draws_a_confusion_matrix_over_its_ten_classes_but_n
 def test_the_confusion_matrix_counts_each_true_class_in_its_row_and_the_hits_on_the_diagonal(tmp_path):
     import torch
 
-    from zoo.commands.restore import restore
+    from zoo.checkpoint import restore
     from zoo.tasks.classify import confusion_counts
 
     summary = train(compose_train(["model=mlp", "data=digits", "trainer.max_epochs=2"], tmp_path / "run"))
-    task, datamodule, _ = restore(summary["last_checkpoint"])
+    task, datamodule, _ = restore(summary["last_checkpoint"], for_trainer=True)
     datamodule.setup()
     x, y = datamodule.datasets["val"].tensors
     with torch.no_grad():

@@ -7,8 +7,8 @@ from typing import Any
 
 from omegaconf import DictConfig
 
+from zoo.checkpoint import restore
 from zoo.commands.common import format_value, print_table, write_json_atomic
-from zoo.commands.restore import restore
 from zoo.errors import ZooError
 from zoo.registry import plain
 from zoo.run import lightning_trainer_options, quiet_lightning
@@ -24,7 +24,7 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
     # the data folder of this invocation (data_dir=, else ZOO_DATA_DIR or ./data), never the one the
     # checkpoint names: a checkpoint is data, and must not choose where eval reads or downloads
     data_dir = config.get("data_dir") or config["paths"]["data_dir"]
-    task, datamodule, run = restore(config["ckpt_path"], data_dir=data_dir)
+    task, datamodule, run = restore(config["ckpt_path"], data_dir=data_dir, for_trainer=True)
     decoding = {key: config[key] for key in ("beam_size", "length_penalty") if config.get(key) is not None}
     for key, value in decoding.items():  # the test split decoded otherwise than in training
         if not hasattr(task, key):

@@ -13,9 +13,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from zoo.checkpoint import CONFIG, WEIGHTS, load_checkpoint
 from zoo.commands.common import print_table, user_file_mode, write_json_atomic
 from zoo.errors import ZooError
-from zoo.training.checkpoint import CONFIG, WEIGHTS, load_checkpoint
 
 FORMATS = ("safetensors", "onnx")
 ONNX = "model.onnx"

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from zoo.allowlist import ACCELERATORS, CONFIG_TARGET_PREFIXES, REGISTERED_CLASSES
+from zoo.allowlist import ACCELERATORS, check_targets
 from zoo.errors import ZooError
 
 MAX_PREFLIGHT_COMBINATIONS = 32
@@ -132,33 +132,6 @@ def select(config: dict[str, Any], dotted: str) -> Any:
             return None
         node = node[part]
     return node
-
-
-def named_targets(node: Any, where: str = "") -> list[tuple[str, Any]]:
-    """(dotted key, value) of every `_target_` in a plain config."""
-    found = []
-    if isinstance(node, dict):
-        for key, value in node.items():
-            path = f"{where}.{key}" if where else str(key)
-            found += [(path, value)] if key == "_target_" else named_targets(value, path)
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            found += named_targets(value, f"{where}[{index}]")
-    return found
-
-
-def check_targets(config: dict[str, Any]) -> None:
-    """Every `_target_` of a run config names a class of the zoo or of the libraries the zoo
-    builds from config (torch.optim, Lightning's loggers): checked before anything is built.
-    (Each builder checks its own position again, with the class it must be.)"""
-    for key, target in named_targets(config):
-        if target in REGISTERED_CLASSES:
-            continue
-        if not isinstance(target, str) or not target.startswith(CONFIG_TARGET_PREFIXES):
-            raise ZooError(
-                f"{key}={target!r} is refused: a config may only name classes in "
-                f"{', '.join(p + '*' for p in CONFIG_TARGET_PREFIXES)}"
-            )
 
 
 def is_int(value: Any) -> bool:

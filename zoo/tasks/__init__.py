@@ -1,6 +1,6 @@
 """LightningModules, one per learning task. A model config composes a task around a net.
 
-`build_task` and `task_from_checkpoint` accept only task classes that running code has defined
+`build_task` and `zoo.checkpoint.restore` accept only task classes that running code has defined
 (zoo.tasks.base.TASKS: the zoo's own, and any subclass of Task a program defines), and the task
 accepts only nets defined in zoo.models: config and checkpoint data can name nothing else.
 
@@ -27,7 +27,7 @@ EXPORTS = {
     "MaskedLM": "masked",
     "WordEmbedding": "embed",
 }
-__all__ = [*EXPORTS, "build_task", "task_from_checkpoint", "resolve_task_class"]
+__all__ = [*EXPORTS, "build_task", "resolve_task_class"]
 NON_TASK_KEYS = ("_target_", "_recursive_", "_convert_")
 
 
@@ -59,39 +59,3 @@ def build_task(model_config: dict[str, Any], **training: Any) -> Any:
         return cls(**kwargs, **training)
     except (TypeError, ValueError, RuntimeError) as error:  # RuntimeError: a negative layer size
         raise ZooError(f"cannot build the model: {error}") from None
-
-
-def task_from_checkpoint(checkpoint: dict[str, Any]) -> Any:
-    """Rebuild the trained task from a checkpoint dict read by zoo.training.checkpoint."""
-    from zoo.training.checkpoint import task_target
-
-    return trained(resolve_task_class(task_target(checkpoint)), checkpoint)
-
-
-def trained(cls: type, checkpoint: dict[str, Any]) -> Any:
-    """An instance of `cls` (a task or an Inference class) built from the checkpoint's
-    hyperparameters, holding its weights, in eval mode. The stored weights are checked first:
-    each finite, and each the shape the hyperparameters make, which is learnt by building the
-    model on the meta device (no memory): hyperparameters edited to ask for a huge model are
-    refused before anything is allocated."""
-    import torch
-
-    from zoo.training.checkpoint import check_weights
-
-    hyper_parameters, state_dict = checkpoint.get("hyper_parameters"), checkpoint.get("state_dict")
-    if not isinstance(hyper_parameters, dict) or not isinstance(state_dict, dict):
-        raise ZooError("checkpoint does not match its model: no hyperparameters or weights")
-    try:
-        with torch.device("meta"):
-            skeleton = cls(**hyper_parameters)
-        check_weights(skeleton.state_dict(), state_dict)
-        model = cls(**hyper_parameters)
-        model.load_state_dict(state_dict)
-    except (TypeError, ValueError, RuntimeError, KeyError, NotImplementedError) as error:
-        raise ZooError(f"checkpoint does not match its model: {first_line(error)}") from None
-    return model.eval()
-
-
-def first_line(error: BaseException) -> str:
-    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    return lines[0] if lines else type(error).__name__

@@ -19,10 +19,10 @@ import lightning as L
 import torch
 from torchmetrics import MetricCollection
 
+from zoo.checkpoint import ZOO_KEY
 from zoo.errors import ZooError
 from zoo.tasks.inference.base import Inference
 from zoo.tasks.metrics import WeightedMean
-from zoo.training.checkpoint import ZOO_KEY
 from zoo.training.lightning_internals import attached_trainer
 from zoo.training.optim import build_optimizer, build_scheduler, merge_undecayed_groups
 from zoo.training.regularizers import build_regularizer

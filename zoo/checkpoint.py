@@ -1,5 +1,8 @@
-"""Checkpoint reading. Every checkpoint the zoo opens goes through `load_checkpoint`, which uses
-torch.load(weights_only=True): tensors and plain Python types only, so a checkpoint cannot run code.
+"""The zoo's checkpoint format, read in one place (the ground floor: torch and plain data, no
+Lightning). Every checkpoint the zoo opens goes through `load_checkpoint`, which uses
+torch.load(weights_only=True): tensors and plain Python types only, so a checkpoint cannot run
+code; `restore` rebuilds what eval, predict, export and `zoo.load` need from it, checking the
+stored weights against the hyperparameters (on the meta device) before anything is allocated.
 
 Besides Lightning's keys, a zoo checkpoint holds checkpoint["zoo"] = {"task": <task class path>,
 "config": <the composed run config as a JSON string>}, enough to rebuild the task and its data
@@ -109,6 +112,60 @@ def load_exported(folder: Path) -> dict[str, Any]:
     if not isinstance(rest, dict) or ZOO_KEY not in rest:
         raise ZooError(f"{folder / CONFIG} was not written by `zoo export`")
     return {**rest, "state_dict": state_dict}
+
+
+def trained(cls: type, checkpoint: dict[str, Any]) -> Any:
+    """An instance of `cls` (a task or an Inference class) built from the checkpoint's
+    hyperparameters, holding its weights, in eval mode. The stored weights are checked first:
+    each finite, and each the shape the hyperparameters make, which is learnt by building the
+    model on the meta device (no memory): hyperparameters edited to ask for a huge model are
+    refused before anything is allocated."""
+    hyper_parameters, state_dict = checkpoint.get("hyper_parameters"), checkpoint.get("state_dict")
+    if not isinstance(hyper_parameters, dict) or not isinstance(state_dict, dict):
+        raise ZooError("checkpoint does not match its model: no hyperparameters or weights")
+    try:
+        with torch.device("meta"):
+            skeleton = cls(**hyper_parameters)
+        check_weights(skeleton.state_dict(), state_dict)
+        model = cls(**hyper_parameters)
+        model.load_state_dict(state_dict)
+    except (TypeError, ValueError, RuntimeError, KeyError, NotImplementedError) as error:
+        lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+        raise ZooError(
+            f"checkpoint does not match its model: {lines[0] if lines else type(error).__name__}"
+        ) from None
+    return model.eval()
+
+
+def task_from_checkpoint(checkpoint: dict[str, Any]) -> Any:
+    """The trained Lightning task the checkpoint names (what `zoo eval` runs a Trainer on)."""
+    from zoo.tasks import resolve_task_class
+
+    return trained(resolve_task_class(task_target(checkpoint)), checkpoint)
+
+
+def restore(
+    path: str | Path, data_dir: str | None = None, for_trainer: bool = False
+) -> tuple[Any, Any, dict[str, Any]]:
+    """(trained model in eval mode, data module with its training-time state, the stored run
+    config) from a checkpoint file or a `zoo export` folder: the one way eval, predict, export and
+    `zoo.load` rebuild a run.
+
+    Predicting (`for_trainer=False`) builds the task's Inference class the checkpoint names
+    (zoo.tasks.inference: no Lightning, no torchmetrics), or the whole task for a checkpoint
+    written before there were any; evaluating (`for_trainer=True`) builds the Lightning task and a
+    data module a Trainer takes. The data module is built, not set up: nothing is read from disk
+    until it is asked for data. `data_dir` replaces the stored data folder."""
+    checkpoint = load_checkpoint(path)
+    config = run_config(checkpoint)
+    inference = checkpoint[ZOO_KEY].get("inference")
+    if for_trainer or inference is None:
+        model = task_from_checkpoint(checkpoint)
+    else:
+        from zoo.tasks.inference.base import resolve_inference_class
+
+        model = trained(resolve_inference_class(inference), checkpoint)
+    return model, restored_datamodule(checkpoint, config, data_dir, for_trainer), config
 
 
 def restored_datamodule(
