@@ -2,6 +2,7 @@
 trains, writes its checkpoint, loads with zoo.load and predicts from raw input through the public
 entry points, with nothing in zoo/ edited."""
 
+import re
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
@@ -53,3 +54,17 @@ def test_a_task_defined_outside_the_package_trains_checkpoints_loads_and_predict
     (far_left, far_right) = predictor.predict([[-1.0, 0.5], [2.0, -0.5]])  # one point of each moon
     assert far_left["p"] < 0.5 < far_right["p"]
     assert type(predictor.task).__name__ == "Logistic"
+
+
+def test_a_new_tasks_results_print_through_zoo_predict(tmp_path, capsys):
+    """`zoo predict` asks the task how to show a result (Inference.describe, by default every key
+    and value): a kind of task the CLI has never heard of prints its answers."""
+    from zoo import cli
+
+    overrides = ["model=mlp", "data=moons", f"model._target_={__name__}.Logistic", "~model.num_classes",
+                 "~model.output", "~model.label_smoothing", "trainer.max_epochs=2"]  # fmt: skip
+    summary = train(compose_train(overrides, tmp_path / "run"))
+    capsys.readouterr()
+    assert cli.main(["predict", f"ckpt_path={summary['best_checkpoint']}", "input=[-1.0,0.5]"]) == 0
+    printed = capsys.readouterr().out
+    assert re.search(r"input: 0, p: 0\.\d+", printed), printed

@@ -42,16 +42,19 @@ def predict(cfg: DictConfig) -> list[dict[str, Any]]:
     chunks = predictor.predict_chunks(
         source, **{key: value for key, value in options.items() if value is not None}
     )
+    task = predictor.task
     first = next(chunks)
-    if not ("class" in first[0] or "value" in first[0]):  # a text result: one per input
-        print_results(first)
+    if task.table_columns is None:  # results each kind of task describes in lines
+        for result in first:
+            for line in task.describe(result):
+                console.print(line, highlight=False)
         return first
     output = config.get("output")
     if output is None and is_image_source(source) and Path(str(source)).is_dir():
         output = "predictions.csv"
     shown, count = [], 0
     with atomic_output(Path(output), newline="") if output else nullcontext() as file:
-        writer = PredictionWriter(file) if file is not None else None
+        writer = PredictionWriter(file, task) if file is not None else None
         for chunk in itertools.chain([first], chunks):
             if writer is not None:
                 writer.write(chunk)
@@ -59,63 +62,22 @@ def predict(cfg: DictConfig) -> list[dict[str, Any]]:
             count += len(chunk)
     if count > MAX_PRINTED_ROWS:
         shown = shown[:SHOWN_ROWS]
-    show(shown, count, output)
+    show(task, shown, count, output)
     if output:
         console.print(f"{count:,} predictions written to {output}", soft_wrap=True)
     return shown
 
 
-def print_results(results: list[dict[str, Any]]) -> None:
-    """Each kind of result as a person reads it: a table of classes or values, tagged words, a
-    translation, a continuation, the fillers of each [MASK], the nearest words."""
-    first = results[0]
-    if "class" in first or "value" in first:
-        show(results)
-    elif "tags" in first:
-        words = first["input"].split()
-        console.print(" ".join(f"{w}/[bold]{t}[/bold]" for w, t in zip(words, first["tags"], strict=True)))
-        if "entities" in first:
-            from zoo.tasks.inference.tag import entities_text
-
-            console.print(f"entities: {entities_text(first['entities'])}", highlight=False)
-    elif "translation" in first:
-        if first["unknown_tokens"]:
-            console.print(
-                f"note: {first['unknown_tokens']} input token(s) unknown to the tokenizer became <unk>"
-            )
-        console.print(f"[bold]{first['input']}[/bold] → {first['translation']}", highlight=False)
-        if first.get("plot"):
-            console.print(f"attention heatmap written to {first['plot']}")
-    elif "generated" in first:
-        if first["unknown_tokens"]:
-            console.print(
-                f"note: {first['unknown_tokens']} prompt token(s) unknown to the tokenizer became <unk>"
-            )
-        console.print(f"[bold]{first['prompt']}[/bold] {first['generated']}", highlight=False)
-    elif "fillers" in first:
-        for number, candidates in enumerate(first["fillers"], start=1):
-            console.print(
-                f"[bold][MASK] {number}[/bold]: " + ", ".join(f"{w} {p:.3f}" for w, p in candidates)
-            )
-    elif "nearest" in first:
-        nearest = ", ".join(f"{word} {score:.3f}" for word, score in first["nearest"])
-        console.print(f"[bold]{first['input']}[/bold] ≈ {nearest}")
-
-
-def show(predictions: list[dict[str, Any]], count: int | None = None, output: str | None = None) -> None:
-    """The predictions as a table; with `count` above the rows shown, a line says how many more."""
+def show(
+    task: Any, predictions: list[dict[str, Any]], count: int | None = None, output: str | None = None
+) -> None:
+    """A tabular kind's predictions as a table (its `table_columns`, one `table_row` each); with
+    `count` above the rows shown, a line says how many more."""
     table = Table(title="zoo predict", title_justify="left")
-    if "class" in predictions[0]:
-        for column in ("input", "class", "probability", "top classes"):
-            table.add_column(column)
-        for p in predictions:
-            top = ", ".join(f"{name} {q:.3f}" for name, q in p["top"])
-            table.add_row(str(p["input"]), p["class"], f"{p['probability']:.4f}", top)
-    else:
-        table.add_column("input")
-        table.add_column("prediction")
-        for p in predictions:
-            table.add_row(str(p["input"]), ", ".join(f"{v:.4f}" for v in p["value"]))
+    for column in task.table_columns:
+        table.add_column(column)
+    for prediction in predictions:
+        table.add_row(*(format_cell(cell) for cell in task.table_row(prediction)))
     if count is not None and count > len(predictions):
         more = f"… {count - len(predictions):,} more rows ({count:,} in all)"
         table.caption = more + ("" if output else "; output=file.csv writes them all")
@@ -123,19 +85,20 @@ def show(predictions: list[dict[str, Any]], count: int | None = None, output: st
     console.print(table)
 
 
-class PredictionWriter:
-    """Predictions as CSV rows, a chunk at a time: input, class, probability (classifiers) or
-    input, prediction values (regressors)."""
+def format_cell(cell: Any) -> str:
+    return f"{cell:.4f}" if isinstance(cell, float) else str(cell)
 
-    def __init__(self, file: TextIO):
-        self.writer, self.started = csv.writer(file), False
+
+class PredictionWriter:
+    """Predictions as CSV rows, a chunk at a time, in the columns their kind of task names
+    (`csv_columns`, `csv_row`: input, class, probability for classifiers; input, values for
+    regressors)."""
+
+    def __init__(self, file: TextIO, task: Any):
+        self.writer, self.task, self.started = csv.writer(file), task, False
 
     def write(self, predictions: list[dict[str, Any]]) -> None:
-        classes = "class" in predictions[0]
         if not self.started:
-            self.writer.writerow(["input", "class", "probability"] if classes else ["input", "prediction"])
+            self.writer.writerow(self.task.csv_columns)
             self.started = True
-        if classes:
-            self.writer.writerows([p["input"], p["class"], p["probability"]] for p in predictions)
-        else:
-            self.writer.writerows([p["input"], *p["value"]] for p in predictions)
+        self.writer.writerows(self.task.csv_row(p) for p in predictions)

@@ -14,7 +14,7 @@ import contextlib
 import importlib
 import inspect
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 from torch import nn
@@ -71,6 +71,28 @@ class Inference(nn.Module):
         """An example input of the net for an ONNX export, or None: this task exports no graph."""
         return None
 
+    # --- how `zoo predict` shows a result (each kind of task says; these are the defaults) -------
+    # A tabular kind (classes, values) is printed as a table and written as CSV rows by `zoo
+    # predict` (`table_columns`, `table_row`); any other kind describes each result in lines.
+    table_columns: ClassVar[tuple[str, ...] | None] = None
+
+    def table_row(self, result: dict[str, Any]) -> list[Any]:
+        """A result as the cells under `table_columns` (tabular kinds only)."""
+        raise NotImplementedError
+
+    @property
+    def csv_columns(self) -> tuple[str, ...] | None:
+        """The header of `zoo predict output=...` (tabular kinds): the table's, unless a kind says."""
+        return self.table_columns
+
+    def csv_row(self, result: dict[str, Any]) -> list[Any]:
+        return self.table_row(result)
+
+    def describe(self, result: dict[str, Any]) -> list[str]:
+        """A result as the lines a person reads (rich markup allowed): by default each key and
+        value, so that a new kind of task's results print without a line of the CLI changing."""
+        return [", ".join(f"{key}: {value}" for key, value in result.items())]
+
 
 def resolve_inference_class(target: Any) -> type[Inference]:
     """The Inference class a checkpoint names: one defined by running code, or the zoo's own
@@ -110,3 +132,8 @@ def encode_sentence(datamodule: Any, text: Any) -> tuple[torch.Tensor, torch.Ten
     words = text.split()
     ids, _ = datamodule.encode(words, [None] * len(words) if datamodule.target == "tags" else 0)
     return torch.tensor([ids]), torch.tensor([len(ids)])
+
+
+def unknown_note(count: int, where: str) -> str:
+    """The line that says how many tokens of the input or prompt the tokenizer did not know."""
+    return f"note: {count} {where} token(s) unknown to the tokenizer became <unk>" if count else ""

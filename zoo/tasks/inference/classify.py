@@ -24,6 +24,8 @@ OUTPUTS = ("softmax", "sigmoid", "one_vs_all")
 
 
 class ClassifierInference(Inference):
+    table_columns = ("input", "class", "probability", "top classes")
+
     def __init__(
         self,
         net: dict[str, Any],
@@ -57,6 +59,15 @@ class ClassifierInference(Inference):
     def predict_proba(self, *inputs: torch.Tensor) -> torch.Tensor:
         return self.probabilities(self(*inputs))
 
+    def table_row(self, result: dict[str, Any]) -> list[Any]:
+        top = ", ".join(f"{name} {q:.3f}" for name, q in result["top"])
+        return [result["input"], result["class"], result["probability"], top]
+
+    csv_columns = ("input", "class", "probability")
+
+    def csv_row(self, result: dict[str, Any]) -> list[Any]:
+        return [result["input"], result["class"], result["probability"]]
+
     def predict_raw(
         self, inputs: Any, datamodule: Any, options: dict[str, Any]
     ) -> Iterator[list[dict[str, Any]]]:
@@ -82,6 +93,8 @@ class ClassifierInference(Inference):
 
 
 class RegressorInference(Inference):
+    table_columns = ("input", "prediction")
+
     def __init__(self, net: dict[str, Any], num_targets: int = 1, compile: bool = False, **training: Any):
         super().__init__()
         self.num_targets = num_targets
@@ -90,6 +103,9 @@ class RegressorInference(Inference):
     @torch.no_grad()
     def predict_values(self, x: torch.Tensor) -> torch.Tensor:
         return self(x)
+
+    def table_row(self, result: dict[str, Any]) -> list[Any]:
+        return [result["input"], *result["value"]]
 
     def predict_raw(
         self, inputs: Any, datamodule: Any, options: dict[str, Any]

@@ -17,6 +17,10 @@ class WordEmbeddingInference(Inference):
         super().__init__()
         self.build_net({**net, "vocab_size": vocab_size})
 
+    def describe(self, result: dict[str, Any]) -> list[str]:
+        nearest = ", ".join(f"{word} {score:.3f}" for word, score in result["nearest"])
+        return [f"[bold]{result['input']}[/bold] ≈ {nearest}"]
+
     def predict_raw(
         self, inputs: Any, datamodule: Any, options: dict[str, Any]
     ) -> Iterator[list[dict[str, Any]]]:

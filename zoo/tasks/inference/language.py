@@ -10,7 +10,7 @@ import torch
 
 from zoo.errors import ZooError
 from zoo.models.language import sample_next
-from zoo.tasks.inference.base import Inference
+from zoo.tasks.inference.base import Inference, unknown_note
 from zoo.vocabulary import EOS, UNK
 
 PROMPT_CHUNK = 256  # prompt tokens read per forward pass
@@ -79,6 +79,10 @@ class LanguageModelInference(Inference):
             logits, state = self(token, state)
             logits = logits[:, -1]
         return torch.cat(new, dim=1) if new else prompt[:, :0]
+
+    def describe(self, result: dict[str, Any]) -> list[str]:
+        note = unknown_note(result["unknown_tokens"], "prompt")
+        return [line for line in (note, f"[bold]{result['prompt']}[/bold] {result['generated']}") if line]
 
     def predict_raw(
         self, inputs: Any, datamodule: Any, options: dict[str, Any]

@@ -30,6 +30,12 @@ class MaskedLMInference(Inference):
             result.append([(int(i), float(q)) for i, q in zip(index, p, strict=True)])
         return result
 
+    def describe(self, result: dict[str, Any]) -> list[str]:
+        return [
+            f"[bold][MASK] {number}[/bold]: " + ", ".join(f"{w} {p:.3f}" for w, p in candidates)
+            for number, candidates in enumerate(result["fillers"], start=1)
+        ]
+
     def predict_raw(
         self, inputs: Any, datamodule: Any, options: dict[str, Any]
     ) -> Iterator[list[dict[str, Any]]]:

@@ -10,7 +10,7 @@ import torch
 
 from zoo.errors import ZooError
 from zoo.models.decoding import Hypotheses, beam_search, greedy_decode
-from zoo.tasks.inference.base import Inference
+from zoo.tasks.inference.base import Inference, unknown_note
 from zoo.vocabulary import BOS, EOS, PAD
 
 
@@ -56,6 +56,13 @@ class Seq2SeqInference(Inference):
             return greedy_decode(self.net, src, src_lengths, max_length, BOS, EOS, PAD)
         penalty = self.length_penalty if length_penalty is None else length_penalty
         return beam_search(self.net, src, src_lengths, max_length, BOS, EOS, PAD, beam_size, penalty)
+
+    def describe(self, result: dict[str, Any]) -> list[str]:
+        lines = [unknown_note(result["unknown_tokens"], "input")]
+        lines.append(f"[bold]{result['input']}[/bold] → {result['translation']}")
+        if result.get("plot"):
+            lines.append(f"attention heatmap written to {result['plot']}")
+        return [line for line in lines if line]
 
     def predict_raw(
         self, inputs: Any, datamodule: Any, options: dict[str, Any]

@@ -43,6 +43,13 @@ class TaggerInference(Inference):
     def forward(self, tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         return self.net(tokens, lengths)
 
+    def describe(self, result: dict[str, Any]) -> list[str]:
+        words = result["input"].split()
+        lines = [" ".join(f"{w}/[bold]{t}[/bold]" for w, t in zip(words, result["tags"], strict=True))]
+        if "entities" in result:
+            lines.append(f"entities: {entities_text(result['entities'])}")
+        return lines
+
     def predict_raw(
         self, inputs: Any, datamodule: Any, options: dict[str, Any]
     ) -> Iterator[list[dict[str, Any]]]:
