@@ -15,6 +15,7 @@ MODEL_DATA = {
     "lenet5": "digits_images",
     **{f"resnet{depth}": "digits_images" for depth in (18, 34, 50, 20, 32, 56)},
     **{f"plain{depth}": "digits_images" for depth in (20, 56)},
+    "cifar_resnet": "digits_images",
     **{name: "grammar" for name in ("lstm_lm", "gru_lm", "rnn_lm", "window_lm", "transformer_lm")},
     "bilstm_tagger": "grammar_pos",
     "lstm_classifier": "grammar_sentiment",
