@@ -63,3 +63,38 @@ def run_zoo(
     """Run the CLI in a subprocess: `python -m zoo ...` by default, or `program ...`."""
     command = [*(program or [sys.executable, "-m", "zoo"]), *args]
     return subprocess.run(command, cwd=cwd, env=zoo_env(cwd), capture_output=True, text=True, timeout=timeout)
+
+
+# --- tiers: `pytest -m "not slow"` is the edit-test loop; plain `pytest` runs everything ----------
+# A test is `subprocess` when it, or a fixture it uses, starts the CLI or Python in a child
+# process; `slow` when it or one of its fixtures trains a model (or it is `subprocess`: each child
+# imports torch and Lightning again). Read from the source of the test and its fixtures, so a new
+# test is tiered without anyone remembering to mark it.
+SUBPROCESS_CALLS = ("run_zoo(", "subprocess.", "Popen(")
+TRAINING_CALLS = ("train(", "train_run(", ".fit(", "reproduce_", "run_experiment(", "bench.")
+
+
+def sources_of(item: pytest.Item) -> str:
+    """The source of the test function and of every fixture it uses (each read once)."""
+    import inspect
+
+    functions = [getattr(item, "function", None)]
+    for definitions in item._fixtureinfo.name2fixturedefs.values():
+        functions += [definition.func for definition in definitions]
+    texts = []
+    for function in functions:
+        try:
+            texts.append(inspect.getsource(function))
+        except (TypeError, OSError):
+            continue
+    return "\n".join(texts)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        source = sources_of(item)
+        if any(call in source for call in SUBPROCESS_CALLS):
+            item.add_marker(pytest.mark.subprocess)
+            item.add_marker(pytest.mark.slow)
+        elif any(call in source for call in TRAINING_CALLS):
+            item.add_marker(pytest.mark.slow)

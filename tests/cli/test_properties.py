@@ -24,6 +24,7 @@ KEYS = ["optimizer.lr", "data.batch_size", "trainer.max_epochs", "model.net.hidd
         "data.val_fraction", "seed", "optimizer.momentum"]  # fmt: skip
 
 
+@pytest.mark.slow  # measured: seconds of training (tests/conftest.py explains the tiers)
 @settings(max_examples=30, deadline=None)  # each example composes the config (about a second)
 @given(key=st.sampled_from(KEYS), value=VALUES)
 def test_any_override_value_is_accepted_or_one_clear_error(key, value):

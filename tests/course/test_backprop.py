@@ -43,6 +43,7 @@ def test_the_binary_cost_s_output_delta_is_sigma_minus_y_and_its_gradients_are_a
         torch.testing.assert_close(db, layer.bias.grad, atol=1e-10, rtol=0)
 
 
+@pytest.mark.slow  # measured: seconds of training (tests/conftest.py explains the tiers)
 def test_per_example_sgd_gets_further_than_full_batch_descent_in_the_same_epochs():
     from sklearn.datasets import make_moons
 

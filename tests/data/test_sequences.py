@@ -171,6 +171,7 @@ def test_each_source_takes_only_its_own_options():
         build_datamodule(config)
 
 
+@pytest.mark.slow  # measured: seconds of training (tests/conftest.py explains the tiers)
 def test_skipgram_reads_a_text_corpus_and_subsamples_only_frequent_training_words():
     from zoo.data.sequences import SkipGramDataModule
 

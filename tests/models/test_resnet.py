@@ -57,6 +57,7 @@ def test_depth_errors_name_the_valid_depths():
         ResNet(19)
 
 
+@pytest.mark.slow  # measured: seconds of training (tests/conftest.py explains the tiers)
 def test_residual_net_trains_where_the_plain_net_of_equal_depth_stalls():
     """He et al.'s claim at 56 layers, on the 8×8 digits: after the same short training the residual
     net's loss is lower, and the gradient reaching its first layer is far larger."""
@@ -87,6 +88,7 @@ def test_residual_net_trains_where_the_plain_net_of_equal_depth_stalls():
     assert residual_grad > 10 * plain_grad, results  # measured: 0.57 against 0.008
 
 
+@pytest.mark.slow  # measured: seconds of training (tests/conftest.py explains the tiers)
 def test_a_deeper_plain_net_trains_worse_than_a_shallower_one():
     """Degradation (He et al. Fig. 1) on the 8×8 digits: after the same steps plain-56's training
     loss stays well above plain-20's; claim_degradation_plain_nets shows it on Fashion-MNIST."""

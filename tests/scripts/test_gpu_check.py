@@ -4,9 +4,12 @@ GPU is started."""
 
 import json
 
+import pytest
+
 from scripts import gpu_check
 
 
+@pytest.mark.slow  # measured: seconds of training (tests/conftest.py explains the tiers)
 def test_the_dry_run_checks_every_gpu_preset_and_writes_the_report(tmp_path, capsys):
     report_file = tmp_path / "report.json"
     code = gpu_check.main(["--dry-run", "--out", str(tmp_path / "runs"), "--json", str(report_file)])
