@@ -7,12 +7,13 @@ composed once, so a misspelt model name or key is one readable line, not a stack
 
 from __future__ import annotations
 
-import re
 import signal
 import sys
 from contextlib import nullcontext
 
 from zoo.commands.hydra_app import error_line
+from zoo.commands.table import command as command_row
+from zoo.commands.table import help_lines
 from zoo.errors import ZooError
 
 HELP = """usage: zoo <command> [hydra overrides] [-m]
@@ -20,20 +21,7 @@ HELP = """usage: zoo <command> [hydra overrides] [-m]
 A PyTorch model zoo trained from one Hydra CLI.
 
 commands:
-  train     train a model:  zoo train model=mlp data=digits optimizer=adam trainer.max_epochs=20
-            sweep with -m:  zoo train -m optimizer=sgd,adam optimizer.lr=0.1,0.01
-            search:         zoo train hparams_search=optuna hydra.sweeper.n_trials=20
-            preset:         zoo train experiment=circles_mlp
-            resume:         zoo train resume=runs/<name>/<time>   (after a crash, Ctrl-C or SIGTERM)
-            (a folder holding a run's checkpoints is resumed, or replaced with overwrite=true)
-  eval      test a checkpoint on its dataset:  zoo eval ckpt_path=runs/.../checkpoints/best.ckpt
-            (translation models: beam_size=5 decodes the test split by beam search)
-  predict   predict with a checkpoint:  zoo predict ckpt_path=... input=rows.csv (or .npy, [x1,x2],
-            an image or a folder of them, or text for text models)
-  list      list models, datasets, optimizers, schedulers, ... with descriptions:  zoo list [group]
-  gradcheck check a model's gradients against central differences:  zoo gradcheck model=mlp data=xor
-  export    weights as safetensors + config as JSON:  zoo export ckpt_path=... [output=folder]
-            (zoo predict and zoo eval take the folder as ckpt_path)
+{commands}
 
 Hydra's flags work after the command: `zoo train --cfg job` prints the composed config,
 `zoo train --help` lists the config groups (--config-dir/-path/-name and --experimental-rerun
@@ -41,42 +29,19 @@ are refused: a search path is hydra.searchpath=[file://DIR]). Set HYDRA_FULL_ERR
 full tracebacks.
 In Python: zoo.create_model(...), zoo.load(checkpoint).predict(inputs); see the README.
 """
-HYDRA_COMMANDS = ("train", "eval", "predict", "gradcheck", "export")
-
-
-def quote_text_input(arg: str) -> str:
-    """`input=ein Mann fährt Fahrrad` (the shell has taken the quotes off) as Hydra's quoted
-    string, so that any text reaches predict as typed: Hydra's own parser rejects unquoted spaces
-    with letters such as ä, and reads `a,b` as a sweep. Inline rows (`input=[1,2]`) and values
-    the user quoted for Hydra are left as they are."""
-    if not arg.startswith("input="):
-        return arg
-    value = arg.split("=", 1)[1]
-    numbers = re.fullmatch(r"[-+]?[\d.]+(e[-+]?\d+)?", value) or re.fullmatch(
-        r"\[[\d\s.,eE+\-\[\]]*\]", value
-    )
-    if value.startswith(("'", '"')) or numbers:
-        return arg
-    value = re.sub(r"(\\+)(?='|$|\$\{)", lambda run: run.group(1) * 2, value)  # backslashes Hydra unescapes
-    return "input='" + value.replace("'", "\\'").replace("${", "\\${") + "'"
 
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else list(argv)
     if not args or args[0] in ("-h", "--help", "help"):
-        print(HELP)
+        print(HELP.format(commands=help_lines()))
         return 0
     command, rest = args[0], args[1:]
     try:
-        if command == "list":
-            from zoo.commands.listing import list_registry
-
-            list_registry(rest)
+        row = command_row(command)
+        if not row.hydra:
+            row.run()(rest)
             return 0
-        if command not in HYDRA_COMMANDS:
-            raise ZooError(
-                f"unknown command {command!r}; choose one of train, eval, predict, export, gradcheck, list"
-            )
         rest = checked_arguments(command, rest)
     except ZooError as error:
         error_line(str(error))
@@ -113,7 +78,9 @@ def stop_on_sigterm(signum: int, frame: object) -> None:
 def named_run_folder(command: str, args: list[str]) -> str | None:
     """The folder `zoo train hydra.run.dir=...` (or resume=) writes into: locked before Hydra
     writes its .hydra/ record there, so that a refused second run changes nothing of the first."""
-    if command != "train" or any(arg in ("-m", "--multirun", "-sc", "--shell-completion") for arg in args):
+    if not command_row(command).writes_run_folder or any(
+        arg in ("-m", "--multirun", "-sc", "--shell-completion") for arg in args
+    ):
         return None
     given = [arg.split("=", 1)[1] for arg in args if arg.startswith("hydra.run.dir=")]
     return given[-1] if given and "${" not in given[-1] else None
@@ -125,14 +92,10 @@ def checked_arguments(command: str, args: list[str]) -> list[str]:
     only a Hydra answer such as --help or shell completion composes nothing)."""
     from zoo.commands.argv import split_command_line
     from zoo.commands.preflight import preflight
-    from zoo.commands.replay import expand_resume
 
     line = split_command_line(args)
-    overrides = line.overrides
-    if command == "train":
-        overrides = expand_resume(overrides)
-    if command == "predict":
-        overrides = [quote_text_input(arg) for arg in overrides]
+    prepare = command_row(command).prepare
+    overrides = prepare(line.overrides) if prepare is not None else line.overrides
     if not line.answers_only:
         preflight(command, overrides, multirun=line.multirun)
     return [*line.flags, *overrides]

@@ -20,3 +20,18 @@ class Interrupted(Exception):
     def __init__(self, signal_name: str, signum: int, checkpoint: Path, step: int):
         super().__init__(f"{signal_name} at step {step}: saved {checkpoint}")
         self.signal_name, self.signum, self.checkpoint, self.step = signal_name, signum, checkpoint, step
+
+
+def first_lines(error: BaseException, count: int = 1) -> str:
+    """The first `count` non-blank lines of an error's message, joined: how a library's error
+    (Hydra's, torch's, Lightning's) becomes part of one ZooError line; its type if it says nothing."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return " ".join(lines[:count]) if lines else type(error).__name__
+
+
+def export_folder_to_resume(path: object) -> ZooError:
+    """A `zoo export` folder given to training as the checkpoint to continue from."""
+    return ZooError(
+        f"ckpt_path={path} is a folder (an export?): training resumes from a .ckpt file, "
+        "which holds the optimizer and loop state an export leaves out"
+    )

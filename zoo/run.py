@@ -19,7 +19,7 @@ from omegaconf import DictConfig
 from zoo.allowlist import ACCELERATORS, check_targets, named_targets
 from zoo.data import build_datamodule
 from zoo.data.base import TensorDataModule
-from zoo.errors import ZooError
+from zoo.errors import ZooError, export_folder_to_resume, first_lines
 from zoo.registry import plain
 from zoo.tasks import Task, build_task
 
@@ -58,11 +58,6 @@ def without_nvml_checks_on_cpu() -> None:
         del os.environ["PYTORCH_NVML_BASED_CUDA_CHECK"]
 
 
-def first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
-
-
 def check_model_fits_data(task: Task, datamodule: Any) -> None:
     """One forward pass and loss on two training examples, so that a model whose input or output
     size does not fit the data fails here with one line, before any training starts."""
@@ -76,7 +71,7 @@ def check_model_fits_data(task: Task, datamodule: Any) -> None:
         with torch.no_grad():
             task.loss_and_outputs(small_batch)
     except (RuntimeError, IndexError, ValueError) as error:
-        raise ZooError(f"the model does not fit the data: {first_line(error)}") from None
+        raise ZooError(f"the model does not fit the data: {first_lines(error)}") from None
     finally:
         task.train(was_training)
 
@@ -135,7 +130,7 @@ def load_pretrained_encoder(task: Task, checkpoint: dict[str, Any], freeze: bool
     try:
         encoder.load_state_dict(weights)
     except RuntimeError as error:
-        raise ZooError(f"the pretrained encoder does not fit this model: {first_line(error)}") from None
+        raise ZooError(f"the pretrained encoder does not fit this model: {first_lines(error)}") from None
     encoder.requires_grad_(not freeze)
     log.info("encoder initialised from the pretrained checkpoint%s", " (frozen)" if freeze else "")
 
@@ -202,7 +197,7 @@ def start_logger(name: str, logger_config: dict[str, Any]) -> Any:
     try:
         return cls(**options)
     except (ImportError, ModuleNotFoundError, TypeError, ValueError) as error:
-        raise ZooError(f"cannot start the {name} logger: {first_line(error)}") from None
+        raise ZooError(f"cannot start the {name} logger: {first_lines(error)}") from None
 
 
 def check_resumable(ckpt_path: str, trainer_config: dict[str, Any]) -> dict[str, Any]:
@@ -214,10 +209,7 @@ def check_resumable(ckpt_path: str, trainer_config: dict[str, Any]) -> dict[str,
     from zoo.training.resume import RESUME_KEY, check_resume_record
 
     if Path(ckpt_path).is_dir():
-        raise ZooError(
-            f"ckpt_path={ckpt_path} is a folder (an export?): training resumes from a .ckpt file, "
-            "which holds the optimizer and loop state an export leaves out"
-        )
+        raise export_folder_to_resume(ckpt_path)
     checkpoint = load_checkpoint(ckpt_path)
     check_resume_record(checkpoint.get(RESUME_KEY))
     try:
@@ -433,7 +425,7 @@ def assemble(cfg: DictConfig, extra_callbacks: list[Any] | None = None) -> Run:
             plugins=[AtomicCheckpointIO()],
         )
     except (TypeError, ValueError, MisconfigurationException) as error:
-        raise ZooError(f"bad trainer option: {first_line(error)}") from None
+        raise ZooError(f"bad trainer option: {first_lines(error)}") from None
     if resumed is not None:
         check_resumed_fits(resumed, task, trainer)
     return Run(config, datamodule, task, trainer, callbacks, loggers)

@@ -430,7 +430,7 @@ def test_a_char_vocabulary_follows_the_text_and_text_files_evaluate_from_anywher
     "text", ["ein Mann fährt Fahrrad", "it's a,b", "x ${y} z", "a\\b", "end\\", "[MASK] ok"]
 )
 def test_predict_text_reaches_the_model_as_typed(text):
-    from zoo.cli import quote_text_input
+    from zoo.commands.argv import quote_text_input
 
     cfg = compose("predict", ["ckpt_path=x", quote_text_input(f"input={text}")])
     assert cfg.input == text

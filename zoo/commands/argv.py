@@ -7,6 +7,7 @@ composes and checks whether flags are present or not.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from zoo.errors import ZooError
@@ -99,3 +100,25 @@ def refusal(name: str) -> str:
         return f"{name} is not accepted by zoo ({REFUSED_HINT[name]})"
     known = ", ".join(sorted(flag for flag in FLAG_VALUES if flag.startswith("--")))
     return f"unknown flag {name!r}; zoo takes Hydra's {known} (and their short forms)"
+
+
+def quote_text_input(arg: str) -> str:
+    """`input=ein Mann fährt Fahrrad` (the shell has taken the quotes off) as Hydra's quoted
+    string, so that any text reaches predict as typed: Hydra's own parser rejects unquoted spaces
+    with letters such as ä, and reads `a,b` as a sweep. Inline rows (`input=[1,2]`) and values
+    the user quoted for Hydra are left as they are."""
+    if not arg.startswith("input="):
+        return arg
+    value = arg.split("=", 1)[1]
+    numbers = re.fullmatch(r"[-+]?[\d.]+(e[-+]?\d+)?", value) or re.fullmatch(
+        r"\[[\d\s.,eE+\-\[\]]*\]", value
+    )
+    if value.startswith(("'", '"')) or numbers:
+        return arg
+    value = re.sub(r"(\\+)(?='|$|\$\{)", lambda run: run.group(1) * 2, value)  # backslashes Hydra unescapes
+    return "input='" + value.replace("'", "\\'").replace("${", "\\${") + "'"
+
+
+def quote_text_inputs(overrides: list[str]) -> list[str]:
+    """`zoo predict`'s overrides with a typed text input quoted for Hydra (quote_text_input)."""
+    return [quote_text_input(arg) for arg in overrides]

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from zoo.commands.sweep_table import print_sweep
-from zoo.errors import Interrupted, ZooError
+from zoo.errors import Interrupted, ZooError, first_lines
 
 
 def error_line(message: str) -> None:
@@ -77,15 +77,13 @@ def job(command: str) -> Callable[[Any], Any]:
             import traceback
 
             logging.getLogger("zoo").error("job %s failed:\n%s", entry["job"], traceback.format_exc())
-            message = (
-                f"{type(error).__name__}: {str(error).strip().splitlines()[0] if str(error).strip() else ''}"
-            )
+            message = f"{type(error).__name__}: {first_lines(error) if str(error).strip() else ''}"
             error_line(f"job {entry['job']} ({' '.join(entry['overrides'])}): {message}")
             SWEEP_RESULTS.append({**entry, "status": "failed", "error": message})
             return None
         if multirun:
             SWEEP_RESULTS.append({**entry, "status": "ok", "summary": result})
-            if command == "train":  # the objective a sweeper (Optuna) optimises
+            if command_function_objective(command):  # what a sweeper (Optuna) optimises
                 return Objective.of(result)
         return result
 
@@ -128,26 +126,16 @@ def quiet_storage_errors_in_threads(args: Any) -> None:
 DEFAULT_THREAD_HOOK = threading.excepthook
 
 
+def command_function_objective(command: str) -> bool:
+    from zoo.commands.table import command as command_row
+
+    return command_row(command).sweep_objective
+
+
 def command_function(command: str) -> Callable[[Any], Any]:
-    if command == "train":
-        from zoo.commands.train import train
+    from zoo.commands.table import command as command_row
 
-        return train
-    if command == "eval":
-        from zoo.commands.evaluate import evaluate
-
-        return evaluate
-    if command == "gradcheck":
-        from zoo.commands.gradcheck import gradcheck
-
-        return gradcheck
-    if command == "export":
-        from zoo.commands.export import export
-
-        return export
-    from zoo.commands.predict import predict
-
-    return predict
+    return command_row(command).run()
 
 
 ORIGINAL_ARGV: list[str] = []

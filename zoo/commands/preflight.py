@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from zoo.allowlist import ACCELERATORS, check_targets
-from zoo.errors import ZooError
+from zoo.errors import ZooError, export_folder_to_resume, first_lines
 
 MAX_PREFLIGHT_COMBINATIONS = 32
 
@@ -33,7 +33,7 @@ def preflight(command: str, args: list[str], multirun: bool = False) -> None:
     try:
         parsed = OverridesParser.create().parse_overrides(overrides)
     except HydraException as error:
-        raise ZooError(f"cannot parse the overrides: {one_line(error)}") from None
+        raise ZooError(f"cannot parse the overrides: {first_lines(error, 2)}") from None
     value_lists: list[list[str]] = []
     for override in parsed:
         key = override.key_or_group
@@ -56,9 +56,10 @@ def preflight(command: str, args: list[str], multirun: bool = False) -> None:
         value_lists.append(
             [f"{prefix}={value}" if value is not None else override.input_line for value in values]
         )
+    writes_run_folder = command_row(command).writes_run_folder
     named_folder = None  # where a single run was told to write (a sweep's jobs get new folders)
     for override in overrides:
-        if command == "train" and override.startswith("hydra.run.dir="):
+        if writes_run_folder and override.startswith("hydra.run.dir="):
             named_folder = override.split("=", 1)[1]
     kept = [
         values
@@ -71,15 +72,10 @@ def preflight(command: str, args: list[str], multirun: bool = False) -> None:
         except (HydraException, OmegaConfBaseException) as error:
             raise ZooError(explain_compose_error(error)) from None
         config = validate(command, cfg)
-        if command == "train" and not multirun:
+        if writes_run_folder and not multirun:
             check_run_folder(named_folder or config["paths"]["log_dir"])  # runs/<name>/<time> by default
         if named_folder is not None and not multirun:
             check_fresh_run_folder(Path(named_folder), config.get("ckpt_path"), config.get("overwrite"))
-
-
-def one_line(error: BaseException) -> str:
-    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    return " ".join(lines[:2]) if lines else type(error).__name__
 
 
 def explain_compose_error(error: BaseException) -> str:
@@ -90,7 +86,7 @@ def explain_compose_error(error: BaseException) -> str:
     if "Missing mandatory value" in text:
         key = text.split("Missing mandatory value:")[-1].strip().splitlines()[0]
         return f"missing required value {key!r} (give it as {key}=...)"
-    return one_line(error)
+    return first_lines(error, 2)
 
 
 # --- the composed config ---------------------------------------------------------------------------
@@ -117,11 +113,11 @@ def resolved(cfg: Any) -> dict[str, Any]:
         choices = OmegaConf.select(cfg, "hydra.runtime.choices") or {}
         pair = f"model={choices.get('model', '?')} and data={choices.get('data', '?')}"
         raise ZooError(
-            f"{key}: {one_line(error).split(' full_key')[0]} ({pair} do not fit together; "
+            f"{key}: {first_lines(error, 2).split(' full_key')[0]} ({pair} do not fit together; "
             "`zoo list model` and `zoo list data` say what each expects)"
         ) from None
     except OmegaConfBaseException as error:
-        raise ZooError(one_line(error)) from None
+        raise ZooError(first_lines(error, 2)) from None
     return container
 
 
@@ -271,22 +267,40 @@ def validate(command: str, cfg: Any) -> dict[str, Any]:
     checkpoint = config.get("ckpt_path")
     if isinstance(checkpoint, str) and checkpoint and not Path(checkpoint).exists():
         raise ZooError(f"checkpoint not found: {checkpoint}")  # now, not after importing torch
-    if command == "predict":
-        check_rules(config, PREDICT_RULES)
-    if command == "eval":
-        check_rules(config, EVAL_RULES)
-    if command in ("predict", "eval"):
-        check_output(config.get("output"))
-    if command == "export" and config.get("output") and Path(str(config["output"])).is_file():
-        raise ZooError(f"output={config['output']} is a file: give a folder to export into")
-    if command != "train":
-        return config
+    command_row(command).check(config)
+    return config
+
+
+def command_row(name: str) -> Any:
+    from zoo.commands.table import command  # the table names this module's checks: imported here
+
+    return command(name)
+
+
+# --- each command's own checks (zoo.commands.table names them) ------------------------------------
+def check_train(config: dict[str, Any]) -> None:
+    checkpoint = config.get("ckpt_path")
     if isinstance(checkpoint, str) and checkpoint and Path(checkpoint).is_dir():
-        raise ZooError(
-            f"ckpt_path={checkpoint} is a folder (an export?): training resumes from a .ckpt file, "
-            "which holds the optimizer and loop state an export leaves out"
-        )
+        raise export_folder_to_resume(checkpoint)
     check_targets(config)
     check_rules(config, TRAIN_RULES)
     check_epochs(config)
-    return config
+
+
+def check_predict(config: dict[str, Any]) -> None:
+    check_rules(config, PREDICT_RULES)
+    check_output(config.get("output"))
+
+
+def check_eval(config: dict[str, Any]) -> None:
+    check_rules(config, EVAL_RULES)
+    check_output(config.get("output"))
+
+
+def check_export(config: dict[str, Any]) -> None:
+    if config.get("output") and Path(str(config["output"])).is_file():
+        raise ZooError(f"output={config['output']} is a file: give a folder to export into")
+
+
+def check_nothing_more(config: dict[str, Any]) -> None:
+    """gradcheck: the composed config's common checks are all."""

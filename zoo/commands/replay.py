@@ -23,7 +23,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from zoo.errors import ZooError
+from zoo.errors import ZooError, first_lines
 
 # The groups whose option a stored override may choose, and whose keys it may set.
 REPLAY_GROUPS = ("model", "data", "optimizer", "scheduler", "regularizer", "trainer", "callbacks", "logger")
@@ -73,7 +73,7 @@ def parsed_value(item: str, refuse: Any) -> Any:
     try:
         (override,) = OverridesParser.create().parse_overrides([item])
     except (HydraException, ValueError) as error:
-        raise refuse(f"not a valid override: {str(error).strip().splitlines()[0]}") from None
+        raise refuse(f"not a valid override: {first_lines(error)}") from None
     if override.value_type != ValueType.ELEMENT:
         raise refuse("a sweep")
     return override.value()
