@@ -14,9 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from zoo.errors import ZooError
+
+if TYPE_CHECKING:
+    from zoo.data.base import DataModule
 
 
 class Predictor:
@@ -28,7 +31,7 @@ class Predictor:
     '0'
     """
 
-    def __init__(self, task: Any, datamodule: Any, config: dict[str, Any]):
+    def __init__(self, task: Any, datamodule: DataModule, config: dict[str, Any]):
         self.task, self.datamodule, self.config = task, datamodule, config
 
     @classmethod

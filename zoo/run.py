@@ -11,17 +11,20 @@ import os
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from omegaconf import DictConfig
 
 from zoo.allowlist import ACCELERATORS, check_targets, named_targets
 from zoo.data import build_datamodule
-from zoo.data.base import TensorDataModule
+from zoo.data.base import HasSplits, TensorDataModule, TokenizedText, learns_vocabulary
 from zoo.errors import ZooError, export_folder_to_resume, first_lines
 from zoo.registry import plain
 from zoo.tasks import Task, build_task
+
+if TYPE_CHECKING:
+    from zoo.data.base import DataModule
 
 log = logging.getLogger("zoo")
 
@@ -58,7 +61,7 @@ def without_nvml_checks_on_cpu() -> None:
         del os.environ["PYTORCH_NVML_BASED_CUDA_CHECK"]
 
 
-def check_model_fits_data(task: Task, datamodule: Any) -> None:
+def check_model_fits_data(task: Task, datamodule: DataModule) -> None:
     """One forward pass and loss on two training examples, so that a model whose input or output
     size does not fit the data fails here with one line, before any training starts."""
     datamodule.prepare_data()
@@ -80,7 +83,7 @@ def check_model_fits_data(task: Task, datamodule: Any) -> None:
 PRETRAINED_KEYS = ("embeddings", "freeze_embeddings", "pretrained", "freeze_pretrained")
 
 
-def load_embeddings(task: Task, datamodule: Any, path: str, freeze: bool) -> None:
+def load_embeddings(task: Task, datamodule: DataModule, path: str, freeze: bool) -> None:
     """Pretrained word vectors (GloVe or word2vec text) into the net's first embedding layer, by the
     data's tokenizer vocabulary (`model.embeddings=path`, `model.freeze_embeddings=true`)."""
     from torch import nn
@@ -88,7 +91,7 @@ def load_embeddings(task: Task, datamodule: Any, path: str, freeze: bool) -> Non
     from zoo.models.embeddings import load_pretrained
 
     layer = next((m for m in task.net.modules() if isinstance(m, nn.Embedding)), None)
-    tokenizer = getattr(datamodule, "tokenizer", None)
+    tokenizer = datamodule.tokenizer if isinstance(datamodule, TokenizedText) else None
     if layer is None or tokenizer is None:
         raise ZooError(
             "model.embeddings needs a model with an embedding layer and text data with a tokenizer"
@@ -106,14 +109,14 @@ def load_embeddings(task: Task, datamodule: Any, path: str, freeze: bool) -> Non
     )
 
 
-def use_pretrained_tokenizer(datamodule: Any, checkpoint: dict[str, Any]) -> None:
+def use_pretrained_tokenizer(datamodule: DataModule, checkpoint: dict[str, Any]) -> None:
     """Give the data the tokenizer the pretrained encoder was trained with (before setup)."""
     tokenizers = [
         state["tokenizer"]
         for state in checkpoint.values()
         if isinstance(state, dict) and state.get("tokenizer")
     ]
-    if not tokenizers or not hasattr(datamodule, "tokenizer"):
+    if not tokenizers or not isinstance(datamodule, TokenizedText):
         raise ZooError("model.pretrained: the checkpoint holds no tokenizer for this text data")
     from tokenizers import Tokenizer
 
@@ -151,7 +154,7 @@ AUTO_STEPS_PER_BATCH = 32
 COUNTED_IN_BATCHES = ("accumulate_grad_batches", "val_check_interval", "limit_train_batches")
 
 
-def resolve_steps_per_batch(config: dict[str, Any], datamodule: Any) -> int:
+def resolve_steps_per_batch(config: dict[str, Any], datamodule: DataModule) -> int:
     """trainer.steps_per_batch as a number: `auto` bundles batches when the data module can
     (zoo.data.base.TensorDataModule: the splits are in memory) and nothing counts Lightning
     batches; an explicit number > 1 that cannot work is one clear line."""
@@ -246,12 +249,12 @@ def check_resumed_fits(checkpoint: dict[str, Any], task: Any, trainer: Any) -> N
     check_loop_layout(trainer, checkpoint)
 
 
-def vocabulary_found(cfg: DictConfig, config: dict[str, Any], datamodule: Any) -> dict[str, Any]:
+def vocabulary_found(cfg: DictConfig, config: dict[str, Any], datamodule: DataModule) -> dict[str, Any]:
     """data.vocab_size is a cap: a data module that learns its tokenizer from the training text
     (`actual_vocab_size`) may find fewer tokens (a character tokenizer: about a hundred). The
     model (`${data.vocab_size}`) and the stored run config then get the size found, not the cap."""
     cap = config["data"].get("vocab_size")
-    if not hasattr(type(datamodule), "actual_vocab_size") or not isinstance(cap, int):
+    if not learns_vocabulary(datamodule) or not isinstance(cap, int):
         return config
     found = datamodule.actual_vocab_size
     if found >= cap:
@@ -262,9 +265,9 @@ def vocabulary_found(cfg: DictConfig, config: dict[str, Any], datamodule: Any) -
     return plain(cfg)
 
 
-def log_split_sizes(datamodule: Any) -> None:
+def log_split_sizes(datamodule: DataModule) -> None:
     """One line at the start: how many examples (or windows) each split read."""
-    datasets = getattr(datamodule, "datasets", None) or {}
+    datasets = datamodule.datasets if isinstance(datamodule, HasSplits) else {}
     sizes = [
         f"{split} {len(datasets[split]):,}"
         for split in ("train", "val", "test")
@@ -333,7 +336,7 @@ class Run:
     """A run built from a config, ready for `trainer.fit(task, datamodule=datamodule, ...)`."""
 
     config: dict[str, Any]
-    datamodule: Any
+    datamodule: DataModule
     task: Task
     trainer: Any
     callbacks: list[Any] = field(default_factory=list)
@@ -341,7 +344,7 @@ class Run:
 
 
 def use_bundled_steps(
-    task: Task, datamodule: Any, config: dict[str, Any], trainer_options: dict[str, Any]
+    task: Task, datamodule: DataModule, config: dict[str, Any], trainer_options: dict[str, Any]
 ) -> int:
     """trainer.steps_per_batch, enabled in the one place it is: the data module hands over
     bundles and the task steps through them (taking over gradient clipping from Lightning, which

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import torch
 import torch.distributed as dist
@@ -95,25 +95,25 @@ class ResumableSequence(SeededShuffle):
         return torch.arange(skip, self.n)
 
 
-def training_position(datamodule: Any, batches_done: int) -> dict[str, Any] | None:
+def training_position(datamodule: DataModule, batches_done: int) -> dict[str, Any] | None:
     """Where the data module's training order stands after `batches_done` of this epoch's
     batches: what a checkpoint keeps to resume inside the epoch (zoo.training.resume). None for a
     data module without a resumable order. One of the two doors between data and resume."""
-    order = getattr(datamodule, "train_order", None)
+    order = datamodule.train_order if isinstance(datamodule, ResumableOrder) else None
     if order is None:
         return None
-    per_batch = getattr(datamodule, "order_items_per_batch", None) or datamodule.batch_size
+    per_batch = datamodule.order_items_per_batch
     return order.position(batches_done * per_batch)
 
 
-def resume_training_at(datamodule: Any, position: dict[str, Any] | None) -> None:
+def resume_training_at(datamodule: DataModule, position: dict[str, Any] | None) -> None:
     """Every training order the data module builds from now on starts at `position` (a
     `training_position`), until it is set back to None once the resumed epoch has started."""
-    if hasattr(datamodule, "resume_position"):
+    if isinstance(datamodule, ResumableOrder):
         datamodule.resume_position = position
 
 
-def use_as_training_order(datamodule: Any, order: SeededShuffle | None) -> None:
+def use_as_training_order(datamodule: DataModule, order: SeededShuffle | None) -> None:
     """Make `order` the data module's training order (the one a checkpoint records the position
     of); while resuming, it starts where the checkpoint's stood (zoo.training.resume)."""
     datamodule.train_order = order
@@ -242,6 +242,70 @@ class DataModule:
 
     def on_after_batch_transfer(self, batch: Any, dataloader_idx: int) -> Any:
         return batch
+
+
+# --- what tasks, inference and the run assembly read from a data module, by kind ------------------
+# A data module offers the facts its kind of data has; readers ask with isinstance, so a probe for a
+# misspelt attribute cannot silently take the other branch.
+@runtime_checkable
+class HasSplits(Protocol):
+    datasets: dict[str, Dataset]  # {"train"|"val"|"test": Dataset}, filled by setup
+
+
+@runtime_checkable
+class HasClasses(Protocol):
+    class_names: list[str]
+
+
+@runtime_checkable
+class FeatureRows(Protocol):
+    """Rows of numbers (tabular data, or images as rows of pixel values)."""
+
+    num_features: int | None
+
+    def features(self, rows: Any) -> torch.Tensor: ...
+
+
+@runtime_checkable
+class ImageFiles(Protocol):
+    image_shape: list[int] | None  # (C, H, W)
+
+    def features(self, rows: Any) -> torch.Tensor: ...
+
+    def read_images(self, paths: list[Any]) -> torch.Tensor: ...
+
+
+@runtime_checkable
+class TokenizedText(Protocol):
+    tokenizer: Any  # a Hugging Face `tokenizers.Tokenizer`, or None before setup
+
+
+@runtime_checkable
+class Sentences(Protocol):
+    """Sentences of words, encoded with a target (a class, tags, a translation)."""
+
+    def encode(self, words: list[str], target: Any) -> tuple[list[int], Any]: ...
+
+
+@runtime_checkable
+class TaggedWords(Protocol):
+    word_tags: dict[str, str]  # a word's part of speech, where the data knows it (the grammar)
+
+
+def learns_vocabulary(datamodule: DataModule) -> bool:
+    """Whether the data module learns its tokenizer from the training text, so that the vocabulary
+    it finds (`actual_vocab_size`, a property that reads the text) may be below data.vocab_size.
+    Asked of the class: asking the instance would read the text."""
+    return isinstance(getattr(type(datamodule), "actual_vocab_size", None), property)
+
+
+@runtime_checkable
+class ResumableOrder(Protocol):
+    """A training order a checkpoint records the position of (zoo.training.resume)."""
+
+    train_order: SeededShuffle | None
+    resume_position: dict[str, Any] | None
+    order_items_per_batch: int  # examples per index of the order (1 when each index is a batch)
 
 
 class TensorDataModule(DataModule):

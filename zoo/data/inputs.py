@@ -9,13 +9,17 @@ import csv
 import itertools
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from zoo.data.base import ImageFiles
 from zoo.data.images import IMAGE_SUFFIXES
 from zoo.data.vision import image_files
 from zoo.errors import ZooError
+
+if TYPE_CHECKING:
+    from zoo.data.base import DataModule
 
 # Feature rows are read, prepared and predicted this many at a time: memory stays constant in the
 # number of rows (a CSV of a million rows predicts in the memory of one chunk)
@@ -149,7 +153,7 @@ def is_image_source(source: Any) -> bool:
     return path.is_dir() or path.suffix.lower() in IMAGE_SUFFIXES
 
 
-def model_inputs(datamodule: Any, source: Any) -> Iterator[tuple[Any, list[str]]]:
+def model_inputs(datamodule: DataModule, source: Any) -> Iterator[tuple[Any, list[str]]]:
     """(the model's input tensor, a name per input row), a chunk at a time, for any supported
     source. Rows whose prepared values are not finite (1e308 after standardisation) are refused."""
     if not is_image_source(source):
@@ -169,7 +173,7 @@ def model_inputs(datamodule: Any, source: Any) -> Iterator[tuple[Any, list[str]]
     path = Path(str(source))
     if not path.exists():
         raise ZooError(f"input file not found: {path}")
-    if not hasattr(datamodule, "read_images"):
+    if not isinstance(datamodule, ImageFiles):
         raise ZooError("this model was not trained on images: give feature rows (.csv, .npy or a list)")
     paths = image_files(path) if path.is_dir() else [path]
     if not paths:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import lightning as L
 import torch
@@ -27,6 +27,9 @@ from zoo.training.lightning_internals import attached_trainer
 from zoo.training.optim import build_optimizer, build_scheduler, merge_undecayed_groups
 from zoo.training.regularizers import build_regularizer
 from zoo.training.steps import BundledSteps
+
+if TYPE_CHECKING:
+    from zoo.data.base import DataModule
 
 STAGES = ("train", "val", "test")
 # Every task class, by the dotted path a config or checkpoint names it with: filled as each class
@@ -77,11 +80,13 @@ class Task(Inference, BundledSteps, L.LightningModule):
         self.take_steps_per_batch(1)
 
     # --- what differs by kind of task in training (predict_raw, onnx_example: Inference) ---------
-    def evaluation_plots(self, datamodule: Any, folder: Path) -> list[tuple[str, Path]]:
+    def evaluation_plots(self, datamodule: DataModule, folder: Path) -> list[tuple[str, Path]]:
         """After training: the plots that show what this kind of model does, as (name, file)."""
         return []
 
-    def attention_examples(self, datamodule: Any, count: int) -> list[tuple[Any, list[str], list[str]]]:
+    def attention_examples(
+        self, datamodule: DataModule, count: int
+    ) -> list[tuple[Any, list[str], list[str]]]:
         """Where the model looks, for the first `count` validation examples: (weights (target,
         source), source tokens, output tokens) each; none for a model without attention."""
         return []

@@ -9,16 +9,20 @@ C), so a model config never repeats it.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import torch
 import torch.nn.functional as F
 from torchmetrics import MeanAbsoluteError, MeanSquaredError, MetricCollection
 
+from zoo.data.base import HasClasses, HasSplits
 from zoo.tasks.base import Task
 from zoo.tasks.inference.base import with_output_size
 from zoo.tasks.inference.classify import ClassifierInference, RegressorInference
 from zoo.tasks.metrics import Accuracy
+
+if TYPE_CHECKING:
+    from zoo.data.base import DataModule
 
 __all__ = ["Classifier", "Regressor", "with_output_size", "confusion_counts"]
 
@@ -67,13 +71,15 @@ class Classifier(ClassifierInference, Task):
     def tokens_in(self, batch: Any) -> torch.Tensor | None:
         return batch[1].sum() if len(batch) == 3 else None  # (tokens, lengths, y): a sentence classifier
 
-    def evaluation_plots(self, datamodule: Any, folder: Path) -> list[tuple[str, Path]]:
+    def evaluation_plots(self, datamodule: DataModule, folder: Path) -> list[tuple[str, Path]]:
         """The confusion matrix on the validation split; for 2-D points also the decision
         boundary with the first hidden layer's lines."""
         from zoo.viz.evaluation import confusion_matrix
 
         matrix = confusion_counts(self, datamodule, CONFUSION_EXAMPLES, self.input_converter())
-        names = list(getattr(datamodule, "class_names", None) or range(len(matrix)))
+        names = list(
+            (datamodule.class_names if isinstance(datamodule, HasClasses) else None) or range(len(matrix))
+        )
         path = confusion_matrix(matrix.numpy(), [str(n) for n in names], folder / "confusion_matrix.png",
                                 title="validation")  # fmt: skip
         plots = [("plots/confusion_matrix", path)]
@@ -115,7 +121,7 @@ CONFUSION_EXAMPLES = 20_000  # of the validation split, for the confusion matrix
 
 
 def confusion_counts(
-    task: Classifier, datamodule: Any, max_examples: int = CONFUSION_EXAMPLES, convert: Any = None
+    task: Classifier, datamodule: DataModule, max_examples: int = CONFUSION_EXAMPLES, convert: Any = None
 ) -> torch.Tensor:
     """counts[i, j]: validation examples of true class i the classifier puts in class j (the
     first `max_examples` or a little more: whole batches). `convert`: the trainer's input
@@ -136,14 +142,14 @@ def confusion_counts(
     return matrix
 
 
-def decision_boundary_plot(task: Classifier, datamodule: Any, path: Path) -> Path | None:
+def decision_boundary_plot(task: Classifier, datamodule: DataModule, path: Path) -> Path | None:
     """For a classifier of 2-D points: its probabilities over the plane, the training points and
     the first hidden layer's lines (when it has at most 64 units); None for other inputs."""
     from torch.utils.data import TensorDataset
 
     from zoo.viz.evaluation import decision_boundary
 
-    train = datamodule.datasets.get("train") if hasattr(datamodule, "datasets") else None
+    train = datamodule.datasets.get("train") if isinstance(datamodule, HasSplits) else None
     if not isinstance(train, TensorDataset) or train.tensors[0].ndim != 2 or train.tensors[0].shape[1] != 2:
         return None
     x, y = (t.cpu().numpy() for t in train.tensors[:2])

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import torch
 from torchmetrics import MetricCollection
 
+from zoo.data.base import TaggedWords, TokenizedText
 from zoo.tasks.base import Task
 from zoo.tasks.inference.embed import WordEmbeddingInference, group_accuracy
+
+if TYPE_CHECKING:
+    from zoo.data.base import DataModule
 
 PLOTTED_WORDS = 300  # labelled points of the projection: more is unreadable
 
@@ -53,12 +57,12 @@ class WordEmbedding(WordEmbeddingInference, Task):
         if groups:
             self.log(f"{stage}/groups", group_accuracy(self.net.input_vectors.weight, groups), prog_bar=True)
 
-    def evaluation_plots(self, datamodule: Any, folder: Path) -> list[tuple[str, Path]]:
+    def evaluation_plots(self, datamodule: DataModule, folder: Path) -> list[tuple[str, Path]]:
         """The word vectors projected to 2-D (PCA), labelled (by part of speech where the data
         knows it)."""
         from zoo.viz.evaluation import embedding_projection
 
-        tokenizer = getattr(datamodule, "tokenizer", None)
+        tokenizer = datamodule.tokenizer if isinstance(datamodule, TokenizedText) else None
         if tokenizer is None:
             return []
         vectors = self.net.input_vectors.weight.detach().float().cpu().numpy()
@@ -66,7 +70,7 @@ class WordEmbedding(WordEmbeddingInference, Task):
         words = [
             (word, index) for word, index in vocabulary if not word.startswith("<") and index < len(vectors)
         ][:PLOTTED_WORDS]  # a word-level tokenizer numbers words by frequency: the most frequent
-        tags = getattr(datamodule, "word_tags", {}) or {}
+        tags = (datamodule.word_tags if isinstance(datamodule, TaggedWords) else None) or {}
         labels = [tags.get(word, "other") for word, _ in words] if tags else None
         chosen, names = [i for _, i in words], [w for w, _ in words]
         path = embedding_projection(

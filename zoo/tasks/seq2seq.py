@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import random
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 import torch.nn.functional as F
@@ -27,6 +27,9 @@ from zoo.tasks.base import Task
 from zoo.tasks.inference.seq2seq import Seq2SeqInference, attention_of
 from zoo.tasks.metrics import Share
 from zoo.vocabulary import EOS, IGNORE, PAD
+
+if TYPE_CHECKING:
+    from zoo.data.base import DataModule
 
 
 def align(predictions: torch.Tensor, length: int) -> torch.Tensor:
@@ -147,7 +150,7 @@ class Seq2Seq(Seq2SeqInference, Task):
         src, src_lengths, tgt = batch
         return src_lengths.sum() + (tgt[:, 1:] != PAD).sum()
 
-    def evaluation_plots(self, datamodule: Any, folder: Path) -> list[tuple[str, Path]]:
+    def evaluation_plots(self, datamodule: DataModule, folder: Path) -> list[tuple[str, Path]]:
         """BLEU of the greedy translations of the validation split by source length: where a
         fixed context vector runs out of room, attention does not (Bahdanau et al.'s figure)."""
         from zoo.viz.evaluation import score_by_length
@@ -159,7 +162,9 @@ class Seq2Seq(Seq2SeqInference, Task):
                                title="greedy translations of the validation split")  # fmt: skip
         return [("plots/bleu_by_length", path)]
 
-    def attention_examples(self, datamodule: Any, count: int) -> list[tuple[Any, list[str], list[str]]]:
+    def attention_examples(
+        self, datamodule: DataModule, count: int
+    ) -> list[tuple[Any, list[str], list[str]]]:
         """Greedy translations of the first `count` validation sentences and where they looked."""
         examples = datamodule.datasets["val"][:count]
         src, lengths, _ = datamodule.collate(examples)
@@ -170,7 +175,7 @@ class Seq2Seq(Seq2SeqInference, Task):
 
 
 def bleu_by_source_length(
-    task: Seq2Seq, datamodule: Any, buckets: int = 6, batch_size: int = 128
+    task: Seq2Seq, datamodule: DataModule, buckets: int = 6, batch_size: int = 128
 ) -> tuple[list[str], list[float]]:
     """(a label per bucket of source lengths, e.g. "7-9", the corpus BLEU of its greedy
     translations): the validation sentences sorted by length and cut into `buckets` equal parts."""

@@ -14,13 +14,16 @@ import contextlib
 import importlib
 import inspect
 from collections.abc import Callable, Iterator
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import torch
 from torch import nn
 
 from zoo.errors import ZooError
 from zoo.models import build_net, resolve_net_class
+
+if TYPE_CHECKING:
+    from zoo.data.base import DataModule
 
 # Every Inference class by the dotted path a checkpoint names it with (filled as each is defined)
 INFERENCE: dict[str, type[Inference]] = {}
@@ -60,14 +63,14 @@ class Inference(nn.Module):
 
     # --- what differs by kind of task: each Inference class answers (these are the defaults) -----
     def predict_raw(
-        self, inputs: Any, datamodule: Any, options: dict[str, Any]
+        self, inputs: Any, datamodule: DataModule, options: dict[str, Any]
     ) -> Iterator[list[dict[str, Any]]]:
         """Predictions for raw inputs (rows, images or text, as zoo.predictor describes), prepared
         by `datamodule` as in training, a chunk at a time: one result dict per input. Options:
         top_k, batch_size, beam_size, max_new_tokens, temperature, seed, plot."""
         raise ZooError(f"predict does not support {type(self).__name__} yet")
 
-    def onnx_example(self, datamodule: Any) -> torch.Tensor | None:
+    def onnx_example(self, datamodule: DataModule) -> torch.Tensor | None:
         """An example input of the net for an ONNX export, or None: this task exports no graph."""
         return None
 
@@ -125,7 +128,7 @@ def in_batches(
     return torch.cat(parts)
 
 
-def encode_sentence(datamodule: Any, text: Any) -> tuple[torch.Tensor, torch.Tensor]:
+def encode_sentence(datamodule: DataModule, text: Any) -> tuple[torch.Tensor, torch.Tensor]:
     """A sentence as the token ids (1, T) and length (1,) its sequence data module makes."""
     if not isinstance(text, str) or not text.split():
         raise ZooError('this model reads a sentence: input="the dog runs"')

@@ -11,14 +11,18 @@ Classifier output forms (`output`):
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 
+from zoo.data.base import FeatureRows, ImageFiles, Sentences
 from zoo.data.inputs import model_inputs
 from zoo.errors import ZooError
 from zoo.tasks.inference.base import Inference, encode_sentence, in_batches, with_output_size
+
+if TYPE_CHECKING:
+    from zoo.data.base import DataModule
 
 OUTPUTS = ("softmax", "sigmoid", "one_vs_all")
 
@@ -69,12 +73,12 @@ class ClassifierInference(Inference):
         return [result["input"], result["class"], result["probability"]]
 
     def predict_raw(
-        self, inputs: Any, datamodule: Any, options: dict[str, Any]
+        self, inputs: Any, datamodule: DataModule, options: dict[str, Any]
     ) -> Iterator[list[dict[str, Any]]]:
         """The top classes of each row or image, a chunk at a time, or of one sentence (a model
         of token sequences)."""
         top_k = int(options.get("top_k") or 5)
-        if hasattr(datamodule, "encode"):
+        if isinstance(datamodule, Sentences):
             tokens, lengths = encode_sentence(datamodule, inputs)
             with torch.no_grad():
                 (result,) = top_classes(self.predict_proba(tokens, lengths), datamodule.class_names, top_k)
@@ -88,7 +92,7 @@ class ClassifierInference(Inference):
                 prediction["input"] = name
             yield predictions
 
-    def onnx_example(self, datamodule: Any) -> torch.Tensor | None:
+    def onnx_example(self, datamodule: DataModule) -> torch.Tensor | None:
         return feature_or_image_example(datamodule)
 
 
@@ -108,7 +112,7 @@ class RegressorInference(Inference):
         return [result["input"], *result["value"]]
 
     def predict_raw(
-        self, inputs: Any, datamodule: Any, options: dict[str, Any]
+        self, inputs: Any, datamodule: DataModule, options: dict[str, Any]
     ) -> Iterator[list[dict[str, Any]]]:
         """The predicted values of each row or image, in the target's own units."""
         batch_size = int(options.get("batch_size") or 256)
@@ -123,14 +127,17 @@ class RegressorInference(Inference):
                 for name, row in zip(names, values, strict=True)
             ]
 
-    def onnx_example(self, datamodule: Any) -> torch.Tensor | None:
+    def onnx_example(self, datamodule: DataModule) -> torch.Tensor | None:
         return feature_or_image_example(datamodule)
 
 
-def feature_or_image_example(datamodule: Any) -> torch.Tensor | None:
+def feature_or_image_example(datamodule: DataModule) -> torch.Tensor | None:
     """Three random inputs of a net that reads feature rows or images (None for token sequences)."""
-    shape = getattr(datamodule, "image_shape", None) or [getattr(datamodule, "num_features", None)]
-    return None if None in shape else torch.randn(3, *shape)
+    if isinstance(datamodule, ImageFiles) and datamodule.image_shape:
+        return torch.randn(3, *datamodule.image_shape)
+    if isinstance(datamodule, FeatureRows) and datamodule.num_features:
+        return torch.randn(3, datamodule.num_features)
+    return None
 
 
 def top_classes(

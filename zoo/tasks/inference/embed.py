@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
 from zoo.errors import ZooError
 from zoo.tasks.inference.base import Inference
+
+if TYPE_CHECKING:
+    from zoo.data.base import DataModule
 
 
 class WordEmbeddingInference(Inference):
@@ -22,7 +25,7 @@ class WordEmbeddingInference(Inference):
         return [f"[bold]{result['input']}[/bold] ≈ {nearest}"]
 
     def predict_raw(
-        self, inputs: Any, datamodule: Any, options: dict[str, Any]
+        self, inputs: Any, datamodule: DataModule, options: dict[str, Any]
     ) -> Iterator[list[dict[str, Any]]]:
         """`dog` → its nearest words; `king - man + woman` → the words nearest that sum of vectors."""
         tokenizer = datamodule.tokenizer

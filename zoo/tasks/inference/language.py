@@ -4,7 +4,7 @@ carrying the net's state (a recurrent state or the Transformer's key/value cache
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
@@ -12,6 +12,9 @@ from zoo.errors import ZooError
 from zoo.models.language import sample_next
 from zoo.tasks.inference.base import Inference, unknown_note
 from zoo.vocabulary import EOS, UNK
+
+if TYPE_CHECKING:
+    from zoo.data.base import DataModule
 
 PROMPT_CHUNK = 256  # prompt tokens read per forward pass
 MAX_PROMPT_CHARS = 1_000_000  # a prompt longer than this is refused in one line
@@ -85,7 +88,7 @@ class LanguageModelInference(Inference):
         return [line for line in (note, f"[bold]{result['prompt']}[/bold] {result['generated']}") if line]
 
     def predict_raw(
-        self, inputs: Any, datamodule: Any, options: dict[str, Any]
+        self, inputs: Any, datamodule: DataModule, options: dict[str, Any]
     ) -> Iterator[list[dict[str, Any]]]:
         """Continue a prompt; an empty prompt starts a new sequence (after <eos>); words the
         tokenizer does not know become <unk>, as the tokenizer defines, and are counted."""

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
 from zoo.errors import ZooError
 from zoo.tasks.inference.base import Inference
 from zoo.vocabulary import MASK, MASK_TOKEN
+
+if TYPE_CHECKING:
+    from zoo.data.base import DataModule
 
 
 class MaskedLMInference(Inference):
@@ -37,7 +40,7 @@ class MaskedLMInference(Inference):
         ]
 
     def predict_raw(
-        self, inputs: Any, datamodule: Any, options: dict[str, Any]
+        self, inputs: Any, datamodule: DataModule, options: dict[str, Any]
     ) -> Iterator[list[dict[str, Any]]]:
         """The most probable tokens for each [MASK] (or <mask>) of a sentence, with probabilities."""
         text, tokenizer = inputs, datamodule.tokenizer

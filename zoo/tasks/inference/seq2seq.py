@@ -4,7 +4,7 @@ where each output token looked (attention models)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
@@ -12,6 +12,9 @@ from zoo.errors import ZooError
 from zoo.models.decoding import Hypotheses, beam_search, greedy_decode
 from zoo.tasks.inference.base import Inference, unknown_note
 from zoo.vocabulary import BOS, EOS, PAD
+
+if TYPE_CHECKING:
+    from zoo.data.base import DataModule
 
 
 class Seq2SeqInference(Inference):
@@ -65,7 +68,7 @@ class Seq2SeqInference(Inference):
         return [line for line in lines if line]
 
     def predict_raw(
-        self, inputs: Any, datamodule: Any, options: dict[str, Any]
+        self, inputs: Any, datamodule: DataModule, options: dict[str, Any]
     ) -> Iterator[list[dict[str, Any]]]:
         """Translate one sentence (beam search with options beam_size; 1 is greedy); with
         plot=true (or plot=path.png) also save the attention heatmap."""
@@ -96,7 +99,7 @@ class Seq2SeqInference(Inference):
 
 
 def attention_of(
-    result: Hypotheses, row: int, source_ids: list[int], datamodule: Any
+    result: Hypotheses, row: int, source_ids: list[int], datamodule: DataModule
 ) -> tuple[Any, list[str], list[str]]:
     """Row `row` of decoded hypotheses as (attention weights (target, source), source tokens,
     generated tokens up to and including <eos>)."""

@@ -4,11 +4,14 @@ the entities they mark."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
 from zoo.tasks.inference.base import Inference, encode_sentence, with_output_size
+
+if TYPE_CHECKING:
+    from zoo.data.base import DataModule
 
 
 def bio_spans(tags: list[str]) -> set[tuple[int, int, str]]:
@@ -51,7 +54,7 @@ class TaggerInference(Inference):
         return lines
 
     def predict_raw(
-        self, inputs: Any, datamodule: Any, options: dict[str, Any]
+        self, inputs: Any, datamodule: DataModule, options: dict[str, Any]
     ) -> Iterator[list[dict[str, Any]]]:
         """A tag per word of one sentence."""
         tokens, lengths = encode_sentence(datamodule, inputs)
