@@ -1,16 +1,11 @@
 import pytest
 import torch
 
-from zoo.data.sequences import (
-    IGNORE,
-    SequenceDataModule,
-    copy_task,
-    read_conll2003,
-    read_conllu,
-    read_imdb,
-    read_sst2,
-)
+from zoo.data.corpus_readers import read_conll2003, read_conllu, read_imdb, read_sst2
+from zoo.data.sequences import SequenceDataModule
+from zoo.data.sources import copy_task
 from zoo.errors import ZooError
+from zoo.vocabulary import IGNORE
 
 CONLLU = """# sent_id = 1
 # text = I don't know.
@@ -155,7 +150,7 @@ def test_labelled_keeps_the_first_training_examples_and_all_of_the_text_for_the_
 
 def test_each_source_takes_only_its_own_options():
     from zoo.data import build_datamodule
-    from zoo.data.sequences import CopySource, GrammarSource
+    from zoo.data.sources import CopySource, GrammarSource
 
     copy = SequenceDataModule(source="copy", tags=["s0"], num_sentences=8, copy_symbols=2, copy_lag=4)
     assert isinstance(copy.reader, CopySource) and copy.reader.lag == 4
@@ -173,7 +168,7 @@ def test_each_source_takes_only_its_own_options():
 
 @pytest.mark.slow  # measured: seconds of training (tests/conftest.py explains the tiers)
 def test_skipgram_reads_a_text_corpus_and_subsamples_only_frequent_training_words():
-    from zoo.data.sequences import SkipGramDataModule
+    from zoo.data.skipgram import SkipGramDataModule
 
     options = {"corpus": "shakespeare", "tokenizer": "wordpunct", "vocab_size": 2000, "window": 1}
     full, sub = SkipGramDataModule(**options), SkipGramDataModule(**options, subsample=1e-3)
@@ -217,3 +212,11 @@ def test_generated_entities_are_valid_bio_and_their_names_are_also_common_words(
     assert kinds == {"PER", "LOC", "ORG"} and any(
         end - start == 3 for s in sentences for start, end, _ in bio_spans(s.tags)
     )
+
+
+def test_checkpoints_naming_the_skipgram_module_by_its_old_path_still_build_it():
+    from zoo.data import build_datamodule
+    from zoo.data.skipgram import SkipGramDataModule
+
+    old = build_datamodule({"_target_": "zoo.data.sequences.SkipGramDataModule", "corpus": "grammar"})
+    assert type(old) is SkipGramDataModule

@@ -6,7 +6,7 @@ import itertools
 import pytest
 import torch
 
-from zoo.data.sequences import SkipGramDataModule
+from zoo.data.skipgram import SkipGramDataModule
 from zoo.errors import ZooError
 from zoo.tasks.inference.embed import chance_level, group_accuracy
 
