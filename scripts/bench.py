@@ -381,7 +381,7 @@ def steps_per_batch(cfg: Any) -> int:
     """The optimizer steps the zoo takes per Lightning batch in this run (trainer.steps_per_batch)."""
     from zoo.data import build_datamodule
     from zoo.registry import plain
-    from zoo.run import resolve_steps_per_batch
+    from zoo.training.steps import resolve_steps_per_batch
 
     config = plain(cfg)
     return resolve_steps_per_batch(config, build_datamodule(config["data"]))

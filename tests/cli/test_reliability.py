@@ -79,7 +79,7 @@ def test_resuming_a_foreign_run_folder_refuses_its_targets_and_runs_no_payload(d
         preflight("train", ["+logger.notes._target_=torch.load", f"+logger.notes.f={run / 'notes.bin'}"])
     assert "torch.load" in one_line(error) and "refused" in str(error.value)
     # and by the logger builder itself (the Python API does not pass preflight)
-    from zoo.run import start_logger
+    from zoo.training.loggers import start_logger
 
     with pytest.raises(ZooError, match="logger.notes"):
         start_logger("notes", {"_target_": "torch.load", "f": str(run / "notes.bin"), "weights_only": False})

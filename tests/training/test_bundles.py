@@ -13,7 +13,7 @@ from zoo.commands.train import train
 from zoo.data import build_datamodule
 from zoo.errors import ZooError
 from zoo.registry import plain
-from zoo.run import resolve_steps_per_batch
+from zoo.training.steps import resolve_steps_per_batch
 
 
 def run(tmp_path, steps_per_batch, extra):

@@ -29,7 +29,7 @@ from lightning.fabric.plugins.io.torch_io import TorchCheckpointIO
 from lightning.pytorch.callbacks import ModelCheckpoint
 
 from zoo.data.base import resume_training_at, training_position
-from zoo.errors import Interrupted, ZooError
+from zoo.errors import Interrupted, ZooError, export_folder_to_resume
 from zoo.training.lightning_internals import last_saved, save_checkpoint_now
 
 RESUME_KEY = "zoo_resume"
@@ -281,3 +281,48 @@ class StopOnSignal(L.Callback):
         self, trainer: L.Trainer, pl_module: L.LightningModule, exception: BaseException
     ) -> None:
         self.restore_handlers()
+
+
+def check_resumable(ckpt_path: str, trainer_config: dict[str, Any]) -> dict[str, Any]:
+    """A checkpoint to resume from: a readable .ckpt file (not an export folder: that holds no
+    optimizer or loop state) whose run has not already gone past trainer.max_epochs/max_steps,
+    with a resume record that can be applied. Returns it, for `check_resumed_fits`."""
+    from zoo.checkpoint import load_checkpoint
+    from zoo.training.lightning_internals import trained_epochs
+
+    if Path(ckpt_path).is_dir():
+        raise export_folder_to_resume(ckpt_path)
+    checkpoint = load_checkpoint(ckpt_path)
+    check_resume_record(checkpoint.get(RESUME_KEY))
+    try:
+        epochs, step = trained_epochs(checkpoint), int(checkpoint.get("global_step", 0))
+    except (TypeError, ValueError, AttributeError):
+        raise ZooError(
+            f"{ckpt_path}: its training-loop state is not Lightning's (no epoch or step count)"
+        ) from None
+    max_epochs, max_steps = trainer_config.get("max_epochs"), trainer_config.get("max_steps")
+    if isinstance(max_epochs, int) and max_epochs != -1 and max_epochs < epochs:
+        raise ZooError(
+            f"{ckpt_path} has trained {epochs} epochs already; trainer.max_epochs={max_epochs} is fewer: "
+            f"give trainer.max_epochs above {epochs} to train on"
+        )
+    if isinstance(max_steps, int) and max_steps != -1 and max_steps < step:
+        raise ZooError(
+            f"{ckpt_path} has taken {step} steps already; trainer.max_steps={max_steps} is fewer: "
+            f"give trainer.max_steps above {step} to train on"
+        )
+    return checkpoint
+
+
+def check_resumed_fits(checkpoint: dict[str, Any], task: Any, trainer: Any) -> None:
+    """The checkpoint resumed from fits the run this config builds: its weights are the task's
+    (`resume=<run> model.net.hidden=[32]` or `data=moons` is one line naming a weight, not a
+    state-dict error after training has begun) and its loop state is what this Lightning reads."""
+    from zoo.checkpoint import check_weights
+    from zoo.training.lightning_internals import check_loop_layout
+
+    try:
+        check_weights(task.state_dict(), checkpoint["state_dict"])
+    except ZooError as error:
+        raise ZooError(f"resume: {error} - resume with the run's own model and data settings") from None
+    check_loop_layout(trainer, checkpoint)

@@ -10,15 +10,19 @@ zoo.tasks.base.Task, whose `loss_and_outputs`, `penalty`, `update_metrics` and `
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import lightning as L
 import torch
 from lightning.pytorch.plugins.precision import MixedPrecision, Precision
 from lightning.pytorch.strategies import SingleDeviceStrategy
 
+from zoo.data.base import TensorDataModule
 from zoo.errors import ZooError
 from zoo.training.lightning_internals import count_extra_batches, step_counted
+
+if TYPE_CHECKING:
+    from zoo.data.base import DataModule
 
 
 class BundledSteps:
@@ -166,3 +170,53 @@ class BundledSteps:
         batches_per_epoch = trainer.train_dataloader.num_batches  # zoo.data.base's bundling loaders
         total = batches_per_epoch * trainer.max_epochs
         return min(total, trainer.max_steps) if trainer.max_steps >= 0 else total
+
+
+# trainer.steps_per_batch=auto: bundles of this many batches where the data is held in memory
+AUTO_STEPS_PER_BATCH = 32
+# Lightning options counted in its batches, which a bundle of several steps would change
+COUNTED_IN_BATCHES = ("accumulate_grad_batches", "val_check_interval", "limit_train_batches")
+
+
+def resolve_steps_per_batch(config: dict[str, Any], datamodule: DataModule) -> int:
+    """trainer.steps_per_batch as a number: `auto` bundles batches when the data module can
+    (zoo.data.base.TensorDataModule: the splits are in memory) and nothing counts Lightning
+    batches; an explicit number > 1 that cannot work is one clear line."""
+    trainer = config["trainer"]
+    value = trainer.get("steps_per_batch", 1)
+    conflicts = [f"trainer.{key}" for key in COUNTED_IN_BATCHES if trainer.get(key) not in (None, 1, 1.0)]
+    if (config.get("callbacks") or {}).get("every_n_train_steps"):
+        conflicts.append("callbacks.every_n_train_steps")
+    can_bundle = isinstance(datamodule, TensorDataModule)
+    if value == "auto":
+        return AUTO_STEPS_PER_BATCH if can_bundle and not conflicts else 1
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ZooError(f"trainer.steps_per_batch must be a positive integer or auto, got {value!r}")
+    if value > 1 and not can_bundle:
+        raise ZooError(
+            f"trainer.steps_per_batch={value}: {type(datamodule).__name__} yields one batch at a "
+            "time (it does not hold its data in memory); use trainer.steps_per_batch=1"
+        )
+    if value > 1 and conflicts:
+        raise ZooError(
+            f"trainer.steps_per_batch={value} cannot be combined with {', '.join(conflicts)}, which "
+            "count Lightning batches; use trainer.steps_per_batch=1"
+        )
+    return value
+
+
+def use_bundled_steps(
+    task: Any, datamodule: DataModule, config: dict[str, Any], trainer_options: dict[str, Any]
+) -> int:
+    """trainer.steps_per_batch, enabled in the one place it is: the data module hands over
+    bundles and the task steps through them (taking over gradient clipping from Lightning, which
+    clips only under its automatic optimisation). Returns the steps per batch (1: off)."""
+    steps = resolve_steps_per_batch(config, datamodule)
+    if steps > 1:
+        datamodule.steps_per_batch = steps
+        task.take_steps_per_batch(
+            steps,
+            trainer_options.pop("gradient_clip_val", None),
+            trainer_options.pop("gradient_clip_algorithm", None) or "norm",
+        )
+    return steps
