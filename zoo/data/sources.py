@@ -10,7 +10,7 @@ from __future__ import annotations
 import inspect
 import random
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from zoo.data import entities, grammar
 from zoo.data.corpus_readers import (
@@ -40,10 +40,23 @@ def copy_task(count: int, symbols: int, length: int, lag: int, seed: int) -> lis
     return examples
 
 
+SOURCES: dict[str, type[SequenceSource]] = {}  # data.source -> its class, filled as each is defined
+
+
 class SequenceSource:
     """Where a SequenceDataModule's examples come from: one class per source, taking only its own
     options (`data.<option>` in the config). `examples` gives the train/val/test splits; `files`
-    the dataset's files on disk, downloaded first where that is possible (none: generated)."""
+    the dataset's files on disk, downloaded first where that is possible (none: generated).
+
+    Defining a subclass with a `name` registers it as `data.source=<name>` (the zoo's one registry
+    idiom: Task, Inference and SequenceSource classes register themselves as they are defined)."""
+
+    name: ClassVar[str] = ""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.name:
+            SOURCES[cls.name] = cls
 
     def examples(self, data: SequenceDataModule) -> dict[str, list[Example]]:
         raise NotImplementedError
@@ -65,6 +78,8 @@ def generated_splits(num_sentences: int, seed: int, make: Any) -> dict[str, list
 class GrammarSource(SequenceSource):
     """The generated grammar's sentences, tagged (part of speech) or labelled (sentiment)."""
 
+    name = "grammar"
+
     def __init__(self, num_sentences: int = 2000):
         self.num_sentences = num_sentences
 
@@ -78,6 +93,8 @@ class GrammarSource(SequenceSource):
 
 class CopySource(SequenceSource):
     """The long-lag copy task (copy_task)."""
+
+    name = "copy"
 
     def __init__(
         self, num_sentences: int = 2000, copy_symbols: int = 8, copy_length: int = 3, copy_lag: int = 20
@@ -100,6 +117,8 @@ class CopySource(SequenceSource):
 class EntitySource(SequenceSource):
     """Generated sentences with people, places and organisations in BIO tags (zoo.data.entities)."""
 
+    name = "entities"
+
     def __init__(self, num_sentences: int = 4000):
         self.num_sentences = num_sentences
 
@@ -113,6 +132,8 @@ class EntitySource(SequenceSource):
 class ConlluSource(SequenceSource):
     """UD English-EWT's train/dev/test CoNLL-U files, downloaded on first use."""
 
+    name = "conllu"
+
     def examples(self, data: SequenceDataModule) -> dict[str, list[Example]]:
         return {split: read_conllu(path) for split, path in zip(SPLITS, self.files(data), strict=True)}
 
@@ -124,6 +145,8 @@ class ConlluSource(SequenceSource):
 class Conll2003Source(SequenceSource):
     """CoNLL-2003's train/valid/test files, put in <data_dir>/conll2003/ by the user."""
 
+    name = "conll2003"
+
     def examples(self, data: SequenceDataModule) -> dict[str, list[Example]]:
         return {split: read_conll2003(path) for split, path in zip(SPLITS, self.files(data), strict=True)}
 
@@ -133,6 +156,8 @@ class Conll2003Source(SequenceSource):
 
 class Sst2Source(SequenceSource):
     """GLUE's SST-2 archive; its test labels are hidden, so the dev set is the test split."""
+
+    name = "sst2"
 
     def examples(self, data: SequenceDataModule) -> dict[str, list[Example]]:
         self.files(data)
@@ -147,6 +172,8 @@ class Sst2Source(SequenceSource):
 class ImdbSource(SequenceSource):
     """The Stanford aclImdb archive; a seeded tenth of its training reviews is the validation split."""
 
+    name = "imdb"
+
     def examples(self, data: SequenceDataModule) -> dict[str, list[Example]]:
         self.files(data)
         train = read_imdb(data.local("aclImdb/train"))
@@ -156,17 +183,6 @@ class ImdbSource(SequenceSource):
 
     def files(self, data: SequenceDataModule) -> list[Path]:
         return [data.unpack("https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz", "aclImdb")]
-
-
-SOURCES: dict[str, type[SequenceSource]] = {
-    "grammar": GrammarSource,
-    "copy": CopySource,
-    "entities": EntitySource,
-    "conllu": ConlluSource,
-    "conll2003": Conll2003Source,
-    "sst2": Sst2Source,
-    "imdb": ImdbSource,
-}
 
 
 def build_source(name: str, options: dict[str, Any]) -> SequenceSource:
