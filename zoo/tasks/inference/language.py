@@ -51,18 +51,10 @@ class LanguageModelInference(Inference):
         return logits[:, -1], state
 
     @torch.no_grad()
-    def generate(
-        self,
-        prompt: torch.Tensor,
-        max_new_tokens: int,
-        temperature: float = 1.0,
-        top_k: int | None = None,
-        generator: torch.Generator | None = None,
-    ) -> torch.Tensor:
-        """Continue each row of `prompt` (B, T) by sampling max_new_tokens tokens: (B, T + new)."""
-        return torch.cat(
-            [prompt, self.continuation(prompt, max_new_tokens, temperature, top_k, generator)], 1
-        )
+    def generate(self, prompt: torch.Tensor, max_new_tokens: int, **sampling: Any) -> torch.Tensor:
+        """Continue each row of `prompt` (B, T) by sampling max_new_tokens tokens (`continuation`'s
+        temperature, top_k, generator): (B, T + new)."""
+        return torch.cat([prompt, self.continuation(prompt, max_new_tokens, **sampling)], dim=1)
 
     @torch.no_grad()
     def continuation(
