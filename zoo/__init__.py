@@ -90,7 +90,7 @@ def load(path: str | Path) -> Any:
     """A `zoo.predictor.Predictor` for a checkpoint (from `zoo train` or any Trainer fitting a
     zoo.create_model task) or a folder written by `zoo export`. Its `predict(inputs)` takes raw
     inputs - feature rows, image files or arrays, text - and applies the stored preprocessing or
-    tokenizer. Loading reads tensors and plain data only (torch.load(weights_only=True)).
+    tokenizer. Loading reads tensors and plain data only (zoo.checkpoint, weights_only=True).
     """
     from zoo.predictor import Predictor
 
