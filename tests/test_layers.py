@@ -135,3 +135,32 @@ def test_an_inference_module_may_import_its_own_layer_but_no_task_or_lightning(t
         "zoo/tasks/inference/kind.py:2 (zoo.tasks.inference.kind) imports zoo.tasks.base.Task",
         "zoo/tasks/inference/kind.py:3 (zoo.tasks.inference.kind) imports lightning",
     ]
+
+
+def unexplained_function_imports(package: Path = PACKAGE) -> list[str]:
+    """Imports inside functions whose block has no comment on the line above (or on the line):
+    `file:line module`."""
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for function in ast.walk(ast.parse("\n".join(lines))):
+            if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            for node in ast.walk(function):
+                if not isinstance(node, ast.Import | ast.ImportFrom):
+                    continue
+                start = node.lineno - 1
+                while start > 0 and lines[start - 1].strip().startswith(("import ", "from ")):
+                    start -= 1  # the first import of this block
+                above = lines[start - 1].strip() if start > 0 else ""
+                if not above.startswith("#") and "#" not in lines[node.lineno - 1]:
+                    module = node.module if isinstance(node, ast.ImportFrom) else node.names[0].name
+                    found.append(f"{path.relative_to(package.parent)}:{node.lineno} {module}")
+    return found
+
+
+def test_every_import_inside_a_function_says_why_it_is_not_at_the_top():
+    """An import inside a function is an exception - a library loaded only when it is used, so that
+    `zoo --help`, `zoo list` and predicting start fast, or an import cycle broken - and its block
+    says which in a comment; everything else is imported at the top of its module."""
+    assert unexplained_function_imports() == []

@@ -37,14 +37,17 @@ def list_models() -> list[str]:
     >>> {"mlp", "lenet5", "resnet20", "lstm_lm", "transformer_seq2seq"} <= set(zoo.list_models())
     True
     """
+    # `import zoo` stays light: the registry (and Hydra) load when a model is listed or composed
     from zoo.registry import options
 
     return list(options("model"))
 
 
 def _compose(model: str, data: str, overrides: list[str] | None, keys: tuple[str, ...] = API_KEYS) -> dict:
+    # Hydra and OmegaConf load when a config is composed: `zoo --help` and `import zoo` stay without them
     from omegaconf import OmegaConf
 
+    # `import zoo` stays light: the registry (and Hydra) load when a model is listed or composed
     from zoo.registry import compose, options, plain
 
     if model not in options("model"):
@@ -65,6 +68,7 @@ def create_model(name: str, data: str = "digits", overrides: list[str] | None = 
     >>> type(task).__name__, sum(p.numel() for p in task.parameters())
     ('Classifier', 17)
     """
+    # `import zoo` stays light: torch and the zoo's machinery load when first used
     from zoo.run import build_training_task
 
     config = _compose(name, data, overrides)
@@ -81,6 +85,7 @@ def create_datamodule(name: str = "digits", overrides: list[str] | None = None) 
     >>> data.setup(); len(data.datasets["train"]) > 0
     True
     """
+    # `import zoo` stays light: torch and the zoo's machinery load when first used
     from zoo.data import build_datamodule
 
     return build_datamodule(_compose("mlp", name, overrides, keys=("data",))["data"], for_trainer=True)
@@ -92,6 +97,7 @@ def load(path: str | Path) -> Any:
     inputs - feature rows, image files or arrays, text - and applies the stored preprocessing or
     tokenizer. Loading reads tensors and plain data only (zoo.checkpoint, weights_only=True).
     """
+    # `import zoo` stays light: torch and the zoo's machinery load when first used
     from zoo.predictor import Predictor
 
     return Predictor.from_checkpoint(path)

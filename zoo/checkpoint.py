@@ -18,8 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file
 
+from zoo.data import build_datamodule
 from zoo.errors import ZooError
+from zoo.tasks import resolve_task_class
+from zoo.tasks.inference.base import resolve_inference_class
 
 ZOO_KEY = "zoo"
 WEIGHTS, CONFIG = "model.safetensors", "config.json"  # a folder written by `zoo export`
@@ -99,8 +104,6 @@ def task_target(checkpoint: dict[str, Any]) -> str:
 
 def load_exported(folder: Path) -> dict[str, Any]:
     """A folder written by `zoo export` (safetensors weights + JSON) as a checkpoint dict."""
-    from safetensors import SafetensorError
-    from safetensors.torch import load_file
 
     try:
         state_dict = load_file(str(folder / WEIGHTS))
@@ -139,8 +142,6 @@ def trained(cls: type, checkpoint: dict[str, Any]) -> Any:
 
 def task_from_checkpoint(checkpoint: dict[str, Any]) -> Any:
     """The trained Lightning task the checkpoint names (what `zoo eval` runs a Trainer on)."""
-    from zoo.tasks import resolve_task_class
-
     return trained(resolve_task_class(task_target(checkpoint)), checkpoint)
 
 
@@ -162,8 +163,6 @@ def restore(
     if for_trainer or inference is None:
         model = task_from_checkpoint(checkpoint)
     else:
-        from zoo.tasks.inference.base import resolve_inference_class
-
         model = trained(resolve_inference_class(inference), checkpoint)
     return model, restored_datamodule(checkpoint, config, data_dir, for_trainer), config
 
@@ -174,7 +173,6 @@ def restored_datamodule(
     """The run's data module (built, not set up) with the state the checkpoint keeps: the
     standardisation, tokenizer or class names its inputs are prepared with. `data_dir` replaces
     the stored one (data moved since training)."""
-    from zoo.data import build_datamodule
 
     data_config = dict(config["data"])
     if data_dir is not None and "data_dir" in data_config:

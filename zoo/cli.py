@@ -11,7 +11,9 @@ import signal
 import sys
 from contextlib import nullcontext
 
-from zoo.commands.hydra_app import error_line
+from zoo.commands.argv import split_command_line
+from zoo.commands.hydra_app import error_line, run_hydra
+from zoo.commands.preflight import preflight
 from zoo.commands.table import command as command_row
 from zoo.commands.table import help_lines
 from zoo.errors import ZooError
@@ -46,8 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     except ZooError as error:
         error_line(str(error))
         return 2
+    # zoo.commands.common imports rich: loaded when a run folder is locked, not on `zoo --help`
     from zoo.commands.common import RunFolderLock
-    from zoo.commands.hydra_app import run_hydra
 
     folder = named_run_folder(command, rest)
     previous = signal.signal(signal.SIGTERM, stop_on_sigterm)
@@ -90,8 +92,6 @@ def checked_arguments(command: str, args: list[str]) -> list[str]:
     """The arguments Hydra gets: the allowed flags as typed, the overrides with a resumed run's
     replayed ones expanded, all composed and checked by preflight (whatever flags are present;
     only a Hydra answer such as --help or shell completion composes nothing)."""
-    from zoo.commands.argv import split_command_line
-    from zoo.commands.preflight import preflight
 
     line = split_command_line(args)
     prepare = command_row(command).prepare

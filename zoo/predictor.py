@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from zoo.checkpoint import restore
 from zoo.errors import ZooError
 
 if TYPE_CHECKING:
@@ -40,7 +41,6 @@ class Predictor:
         class (zoo.tasks.inference; no Lightning, no torchmetrics) and its data module's
         preprocessing. A checkpoint whose task has no Inference class of its own (one written
         before there were any, or a task that defines predict_raw itself) builds the whole task."""
-        from zoo.checkpoint import restore
 
         return cls(*restore(path))
 

@@ -56,12 +56,14 @@ def options(group: str) -> dict[str, str]:
 def monitor_direction(task_target: str) -> str:
     """ "maximize" or "minimize": how the task's monitored validation metric improves (the
     `${zoo_direction:${model._target_}}` resolver of configs/hparams_search/)."""
+    # resolving a task class imports its module (torch, Lightning): `zoo list` and preflight stay light
     from zoo.tasks import resolve_task_class
 
     return "maximize" if resolve_task_class(task_target).monitor_mode == "max" else "minimize"
 
 
 def register_resolvers() -> None:
+    # Hydra and OmegaConf load when a config is composed: `zoo --help` and `import zoo` stay without them
     from omegaconf import OmegaConf
 
     if not OmegaConf.has_resolver("zoo_direction"):
@@ -73,6 +75,7 @@ def compose(
 ) -> Any:
     """The composed config (a DictConfig) for `config_name` with Hydra overrides applied (and
     its `hydra` node, which holds the launcher and sweeper settings, if asked for)."""
+    # Hydra and OmegaConf load when a config is composed: `zoo --help` and `import zoo` stay without them
     from hydra import compose as hydra_compose
     from hydra import initialize_config_dir
 
@@ -88,6 +91,7 @@ def plain(config: Any) -> Any:
     accept; a dict or None as it is."""
     if config is None or isinstance(config, dict):
         return config
+    # Hydra and OmegaConf load when a config is composed: `zoo --help` and `import zoo` stay without them
     from omegaconf import OmegaConf
 
     return OmegaConf.to_container(config, resolve=True)

@@ -13,15 +13,38 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import lightning as L
 import torch
+from lightning.fabric.utilities.exceptions import MisconfigurationException
 from omegaconf import DictConfig
 
 from zoo.allowlist import ACCELERATORS, check_targets
+from zoo.checkpoint import load_checkpoint
 from zoo.data import build_datamodule
 from zoo.data.base import HasSplits, learns_vocabulary
 from zoo.errors import ZooError, first_lines
 from zoo.registry import plain
 from zoo.tasks import Task, build_task
+from zoo.training.callbacks import build_callbacks
+from zoo.training.guard import NonFiniteLossGuard
+from zoo.training.loggers import start_logger
+from zoo.training.pretrained import (
+    PRETRAINED_KEYS,  # (Lightning-free: light to import)
+    load_embeddings,
+    load_pretrained_encoder,
+    use_pretrained_tokenizer,
+)
+from zoo.training.resume import (
+    AtomicCheckpointIO,
+    ExactResume,
+    LastCheckpoint,
+    StopOnSignal,
+    check_resumable,
+    check_resumed_fits,
+    remove_stale_temporaries,
+)
+from zoo.training.speed import TrainingSpeed
+from zoo.training.steps import use_bundled_steps
 
 if TYPE_CHECKING:
     from zoo.data.base import DataModule
@@ -80,7 +103,6 @@ def check_model_fits_data(task: Task, datamodule: DataModule) -> None:
 
 
 def build_training_task(config: dict[str, Any]) -> Task:
-    from zoo.training.pretrained import PRETRAINED_KEYS  # (Lightning-free: light to import)
 
     model = {key: value for key, value in config["model"].items() if key not in PRETRAINED_KEYS}
     return build_task(
@@ -146,24 +168,6 @@ def assemble(cfg: DictConfig, extra_callbacks: list[Any] | None = None) -> Run:
     pretrained parts), callbacks, loggers and trainer; writes into cfg.paths.output_dir."""
     # Lightning and the training machinery load here, when a run is assembled, not when zoo.run is
     # imported (zoo.create_model and zoo --help do not pay for them)
-    import lightning as L
-    from lightning.fabric.utilities.exceptions import MisconfigurationException
-
-    from zoo.training.callbacks import build_callbacks
-    from zoo.training.guard import NonFiniteLossGuard
-    from zoo.training.loggers import start_logger
-    from zoo.training.pretrained import load_embeddings, load_pretrained_encoder, use_pretrained_tokenizer
-    from zoo.training.resume import (
-        AtomicCheckpointIO,
-        ExactResume,
-        LastCheckpoint,
-        StopOnSignal,
-        check_resumable,
-        check_resumed_fits,
-        remove_stale_temporaries,
-    )
-    from zoo.training.speed import TrainingSpeed
-    from zoo.training.steps import use_bundled_steps
 
     config = plain(cfg)
     output_dir = Path(config["paths"]["output_dir"])
@@ -178,8 +182,6 @@ def assemble(cfg: DictConfig, extra_callbacks: list[Any] | None = None) -> Run:
     config = vocabulary_found(cfg, config, datamodule)
     pretrained = None
     if config["model"].get("pretrained"):
-        from zoo.checkpoint import load_checkpoint
-
         pretrained = load_checkpoint(config["model"]["pretrained"])
         use_pretrained_tokenizer(datamodule, pretrained)
     task = build_training_task(config)

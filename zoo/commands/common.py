@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import tempfile
@@ -80,8 +81,6 @@ class RunFolderLock:
         if self.key in self.HELD:
             self.HELD[self.key] += 1
             return self
-        import fcntl
-
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             self.file = open(self.folder / self.NAME, "a+", encoding="utf-8")  # noqa: SIM115
@@ -110,8 +109,6 @@ class RunFolderLock:
             return
         if self.file is not None:
             self.HELD.pop(self.key, None)
-            import fcntl
-
             fcntl.flock(self.file, fcntl.LOCK_UN)
             self.file.close()
             self.file = None

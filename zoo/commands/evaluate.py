@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import lightning as L
 from omegaconf import DictConfig
 
 from zoo.checkpoint import restore
@@ -12,12 +13,10 @@ from zoo.commands.common import format_value, print_table, write_json_atomic
 from zoo.errors import ZooError
 from zoo.registry import plain
 from zoo.run import lightning_trainer_options, quiet_lightning
+from zoo.training.progress import progress_callbacks
 
 
 def evaluate(cfg: DictConfig) -> dict[str, float]:
-    import lightning as L
-
-    from zoo.training.progress import progress_callbacks
 
     quiet_lightning()
     config = plain(cfg)

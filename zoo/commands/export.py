@@ -10,12 +10,18 @@ installed."""
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
+
+import torch
+from safetensors.torch import save_file
 
 from zoo.checkpoint import CONFIG, WEIGHTS, load_checkpoint
 from zoo.commands.common import print_table, user_file_mode, write_json_atomic
 from zoo.errors import ZooError
+from zoo.predictor import Predictor
+from zoo.registry import plain
 
 FORMATS = ("safetensors", "onnx")
 ONNX = "model.onnx"
@@ -23,9 +29,6 @@ LIGHTNING_ONLY = ("state_dict", "optimizer_states", "lr_schedulers", "loops", "c
 
 
 def export(cfg: Any) -> dict[str, Any]:
-    from safetensors.torch import save_file
-
-    from zoo.registry import plain
 
     config = plain(cfg)
     if config["format"] not in FORMATS:
@@ -58,11 +61,6 @@ def export(cfg: Any) -> dict[str, Any]:
 
 def export_onnx(ckpt_path: str, path: Path) -> list[tuple[str, str]]:
     """The net as ONNX with a dynamic batch dimension, and its largest difference from PyTorch."""
-    import warnings
-
-    import torch
-
-    from zoo.predictor import Predictor
 
     predictor = Predictor.from_checkpoint(ckpt_path)
     task, datamodule = predictor.task, predictor.datamodule
@@ -78,6 +76,7 @@ def export_onnx(ckpt_path: str, path: Path) -> list[tuple[str, str]]:
         )  # fmt: skip
     temporary.replace(path)
     try:
+        # optional (the onnx extra): imported only to check an ONNX export
         import onnxruntime
     except ImportError:
         return [("onnx", str(path)), ("checked", "no (pip install onnxruntime to compare with PyTorch)")]

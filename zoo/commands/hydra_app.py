@@ -8,11 +8,14 @@ import errno
 import logging
 import sys
 import threading
+import traceback
 from collections.abc import Callable
 from typing import Any
 
 from zoo.commands.sweep_table import print_sweep
+from zoo.commands.table import command as command_row
 from zoo.errors import Interrupted, ZooError, first_lines
+from zoo.registry import config_dir, register_resolvers
 
 
 def error_line(message: str) -> None:
@@ -41,6 +44,7 @@ def job(command: str) -> Callable[[Any], Any]:
     """The Hydra task function for `command`: runs it, turning a ZooError into one line."""
 
     def run_job(cfg: Any) -> Any:
+        # Hydra and OmegaConf load when a config is composed: `zoo --help` and `import zoo` stay without them
         from hydra.core.hydra_config import HydraConfig
         from hydra.types import RunMode
 
@@ -74,8 +78,6 @@ def job(command: str) -> Callable[[Any], Any]:
         except Exception as error:  # a bug or a library's error: one job of a sweep, not the sweep
             if not multirun:
                 raise
-            import traceback
-
             logging.getLogger("zoo").error("job %s failed:\n%s", entry["job"], traceback.format_exc())
             message = f"{type(error).__name__}: {first_lines(error) if str(error).strip() else ''}"
             error_line(f"job {entry['job']} ({' '.join(entry['overrides'])}): {message}")
@@ -127,13 +129,11 @@ DEFAULT_THREAD_HOOK = threading.excepthook
 
 
 def command_function_objective(command: str) -> bool:
-    from zoo.commands.table import command as command_row
 
     return command_row(command).sweep_objective
 
 
 def command_function(command: str) -> Callable[[Any], Any]:
-    from zoo.commands.table import command as command_row
 
     return command_row(command).run()
 
@@ -142,9 +142,8 @@ ORIGINAL_ARGV: list[str] = []
 
 
 def run_hydra(command: str, rest: list[str]) -> int:
+    # Hydra and OmegaConf load when a config is composed: `zoo --help` and `import zoo` stay without them
     import hydra
-
-    from zoo.registry import config_dir, register_resolvers
 
     register_resolvers()
     threading.excepthook = quiet_storage_errors_in_threads

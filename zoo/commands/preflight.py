@@ -10,11 +10,13 @@ import copy
 import itertools
 import math
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
 from zoo.allowlist import ACCELERATORS, check_targets
 from zoo.errors import ZooError, export_folder_to_resume, first_lines
+from zoo.registry import CHOICE_GROUPS, compose, options
 
 MAX_PREFLIGHT_COMBINATIONS = 32
 
@@ -23,11 +25,10 @@ MAX_PREFLIGHT_COMBINATIONS = 32
 def preflight(command: str, args: list[str], multirun: bool = False) -> None:
     """Check group choices and keys by composing the config for each sweep combination. `args`
     are overrides only: zoo.commands.argv has taken the flags out."""
+    # Hydra and OmegaConf load when a config is composed: `zoo --help` and `import zoo` stay without them
     from hydra.core.override_parser.overrides_parser import OverridesParser
     from hydra.errors import HydraException
     from omegaconf.errors import OmegaConfBaseException
-
-    from zoo.registry import CHOICE_GROUPS, compose, options
 
     overrides = list(args)
     try:
@@ -94,6 +95,7 @@ def resolved(cfg: Any) -> dict[str, Any]:
     """The composed config (without its `hydra` node) with every interpolation resolved, as the
     run will see it; an interpolation that cannot resolve (a model asking for a key its data does
     not have: `model=lenet5 data=digits`) is one line naming both."""
+    # Hydra and OmegaConf load when a config is composed: `zoo --help` and `import zoo` stay without them
     from hydra.core.hydra_config import HydraConfig
     from omegaconf import OmegaConf, open_dict
     from omegaconf.errors import InterpolationResolutionError, OmegaConfBaseException
@@ -218,8 +220,6 @@ def check_run_folder(folder: str) -> None:
     """hydra.run.dir (the run folder) can be made and written: no file stands where a folder
     must be, and the deepest folder of it that exists takes a file (probed with a temporary file:
     permissions, a read-only filesystem and root's exemptions are all answered by trying)."""
-    import tempfile
-
     blocking = file_in_the_way(Path(folder))
     if blocking:
         raise ZooError(f"cannot make the run folder {folder}: {blocking} is a file")
@@ -258,6 +258,7 @@ def check_fresh_run_folder(folder: Path, ckpt_path: Any, overwrite: Any) -> None
 def validate(command: str, cfg: Any) -> dict[str, Any]:
     """Values that would fail late or silently, checked before anything is built; the resolved
     config."""
+    # Hydra and OmegaConf load when a config is composed: `zoo --help` and `import zoo` stay without them
     from omegaconf import OmegaConf
 
     for key in ("ckpt_path", "input"):

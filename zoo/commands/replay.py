@@ -23,7 +23,10 @@ import re
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from zoo.errors import ZooError, first_lines
+from zoo.registry import options
 
 # The groups whose option a stored override may choose, and whose keys it may set.
 REPLAY_GROUPS = ("model", "data", "optimizer", "scheduler", "regularizer", "trainer", "callbacks", "logger")
@@ -57,7 +60,6 @@ def replayable(item: Any, saved: Path) -> str:
 
 
 def check_choice(group: str, value: str, refuse: Any) -> None:
-    from zoo.registry import options
 
     if value != "null" and value not in options(group):
         raise refuse(f"{value!r} is not one of the zoo's {group} options")
@@ -66,6 +68,7 @@ def check_choice(group: str, value: str, refuse: Any) -> None:
 def parsed_value(item: str, refuse: Any) -> Any:
     """The override's value as Hydra's grammar reads it, refused if it is a sweep or a function
     Hydra evaluates to something other than plain data."""
+    # Hydra and OmegaConf load when a config is composed: `zoo --help` and `import zoo` stay without them
     from hydra.core.override_parser.overrides_parser import OverridesParser
     from hydra.core.override_parser.types import ValueType
     from hydra.errors import HydraException
@@ -103,7 +106,6 @@ def check_value(value: Any, refuse: Any) -> None:
 
 def stored_overrides(run: Path) -> list[str]:
     """The run folder's .hydra/overrides.yaml as a list of strings (YAML data, nothing resolved)."""
-    import yaml
 
     saved = run / ".hydra" / "overrides.yaml"
     try:

@@ -3,6 +3,7 @@ failed jobs last; printed and written to <sweep dir>/sweep.csv."""
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 from typing import Any
 
@@ -39,10 +40,10 @@ def sweep_rows(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def print_sweep(results: list[dict[str, Any]]) -> None:
     """The sweep's table, best job first: printed, and written to <sweep dir>/sweep.csv."""
-    import csv
-
+    # rich loads when a table is printed, not on `zoo --help`
     from rich.table import Table
 
+    # zoo.commands.common imports rich: loaded when a run folder is locked, not on `zoo --help`
     from zoo.commands.common import console, format_value
 
     rows = sweep_rows(results)

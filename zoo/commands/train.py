@@ -8,7 +8,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from omegaconf import DictConfig
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig, OmegaConf
 
 from zoo.commands.common import (
     RunFolderLock,
@@ -21,6 +22,9 @@ from zoo.commands.common import (
 from zoo.commands.preflight import check_fresh_run_folder
 from zoo.registry import plain
 from zoo.run import assemble, quiet_lightning, without_nvml_checks_on_cpu
+from zoo.training.lightning_internals import open_wandb_run
+from zoo.training.resume import LastCheckpoint
+from zoo.training.speed import TrainingSpeed
 
 
 def train(cfg: DictConfig, extra_callbacks: list[Any] | None = None) -> dict[str, Any]:
@@ -41,8 +45,6 @@ def train(cfg: DictConfig, extra_callbacks: list[Any] | None = None) -> dict[str
 def fit_and_test(
     cfg: DictConfig, output_dir: Path, started: float, extra_callbacks: list[Any] | None
 ) -> dict[str, Any]:
-    from zoo.training.resume import LastCheckpoint
-    from zoo.training.speed import TrainingSpeed
 
     run = assemble(cfg, extra_callbacks)
     if run.trainer.is_global_zero:
@@ -99,8 +101,6 @@ def save_run_record(cfg: DictConfig) -> None:
     null`): only once the run is assembled and its checks passed, so that a refused run (a resume
     that does not fit) leaves the folder's record as it was; and a full disk or a folder that cannot
     be written is one line, not Hydra's traceback. Each file whole or absent."""
-    from hydra.core.hydra_config import HydraConfig
-    from omegaconf import OmegaConf
 
     if not HydraConfig.initialized():
         return  # the Python API: no Hydra run, no record
@@ -132,7 +132,6 @@ def speed_text(speed: dict[str, Any]) -> str:
 def finish_runs(loggers: list[Any]) -> None:
     """End the run of a logger that keeps one open (W&B): the next job of a sweep, in this
     same process, must start its own run instead of writing into this one."""
-    from zoo.training.lightning_internals import open_wandb_run
 
     for logger in loggers:
         if type(logger).__name__ == "WandbLogger" and open_wandb_run(logger) is not None:

@@ -16,7 +16,12 @@ from typing import Any
 import numpy as np
 import torch
 
+from zoo.course import optimizers as course_optimizers
 from zoo.course.autodiff import Variable, gradients, train_xor, xor_data, xor_initial_weights
+from zoo.course.backprop import gradients as written_gradients
+from zoo.course.backprop import linear_layers
+from zoo.course.gradcheck import gradient_check
+from zoo.models.feedforward import MLP
 
 ROWS, COLUMNS = 3, 4
 # Each step applies one operation to the running expression e (ROWS × COLUMNS) and, for binary
@@ -110,11 +115,8 @@ def digits_mlp(
     """An MLP in float64 on `examples` real 8×8 digit images scaled to [0, 1]: (net, images,
     labels, its layers' weights and biases, the written-out backprop's gradients of them in the
     same order for the mean cross-entropy)."""
+    # scikit-learn loads only where its bundled datasets are read (predicting needs none of it)
     from sklearn.datasets import load_digits
-
-    from zoo.course.backprop import gradients as written_gradients
-    from zoo.course.backprop import linear_layers
-    from zoo.models.feedforward import MLP
 
     torch.manual_seed(seed)
     images, labels = load_digits(return_X_y=True)
@@ -149,7 +151,6 @@ def gradient_check_error(
     """gradient_check's worst relative error (central differences against the written-out
     backprop) over `samples` weights of the MLP on digit images; with `first_layer_off_by`
     (e.g. 1.3) the first layer's weight gradient is scaled by it: a wrong gradient to catch."""
-    from zoo.course.gradcheck import gradient_check
 
     net, x, y, parameters, written = digits_mlp(hidden, activation, examples, seed)
     result = gradient_check(
@@ -189,11 +190,9 @@ def optimizer_trajectory(optimizer: type, options: dict[str, Any], steps: int = 
 
 def optimizer_gaps(steps: int = 100) -> dict[str, float]:
     """{optimizer: the largest difference between the course's and torch's weights over `steps`}."""
-    from zoo.course import optimizers as course
-
     gaps = {}
     for name, (ours, our_options, theirs, their_options) in OPTIMIZER_PAIRS.items():
-        mine = optimizer_trajectory(getattr(course, ours), our_options, steps)
+        mine = optimizer_trajectory(getattr(course_optimizers, ours), our_options, steps)
         reference = optimizer_trajectory(getattr(torch.optim, theirs), their_options, steps)
         gaps[name] = float((mine - reference).abs().max())
     return gaps

@@ -37,6 +37,7 @@ def trainer_class(cls: type[DataModule]) -> type:
     """`cls` with LightningDataModule mixed in after it: `cls`'s hooks come first, Lightning's
     fill the rest (and Trainer's isinstance checks pass). Same name and qualname, so Lightning
     stores its state_dict in checkpoints under the key a plain `cls` reads back."""
+    # Lightning loads only where a Trainer is built: predicting and `zoo --help` never import it
     import lightning as L
 
     return type(

@@ -9,8 +9,11 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+
+from zoo.errors import ZooError
 
 DOWNLOAD_TIMEOUT_S = 30
 
@@ -32,8 +35,6 @@ def network_timeout(seconds: float = DOWNLOAD_TIMEOUT_S) -> Iterator[None]:
 
 def download_file(url: str, destination: Path) -> Path:
     """Download `url` to `destination` through a temporary file beside it (never half a file)."""
-    import urllib.request
-
     destination.parent.mkdir(parents=True, exist_ok=True)
     # a temporary name of this process's own: two processes (DDP ranks) may download at once
     temporary = destination.with_name(f"{destination.name}.{os.getpid()}.part")
@@ -50,7 +51,6 @@ def download_file(url: str, destination: Path) -> Path:
 def fetch(url: str, destination: Path, download: bool) -> Path:
     """`destination`, downloading it from `url` first if it is missing and downloads are allowed;
     otherwise one ZooError that names the URL and the place to put the file."""
-    from zoo.errors import ZooError
 
     if destination.is_file():
         return destination

@@ -86,6 +86,7 @@ ALPHA_MODES = {"LA": "L", "La": "L", "PA": "RGBA", "RGBA": "RGB", "RGBa": "RGB"}
 
 def read_image(path: str | Path, channels: int, size: tuple[int, int]) -> torch.Tensor:
     """An image file of any size and colour mode → uint8 (channels, H, W), as training data."""
+    # Pillow loads only where image files are read
     from PIL import Image, UnidentifiedImageError
 
     try:
@@ -117,6 +118,7 @@ def eight_bit_image(image: Any, path: str | Path) -> Any:
     - a palette (P) through its colours; an alpha channel (LA, RGBA, PA, ...) dropped, as PIL's
       convert("L") and convert("RGB") drop it;
     - CMYK and YCbCr through their RGB colours; 1, L and RGB as they are."""
+    # Pillow loads only where image files are read
     from PIL import Image
 
     mode = image.mode

@@ -8,6 +8,7 @@ checkpoints written before the split name `zoo.data.sequences.SkipGramDataModule
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -75,8 +76,6 @@ class SequenceDataModule(TensorDataModule):
         if (self.data_dir / folder).is_dir():
             return self.data_dir / folder
         archive = self.fetch(url, Path(url).name)
-        import shutil
-
         try:
             shutil.unpack_archive(archive, self.data_dir)
         except (shutil.ReadError, OSError, EOFError) as error:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import torch
@@ -10,14 +11,12 @@ from tokenizers import Tokenizer
 from zoo.data import grammar
 from zoo.data.base import TensorDataModule
 from zoo.data.corpus_readers import SPLITS
-from zoo.data.text import train_tokenizer
+from zoo.data.text import LanguageModelDataModule, train_tokenizer
 from zoo.errors import ZooError
 
 
 def most_frequent_tags(sentences: list[grammar.Sentence]) -> dict[str, str]:
     """Each word's most frequent part of speech in these sentences (the labels of an embedding plot)."""
-    from collections import Counter
-
     counts: dict[str, Counter] = {}
     for sentence in sentences:
         for word, tag in zip(sentence.words, sentence.tags, strict=True):
@@ -76,8 +75,6 @@ class SkipGramDataModule(TensorDataModule):
     def sentences(self) -> dict[str, list[str]]:
         """Each split's sentences as text (the grammar's, or a corpus's lines)."""
         if self.corpus != "grammar":
-            from zoo.data.text import LanguageModelDataModule
-
             reader = LanguageModelDataModule(self.corpus, data_dir=self.data_dir, download=self.download)
             return {
                 split: [line for line in lines if line.strip()]

@@ -20,6 +20,7 @@ class SklearnDataModule(ArrayDataModule):
         self.regression = dataset == "diabetes"
 
     def load_splits(self) -> Splits:
+        # scikit-learn loads only where its bundled datasets are read (predicting needs none of it)
         from sklearn import datasets
 
         bunch = getattr(datasets, LOADERS[self.dataset])()

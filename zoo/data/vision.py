@@ -4,6 +4,7 @@ digits resized for LeNet (offline). All feed the shared pipeline of zoo.data.ima
 
 from __future__ import annotations
 
+import gzip
 import importlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -119,8 +120,6 @@ def idx_file(folder: Path, prefix: str, kind: str) -> Path | None:
 def read_idx(path: Path) -> torch.Tensor:
     """An IDX file of unsigned bytes (MNIST's format: magic 0 0 8 ndim, big-endian int32 sizes,
     the bytes), .gz or not, as a uint8 tensor of its shape."""
-    import gzip
-
     try:
         data = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
     except (OSError, EOFError, gzip.BadGzipFile) as error:
@@ -266,6 +265,7 @@ class ImageFolderDataModule(ImageDataModule):
     def load_splits(self) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
         if not self.root.is_dir():
             raise ZooError(f"image folder not found: {self.root} (set data.root=path/to/class/subfolders)")
+        # torchvision loads only where its datasets or transforms are used (predicting needs none of it)
         from torchvision import datasets
 
         try:
@@ -293,6 +293,7 @@ class DigitsImageDataModule(ImageDataModule):
         self.image_size, self.val_fraction, self.test_fraction = image_size, val_fraction, test_fraction
 
     def load_splits(self) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+        # scikit-learn loads only where its bundled datasets are read (predicting needs none of it)
         from sklearn.datasets import load_digits
 
         digits = load_digits()

@@ -40,6 +40,7 @@ def __getattr__(name: str) -> Any:
 def resolve_task_class(target: str) -> Any:
     """The task class a config or checkpoint names: the zoo's own (defined here on first use)
     or one that running code defined."""
+    # zoo.tasks.base imports Lightning: this package loads it only when a task class is resolved
     from zoo.tasks.base import TASKS
 
     for module in sorted(set(EXPORTS.values())):

@@ -19,6 +19,7 @@ import lightning as L
 import torch
 from torchmetrics import MetricCollection
 
+from zoo.allowlist import REGISTERED_CLASSES
 from zoo.checkpoint import ZOO_KEY
 from zoo.errors import ZooError
 from zoo.tasks.inference.base import Inference
@@ -51,7 +52,6 @@ class Task(Inference, BundledSteps, L.LightningModule):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        from zoo.allowlist import REGISTERED_CLASSES
 
         names = [f"{cls.__module__}.{cls.__qualname__}"]
         if cls.__module__.startswith("zoo.tasks."):

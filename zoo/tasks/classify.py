@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import torch
 import torch.nn.functional as F
+from torch.utils.data import TensorDataset
 from torchmetrics import MeanAbsoluteError, MeanSquaredError, MetricCollection
 
 from zoo.data.base import HasClasses, HasSplits
@@ -20,6 +21,7 @@ from zoo.tasks.base import Task
 from zoo.tasks.inference.base import with_output_size
 from zoo.tasks.inference.classify import ClassifierInference, RegressorInference
 from zoo.tasks.metrics import Accuracy
+from zoo.viz.evaluation import confusion_matrix, decision_boundary
 
 if TYPE_CHECKING:
     from zoo.data.base import DataModule
@@ -74,7 +76,6 @@ class Classifier(ClassifierInference, Task):
     def evaluation_plots(self, datamodule: DataModule, folder: Path) -> list[tuple[str, Path]]:
         """The confusion matrix on the validation split; for 2-D points also the decision
         boundary with the first hidden layer's lines."""
-        from zoo.viz.evaluation import confusion_matrix
 
         matrix = confusion_counts(self, datamodule, CONFUSION_EXAMPLES, self.input_converter())
         names = list(
@@ -145,9 +146,6 @@ def confusion_counts(
 def decision_boundary_plot(task: Classifier, datamodule: DataModule, path: Path) -> Path | None:
     """For a classifier of 2-D points: its probabilities over the plane, the training points and
     the first hidden layer's lines (when it has at most 64 units); None for other inputs."""
-    from torch.utils.data import TensorDataset
-
-    from zoo.viz.evaluation import decision_boundary
 
     train = datamodule.datasets.get("train") if isinstance(datamodule, HasSplits) else None
     if not isinstance(train, TensorDataset) or train.tensors[0].ndim != 2 or train.tensors[0].shape[1] != 2:

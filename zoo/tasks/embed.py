@@ -11,6 +11,7 @@ from torchmetrics import MetricCollection
 from zoo.data.base import TaggedWords, TokenizedText
 from zoo.tasks.base import Task
 from zoo.tasks.inference.embed import WordEmbeddingInference, group_accuracy
+from zoo.viz.evaluation import embedding_projection
 
 if TYPE_CHECKING:
     from zoo.data.base import DataModule
@@ -60,7 +61,6 @@ class WordEmbedding(WordEmbeddingInference, Task):
     def evaluation_plots(self, datamodule: DataModule, folder: Path) -> list[tuple[str, Path]]:
         """The word vectors projected to 2-D (PCA), labelled (by part of speech where the data
         knows it)."""
-        from zoo.viz.evaluation import embedding_projection
 
         tokenizer = datamodule.tokenizer if isinstance(datamodule, TokenizedText) else None
         if tokenizer is None:

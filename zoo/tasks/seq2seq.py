@@ -26,6 +26,7 @@ from torchmetrics.text import SacreBLEUScore
 from zoo.tasks.base import Task
 from zoo.tasks.inference.seq2seq import Seq2SeqInference, attention_of
 from zoo.tasks.metrics import Share
+from zoo.viz.evaluation import score_by_length
 from zoo.vocabulary import EOS, IGNORE, PAD
 
 if TYPE_CHECKING:
@@ -153,7 +154,6 @@ class Seq2Seq(Seq2SeqInference, Task):
     def evaluation_plots(self, datamodule: DataModule, folder: Path) -> list[tuple[str, Path]]:
         """BLEU of the greedy translations of the validation split by source length: where a
         fixed context vector runs out of room, attention does not (Bahdanau et al.'s figure)."""
-        from zoo.viz.evaluation import score_by_length
 
         lengths, scores = bleu_by_source_length(self, datamodule)
         if not lengths:

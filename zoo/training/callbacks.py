@@ -6,16 +6,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
+
+from zoo.training.plots import AttentionMaps, EvaluationPlots, GradientNorms, LearningCurves
+from zoo.training.progress import progress_callbacks
+from zoo.training.resume import LastCheckpoint
+
 
 def build_callbacks(
     config: dict[str, Any], monitor: str, mode: str, output_dir: Path
 ) -> tuple[list[Any], bool]:
     """Callbacks from the `callbacks` config group; returns (callbacks, enable_progress_bar)."""
-    from lightning.pytorch.callbacks import ModelCheckpoint
-
-    from zoo.training.plots import AttentionMaps, EvaluationPlots, GradientNorms, LearningCurves
-    from zoo.training.progress import progress_callbacks
-    from zoo.training.resume import LastCheckpoint
 
     checkpoint = ModelCheckpoint(
         dirpath=output_dir / "checkpoints",
@@ -31,8 +32,6 @@ def build_callbacks(
     ]
     early_stopping = config.get("early_stopping")
     if early_stopping:
-        from lightning.pytorch.callbacks import EarlyStopping
-
         callbacks.append(
             EarlyStopping(
                 monitor=config.get("monitor") or monitor, mode=config.get("mode") or mode, **early_stopping

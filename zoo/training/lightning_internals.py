@@ -15,9 +15,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import torch
+from lightning import __version__
 from lightning.pytorch import LightningModule, Trainer
 from lightning.pytorch.callbacks import ModelCheckpoint
 from lightning.pytorch.core.optimizer import LightningOptimizer
+from lightning.pytorch.utilities.migration import utils as migration
+from lightning.pytorch.utilities.migration.utils import _pl_migrate_checkpoint
+
+from zoo.errors import ZooError
 
 
 # --- trainer.steps_per_batch ------------------------------------------------------------------------
@@ -70,10 +76,6 @@ def check_loop_layout(trainer: Trainer, checkpoint: dict[str, Any]) -> None:
     """The checkpoint's loop state (after Lightning's own migration from the version it names) has
     every entry this Lightning's fit loop reads: a checkpoint tagged with another version, or
     edited, is one ZooError line, not Lightning's KeyError halfway through restoring it."""
-    from lightning import __version__
-    from lightning.pytorch.utilities.migration.utils import _pl_migrate_checkpoint
-
-    from zoo.errors import ZooError
 
     written_by = checkpoint.get("pytorch-lightning_version", "?")
     cannot = (
@@ -108,8 +110,6 @@ def missing_entries(expected: Any, stored: Any, where: str = "loops.fit_loop") -
 # --- the check an upgrade must pass ------------------------------------------------------------------
 def missing_privates() -> list[str]:
     """The privates above that this Lightning no longer has, by name (empty when all are there)."""
-    import torch
-    from lightning.pytorch.utilities.migration import utils as migration
 
     trainer = Trainer(logger=False, enable_checkpointing=False, enable_progress_bar=False)
     checkpoint = ModelCheckpoint()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from lightning.pytorch.loggers import Logger
+
 from zoo.allowlist import LOGGER_PREFIXES, named_targets, resolve_class
 from zoo.errors import ZooError, first_lines
 
@@ -13,7 +15,6 @@ def start_logger(name: str, logger_config: dict[str, Any]) -> Any:
     """The configured Lightning logger. Its `_target_` must be one of Lightning's logger classes
     and nothing inside it may name another (a run folder's replayed overrides come from a file);
     a missing package or a refused setting is one line."""
-    from lightning.pytorch.loggers import Logger
 
     options = dict(logger_config)
     try:

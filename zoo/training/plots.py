@@ -9,6 +9,14 @@ from typing import Any
 import lightning as L
 import torch
 from lightning.pytorch.callbacks import Callback
+from lightning.pytorch.loggers import TensorBoardLogger
+from lightning.pytorch.utilities import grad_norm
+from matplotlib.image import imread
+
+from zoo.training.regularizers import penalised_weights
+from zoo.viz.attention import attention_map
+from zoo.viz.curves import gradient_norms, learning_curves
+from zoo.viz.evaluation import weight_histogram
 
 
 class GradientNorms(Callback):
@@ -25,8 +33,6 @@ class GradientNorms(Callback):
         self, trainer: L.Trainer, pl_module: L.LightningModule, optimizer: Any
     ) -> None:
         if trainer.global_step % self.every_n_steps == 0:
-            from lightning.pytorch.utilities import grad_norm
-
             norms = grad_norm(pl_module, norm_type=2)
             # written now, at this step: Lightning writes step values only at the steps that are
             # multiples of trainer.log_every_n_steps (and, under trainer.steps_per_batch, at the
@@ -40,8 +46,6 @@ class GradientNorms(Callback):
 
     def on_train_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         if self.plot is not None and self.history and trainer.is_global_zero:
-            from zoo.viz.curves import gradient_norms
-
             gradient_norms(self.history, self.plot, title="gradient norm of each weight matrix")
             log_plot(trainer, "plots/gradient_norms", self.plot)
 
@@ -62,8 +66,6 @@ class LearningCurves(Callback):
 
     def on_train_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         if self.history and trainer.is_global_zero:
-            from zoo.viz.curves import learning_curves
-
             learning_curves(self.history, self.plot)
             log_plot(trainer, "plots/learning_curves", self.plot)
 
@@ -79,7 +81,6 @@ class AttentionMaps(Callback):
     def on_validation_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         if trainer.sanity_checking or not trainer.is_global_zero or trainer.datamodule is None:
             return
-        from zoo.viz.attention import attention_map
 
         examples = pl_module.attention_examples(trainer.datamodule, self.count)
         epoch = trainer.current_epoch
@@ -91,12 +92,9 @@ class AttentionMaps(Callback):
 
 def log_plot(trainer: L.Trainer, tag: str, path: Path) -> None:
     """Show a saved PNG in TensorBoard too (under IMAGES), at the current step."""
-    from lightning.pytorch.loggers import TensorBoardLogger
 
     for logger in trainer.loggers:
         if isinstance(logger, TensorBoardLogger):
-            from matplotlib.image import imread
-
             image = imread(path)[..., :3]  # RGBA floats in 0..1 -> RGB
             logger.experiment.add_image(tag, image, trainer.global_step, dataformats="HWC")
 
@@ -120,9 +118,6 @@ class EvaluationPlots(Callback):
         finally:
             pl_module.train(was_training)
         if self.weights:
-            from zoo.training.regularizers import penalised_weights
-            from zoo.viz.evaluation import weight_histogram
-
             weights = [w.detach().float().flatten().cpu() for w in penalised_weights(pl_module.net)]
             weights = torch.cat(weights)
             plots.append(("plots/weights", weight_histogram(weights.numpy(), self.folder / "weights.png")))

@@ -6,8 +6,12 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from tokenizers import Tokenizer
+from torch import nn
+
 from zoo.data.base import TokenizedText
 from zoo.errors import ZooError, first_lines
+from zoo.models.embeddings import load_pretrained
 
 if TYPE_CHECKING:
     from zoo.data.base import DataModule
@@ -22,9 +26,6 @@ PRETRAINED_KEYS = ("embeddings", "freeze_embeddings", "pretrained", "freeze_pret
 def load_embeddings(task: Any, datamodule: DataModule, path: str, freeze: bool) -> None:
     """Pretrained word vectors (GloVe or word2vec text) into the net's first embedding layer, by the
     data's tokenizer vocabulary (`model.embeddings=path`, `model.freeze_embeddings=true`)."""
-    from torch import nn
-
-    from zoo.models.embeddings import load_pretrained
 
     layer = next((m for m in task.net.modules() if isinstance(m, nn.Embedding)), None)
     tokenizer = datamodule.tokenizer if isinstance(datamodule, TokenizedText) else None
@@ -54,7 +55,6 @@ def use_pretrained_tokenizer(datamodule: DataModule, checkpoint: dict[str, Any])
     ]
     if not tokenizers or not isinstance(datamodule, TokenizedText):
         raise ZooError("model.pretrained: the checkpoint holds no tokenizer for this text data")
-    from tokenizers import Tokenizer
 
     datamodule.tokenizer = Tokenizer.from_str(tokenizers[0])
 

@@ -28,9 +28,15 @@ import torch
 from lightning.fabric.plugins.io.torch_io import TorchCheckpointIO
 from lightning.pytorch.callbacks import ModelCheckpoint
 
+from zoo.checkpoint import check_weights, load_checkpoint
 from zoo.data.base import resume_training_at, training_position
 from zoo.errors import Interrupted, ZooError, export_folder_to_resume
-from zoo.training.lightning_internals import last_saved, save_checkpoint_now
+from zoo.training.lightning_internals import (
+    check_loop_layout,
+    last_saved,
+    save_checkpoint_now,
+    trained_epochs,
+)
 
 RESUME_KEY = "zoo_resume"
 log = logging.getLogger("zoo")
@@ -287,8 +293,6 @@ def check_resumable(ckpt_path: str, trainer_config: dict[str, Any]) -> dict[str,
     """A checkpoint to resume from: a readable .ckpt file (not an export folder: that holds no
     optimizer or loop state) whose run has not already gone past trainer.max_epochs/max_steps,
     with a resume record that can be applied. Returns it, for `check_resumed_fits`."""
-    from zoo.checkpoint import load_checkpoint
-    from zoo.training.lightning_internals import trained_epochs
 
     if Path(ckpt_path).is_dir():
         raise export_folder_to_resume(ckpt_path)
@@ -318,8 +322,6 @@ def check_resumed_fits(checkpoint: dict[str, Any], task: Any, trainer: Any) -> N
     """The checkpoint resumed from fits the run this config builds: its weights are the task's
     (`resume=<run> model.net.hidden=[32]` or `data=moons` is one line naming a weight, not a
     state-dict error after training has begun) and its loop state is what this Lightning reads."""
-    from zoo.checkpoint import check_weights
-    from zoo.training.lightning_internals import check_loop_layout
 
     try:
         check_weights(task.state_dict(), checkpoint["state_dict"])

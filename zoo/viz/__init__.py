@@ -11,6 +11,7 @@ from zoo.errors import ZooError
 
 
 def new_figure(width: float, height: float) -> Any:
+    # matplotlib loads when a plot is drawn, not when the module is imported
     from matplotlib.figure import Figure
 
     return Figure(figsize=(width, height), layout="constrained")

@@ -3,6 +3,7 @@ of each layer's weights (vanishing and exploding gradients, layer by layer)."""
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +29,7 @@ def learning_curves(history: list[dict[str, float]], path: str | Path, title: st
     loss_axes.set_title("loss")
     if metric_axes is not None:
         metric_axes.set_title("metrics")
+    # matplotlib loads when a plot is drawn, not when the module is imported
     from matplotlib.ticker import MaxNLocator
 
     for axes in (loss_axes, metric_axes) if metric_axes is not None else (loss_axes,):
@@ -93,7 +95,5 @@ def compared_curves(
     if axes.lines:
         axes.legend(fontsize=8)
     if title:
-        import textwrap
-
         axes.set_title("\n".join(textwrap.wrap(title, 70)), fontsize=9)
     return save_figure(figure, path)

@@ -11,6 +11,7 @@ import torch
 from zoo.errors import ZooError
 from zoo.models.decoding import Hypotheses, beam_search, greedy_decode
 from zoo.tasks.inference.base import Inference, unknown_note
+from zoo.viz.attention import attention_map
 from zoo.vocabulary import BOS, EOS, PAD
 
 if TYPE_CHECKING:
@@ -90,7 +91,6 @@ class Seq2SeqInference(Inference):
         if plot:
             if result.attention is None:
                 raise ZooError("this model has no attention to plot (it decodes from a fixed context)")
-            from zoo.viz.attention import attention_map
 
             weights, source, target = attention_of(result, 0, ids, datamodule)
             path = "attention.png" if plot is True else str(plot)
