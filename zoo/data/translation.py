@@ -14,7 +14,7 @@ import datetime
 import gzip
 import random
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 from tokenizers import Tokenizer
@@ -26,12 +26,12 @@ from zoo.data.text import read_lines, train_tokenizer
 from zoo.errors import ZooError
 from zoo.vocabulary import BOS, EOS, UNK
 
-SOURCES = ("reverse", "sort", "dates", "grammar", "multi30k", "parallel")
-DEFAULT_TOKENIZER = {"dates": "char", "multi30k": "wordpunct", "parallel": "wordpunct"}  # else "word"
 MULTI30K_URL = "https://raw.githubusercontent.com/multi30k/dataset/master/data/task1/raw/{name}.gz"
 MULTI30K_SPLITS = {"train": "train", "val": "val", "test": "test_2016_flickr"}
 SPLITS = ("train", "val", "test")
 Pair = tuple[str, str]
+Splits = dict[str, list[Pair]]  # {"train"|"val"|"test": pairs}
+Counts = dict[str, int]  # a number per split (examples, seeds)
 
 # --- generated tasks --------------------------------------------------------------------------
 MONTHS = [
@@ -147,6 +147,88 @@ def zip_lines(source: list[str], target: list[str], where: str) -> list[Pair]:
     return list(zip(source, target, strict=True))
 
 
+PAIR_SOURCES: dict[str, type[PairSource]] = {}  # data.source -> its class, filled as each is defined
+
+
+class PairSource:
+    """Where a TranslationDataModule's sentence pairs come from (`data.source=<name>`). Defining a
+    subclass with a `name` registers it (the idiom of zoo.data.sources and the task classes);
+    `pairs` gives the train/val/test splits, `tokenizer` the tokenizer its text wants by default."""
+
+    name: ClassVar[str] = ""
+    tokenizer: ClassVar[str] = "word"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.name:
+            PAIR_SOURCES[cls.name] = cls
+
+    def pairs(self, data: TranslationDataModule, counts: Counts, seeds: Counts) -> Splits:
+        raise NotImplementedError
+
+    def download(self, data: TranslationDataModule) -> None:
+        """Bring the source's files when they are missing (nothing for a generated source)."""
+
+
+class ReversePairs(PairSource):
+    """Symbol sequences and their reverse."""
+
+    name = "reverse"
+
+    def pairs(self, data: TranslationDataModule, counts: Counts, seeds: Counts) -> Splits:
+        return {s: symbol_pairs(self.name, counts[s], data.symbols, data.lengths, seeds[s]) for s in SPLITS}
+
+
+class SortPairs(ReversePairs):
+    """Symbol sequences and the same symbols sorted."""
+
+    name = "sort"
+
+
+class DatePairs(PairSource):
+    """Dates as people write them and in ISO form."""
+
+    name = "dates"
+    tokenizer = "char"
+
+    def pairs(self, data: TranslationDataModule, counts: Counts, seeds: Counts) -> Splits:
+        return {s: date_pairs(counts[s], seeds[s]) for s in SPLITS}
+
+
+class GrammarPairs(PairSource):
+    """The generated grammar's sentences and their synthetic target language."""
+
+    name = "grammar"
+
+    def pairs(self, data: TranslationDataModule, counts: Counts, seeds: Counts) -> Splits:
+        return {s: grammar_pairs(counts[s], seeds[s] + 300) for s in SPLITS}
+
+
+class Multi30kPairs(PairSource):
+    """Multi30k (German-English image captions), downloaded on first use."""
+
+    name = "multi30k"
+    tokenizer = "wordpunct"
+
+    def pairs(self, data: TranslationDataModule, counts: Counts, seeds: Counts) -> Splits:
+        return {split: data.multi30k(split) for split in SPLITS}
+
+    def download(self, data: TranslationDataModule) -> None:
+        for split in SPLITS:
+            for lang in data.langs:
+                data.multi30k_file(split, lang)
+
+
+class ParallelPairs(PairSource):
+    """Your own pairs: data.files.<split> a TSV file or two aligned text files."""
+
+    name = "parallel"
+    tokenizer = "wordpunct"
+
+    def pairs(self, data: TranslationDataModule, counts: Counts, seeds: Counts) -> Splits:
+        return {split: data.parallel(split) for split in SPLITS}
+
+
 class TranslationDataModule(TensorDataModule):
     def __init__(
         self,
@@ -166,34 +248,25 @@ class TranslationDataModule(TensorDataModule):
         seed: int = 0,
     ):
         super().__init__(batch_size, seed)
-        if source not in SOURCES:
-            raise ValueError(f"unknown source {source!r}; choose one of {', '.join(SOURCES)}")
+        if source not in PAIR_SOURCES:
+            raise ValueError(f"unknown source {source!r}; choose one of {', '.join(PAIR_SOURCES)}")
         if not 1 <= min_length <= max_length:
             raise ValueError(f"need 1 <= min_length <= max_length, got {min_length} and {max_length}")
         self.source, self.num_examples, self.symbols = source, num_examples, symbols
+        self.pair_source = PAIR_SOURCES[source]()
         self.lengths = (min_length, max_length)
-        self.tokenizer_kind = tokenizer or DEFAULT_TOKENIZER.get(source, "word")
+        self.tokenizer_kind = tokenizer or self.pair_source.tokenizer
         self.vocab_size, self.langs, self.files = vocab_size, (src_lang, tgt_lang), dict(files or {})
         self.data_dir, self.download = Path(data_dir), download
         self.src_tokenizer: Tokenizer | None = None
         self.tgt_tokenizer: Tokenizer | None = None
         self.collate_fn = self.collate
 
-    def load_pairs(self) -> dict[str, list[Pair]]:
+    def load_pairs(self) -> Splits:
         counts = {"train": self.num_examples, "val": max(self.num_examples // 10, 1)}
         counts["test"] = counts["val"]
         seeds = {split: self.seed * 3 + offset for offset, split in enumerate(SPLITS)}
-        if self.source in ("reverse", "sort"):
-            return {
-                s: symbol_pairs(self.source, counts[s], self.symbols, self.lengths, seeds[s]) for s in SPLITS
-            }
-        if self.source == "dates":
-            return {s: date_pairs(counts[s], seeds[s]) for s in SPLITS}
-        if self.source == "grammar":
-            return {s: grammar_pairs(counts[s], seeds[s] + 300) for s in SPLITS}
-        if self.source == "multi30k":
-            return {split: self.multi30k(split) for split in SPLITS}
-        return {split: self.parallel(split) for split in SPLITS}
+        return self.pair_source.pairs(self, counts, seeds)
 
     def multi30k_file(self, split: str, lang: str) -> Path:
         """One Multi30k file on disk, downloaded first if missing."""
@@ -222,10 +295,7 @@ class TranslationDataModule(TensorDataModule):
     def prepare_data(self) -> None:
         """Download Multi30k when it is missing (once per machine, before the processes of a DDP
         run read it), or fail in one line when it is missing and downloading is off."""
-        if self.source == "multi30k":
-            for split in SPLITS:
-                for lang in self.langs:
-                    self.multi30k_file(split, lang)
+        self.pair_source.download(self)
 
     def setup(self, stage: str | None = None) -> None:
         if self.datasets:
