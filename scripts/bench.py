@@ -214,6 +214,7 @@ def compose_workload(name: str, device: str, tiny: bool, steps: int, warmup: int
         *spec["overrides"], *sizes, *(TINY[name] if tiny else []),
         f"trainer.accelerator={'gpu' if device == 'cuda' else 'cpu'}", f"trainer.max_steps={warmup + steps}",
         "trainer.max_epochs=-1", "test=false", "name=bench", f"paths.output_dir={out / name}",
+        "overwrite=true",  # the same scratch folder each time bench runs
     ]  # fmt: skip
     if not gpu_settings:
         overrides.append("trainer.precision=32-true")
@@ -553,7 +554,8 @@ def bench_predict_startup(out: Path, tiny: bool) -> dict[str, Any]:
              "callbacks.evaluation_plots=false", "trainer.accelerator=cpu"]  # fmt: skip
     folder = out / "predict_startup"
     summary = train(compose("train", [*quiet, "model=mlp", "data=digits", "trainer.max_epochs=1",
-                                      f"paths.output_dir={folder}", "name=predict_startup"]))  # fmt: skip
+                                      f"paths.output_dir={folder}", "name=predict_startup",
+                                      "overwrite=true"]))  # fmt: skip
     row = "[" + ",".join(str(i % 17) for i in range(64)) + "]"
     commands = {
         "predict": [sys.executable, "-m", "zoo", "predict", f"ckpt_path={summary['best_checkpoint']}",

@@ -92,6 +92,7 @@ def composed(name: str, overrides: list[str], output_dir: Path, dry_run: bool) -
 
     quiet = ["logger=csv", "callbacks.progress=none", "callbacks.evaluation_plots=false",
              "callbacks.learning_curves=false", f"paths.output_dir={output_dir}", "trainer.max_epochs=1",
+             "overwrite=true",
              "+trainer.limit_val_batches=2", "+trainer.limit_test_batches=2", "trainer.log_every_n_steps=1",
              "trainer.steps_per_batch=1"]  # fmt: skip
     steps = DRY_STEPS if dry_run else STEPS
@@ -192,7 +193,7 @@ def fashion_mnist(output_dir: Path, dry_run: bool) -> dict[str, Any] | None:
     bounded = ["trainer.max_steps=2", "+trainer.limit_val_batches=2", "+trainer.limit_test_batches=2"]
     on_gpu = ["trainer.accelerator=gpu", "trainer.precision=bf16-mixed"]
     cfg = compose("train", ["experiment=lenet5_fashion_mnist", "logger=csv", "callbacks.progress=none",
-                            f"paths.output_dir={output_dir / 'lenet5_fashion_mnist'}",
+                            f"paths.output_dir={output_dir / 'lenet5_fashion_mnist'}", "overwrite=true",
                             *(bounded if dry_run else on_gpu)])  # fmt: skip
     if not data_present(cfg):
         return None

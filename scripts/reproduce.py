@@ -50,7 +50,15 @@ def compose_experiment(name: str, overrides: list[str], output_dir: Path) -> Any
     from zoo.registry import compose
 
     return compose(
-        "train", [f"experiment={name}", *overrides, f"paths.output_dir={output_dir}", f"name={name}"]
+        "train",
+        # each reproduction replaces the previous one in its folder (runs/reproduce/<preset>)
+        [
+            f"experiment={name}",
+            *overrides,
+            f"paths.output_dir={output_dir}",
+            f"name={name}",
+            "overwrite=true",
+        ],
     )
 
 

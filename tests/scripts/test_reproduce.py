@@ -182,3 +182,18 @@ def test_the_context_frequency_baseline_sits_between_an_untrained_and_a_trained_
     untrained = (1 + cfg.data.negatives) * math.log(2)  # every score 0: σ = 1/2 for each word
     trained = train_run([*overrides, "trainer.max_epochs=5"])["test"]["test/loss"]
     assert trained < baseline["value"] < untrained, (trained, baseline["value"], untrained)
+
+
+def test_the_scripts_train_again_into_their_own_folders(tmp_path):
+    """reproduce.py, bench.py and gpu_check.py write each run into the same scratch folder every
+    time they run: they say overwrite=true, which a finished run's folder otherwise refuses."""
+    from scripts import bench, gpu_check
+    from zoo.commands.train import train
+
+    short = ["trainer.max_epochs=1", "logger=csv"]
+    cfg = reproduce.compose_experiment("xor_mlp", short, tmp_path / "xor")
+    assert cfg.overwrite is True
+    train(cfg)
+    assert train(reproduce.compose_experiment("xor_mlp", short, tmp_path / "xor"))["global_step"] > 0
+    assert bench.compose_workload("mlp_digits", "cpu", True, 2, 1, tmp_path).overwrite is True
+    assert gpu_check.composed("mlp_fashion_mnist", [], tmp_path, True)[0].overwrite is True
