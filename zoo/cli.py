@@ -11,7 +11,7 @@ import signal
 import sys
 from contextlib import nullcontext
 
-from zoo.commands.argv import split_command_line
+from zoo.commands.argv import CommandLine, split_command_line
 from zoo.commands.hydra_app import error_line, run_hydra
 from zoo.commands.preflight import preflight
 from zoo.commands.table import command as command_row
@@ -44,14 +44,15 @@ def main(argv: list[str] | None = None) -> int:
         if not row.hydra:
             row.run()(rest)
             return 0
-        rest = checked_arguments(command, rest)
+        line = checked_command_line(command, rest)
     except ZooError as error:
         error_line(str(error))
         return 2
     # zoo.commands.common imports rich: loaded when a run folder is locked, not on `zoo --help`
     from zoo.commands.common import RunFolderLock
 
-    folder = named_run_folder(command, rest)
+    rest = [*line.flags, *line.overrides]
+    folder = named_run_folder(command, line)
     previous = signal.signal(signal.SIGTERM, stop_on_sigterm)
     try:
         with RunFolderLock(folder) if folder is not None else nullcontext():
@@ -77,28 +78,26 @@ def stop_on_sigterm(signum: int, frame: object) -> None:
     raise Terminated
 
 
-def named_run_folder(command: str, args: list[str]) -> str | None:
+def named_run_folder(command: str, line: CommandLine) -> str | None:
     """The folder `zoo train hydra.run.dir=...` (or resume=) writes into: locked before Hydra
     writes its .hydra/ record there, so that a refused second run changes nothing of the first."""
-    if not command_row(command).writes_run_folder or any(
-        arg in ("-m", "--multirun", "-sc", "--shell-completion") for arg in args
-    ):
+    if not command_row(command).writes_run_folder or line.multirun or line.answers_only:
         return None
-    given = [arg.split("=", 1)[1] for arg in args if arg.startswith("hydra.run.dir=")]
+    given = [arg.split("=", 1)[1] for arg in line.overrides if arg.startswith("hydra.run.dir=")]
     return given[-1] if given and "${" not in given[-1] else None
 
 
-def checked_arguments(command: str, args: list[str]) -> list[str]:
-    """The arguments Hydra gets: the allowed flags as typed, the overrides with a resumed run's
-    replayed ones expanded, all composed and checked by preflight (whatever flags are present;
-    only a Hydra answer such as --help or shell completion composes nothing)."""
+def checked_command_line(command: str, args: list[str]) -> CommandLine:
+    """What Hydra gets: the allowed flags as typed, the overrides with a resumed run's replayed ones
+    expanded, all composed and checked by preflight (whatever flags are present; only a Hydra
+    answer such as --help or shell completion composes nothing)."""
 
     line = split_command_line(args)
     prepare = command_row(command).prepare
     overrides = prepare(line.overrides) if prepare is not None else line.overrides
     if not line.answers_only:
         preflight(command, overrides, multirun=line.multirun)
-    return [*line.flags, *overrides]
+    return CommandLine(line.flags, overrides)
 
 
 def entry_point() -> None:

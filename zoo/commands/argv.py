@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from zoo.errors import ZooError
 
-# flag -> the values it takes as its next word or after "=" (None: no value; ...: any word)
+# flag -> the values it takes as its next word or after "=" (None: no value; (): any word)
 FLAG_VALUES: dict[str, tuple[str, ...] | None] = {
     "-m": None,
     "--multirun": None,

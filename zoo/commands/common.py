@@ -68,18 +68,18 @@ class RunFolderLock:
     multi-process run (LOCAL_RANK > 0) write into their rank 0's folder and take no lock."""
 
     NAME = ".lock"
-    HELD: dict[Path, int] = {}  # folders this process holds, with how many holders: the CLI takes
-    # the lock before Hydra writes .hydra/ into the folder, and the train command takes it again
+    HELD: set[Path] = set()  # folders this process holds: the CLI takes the lock before Hydra
+    # writes .hydra/ into the folder, and the train command takes it again (then a no-op)
 
     def __init__(self, folder: Path):
         self.folder, self.file = Path(folder), None
-        self.key = Path(os.path.abspath(self.folder))
+        self.key, self.nested = Path(os.path.abspath(self.folder)), False
 
     def __enter__(self) -> RunFolderLock:
         if os.environ.get("LOCAL_RANK", "0") != "0" or os.environ.get("NODE_RANK", "0") != "0":
             return self
         if self.key in self.HELD:
-            self.HELD[self.key] += 1
+            self.nested = True
             return self
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
@@ -100,15 +100,14 @@ class RunFolderLock:
         self.file.truncate()
         self.file.write(f"{os.getpid()}\n")
         self.file.flush()
-        self.HELD[self.key] = 1
+        self.HELD.add(self.key)
         return self
 
     def __exit__(self, *exc_info: Any) -> None:
-        if self.key in self.HELD and self.file is None:  # an inner holder in this process
-            self.HELD[self.key] -= 1
+        if self.nested:  # the outer holder in this process releases it
             return
         if self.file is not None:
-            self.HELD.pop(self.key, None)
+            self.HELD.discard(self.key)
             fcntl.flock(self.file, fcntl.LOCK_UN)
             self.file.close()
             self.file = None

@@ -58,7 +58,7 @@ def job(command: str) -> Callable[[Any], Any]:
         }
         try:
             try:
-                result = command_function(command)(cfg)
+                result = command_row(command).run()(cfg)
             except Exception as error:
                 failed_write = storage_failure(error)
                 if failed_write is None:
@@ -85,7 +85,7 @@ def job(command: str) -> Callable[[Any], Any]:
             return None
         if multirun:
             SWEEP_RESULTS.append({**entry, "status": "ok", "summary": result})
-            if command_function_objective(command):  # what a sweeper (Optuna) optimises
+            if command_row(command).sweep_objective:  # what a sweeper (Optuna) optimises
                 return Objective.of(result)
         return result
 
@@ -126,16 +126,6 @@ def quiet_storage_errors_in_threads(args: Any) -> None:
 
 
 DEFAULT_THREAD_HOOK = threading.excepthook
-
-
-def command_function_objective(command: str) -> bool:
-
-    return command_row(command).sweep_objective
-
-
-def command_function(command: str) -> Callable[[Any], Any]:
-
-    return command_row(command).run()
 
 
 ORIGINAL_ARGV: list[str] = []
