@@ -7,6 +7,7 @@ library's own (seconds, measured at every run); each run's parameters and traini
     python scripts/reproduce.py                          # every preset whose data is present
     python scripts/reproduce.py --only xor_mlp,circles_mlp
     python scripts/reproduce.py --tiny                   # 1 epoch of 2 batches: a check that all runs
+    python scripts/reproduce.py --weights                # and publish the trained weights (zoo.weights)
 
 Presets whose dataset is not on disk (ZOO_OFFLINE=1 is set while checking, nothing is downloaded)
 or that need a GPU when there is none are listed as skipped, with the reason. Runs are written to
@@ -31,10 +32,12 @@ except ImportError:  # run from a checkout without installing: python scripts/re
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from zoo.errors import ZooError
+from zoo.weights import WEIGHTS_DIR
 
 TINY = ["trainer.max_epochs=1", "++trainer.limit_train_batches=2", "++trainer.limit_val_batches=2",
         "++trainer.limit_test_batches=2"]  # fmt: skip
 QUIET = ["callbacks.progress=none", "logger=csv"]
+MAX_SHIPPED_BYTES = 4_000_000  # trained weights ship inside the package up to this size (zoo.weights)
 LOWER_IS_BETTER = ("loss", "ppl", "perplexity", "mse", "mae", "error")
 
 
@@ -419,6 +422,62 @@ def write_results(
     os.replace(temporary, path)
 
 
+def publish_weights(name: str, checkpoint: str, metric: str, value: float, weights_dir: Path) -> str:
+    """Export a preset's best checkpoint as its trained weights (zoo.weights): into
+    <weights_dir>/<name>/ when the safetensors file is at most MAX_SHIPPED_BYTES, and its manifest
+    entry (model, data, metric, zoo version, sha256 of each file; a `url` to fill when published
+    for larger ones). Then re-checked: the weights are loaded by name, sha256 and all, and `zoo eval`
+    on them must give the run's test metric again. Returns what happened, for the log."""
+    import json
+    import shutil
+    import tempfile
+
+    import zoo
+    from zoo.commands.evaluate import evaluate
+    from zoo.commands.export import export
+    from zoo.registry import compose
+    from zoo.weights import FILES, sha256
+
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch) / name
+        export(compose("export", [f"ckpt_path={checkpoint}", f"output={folder}", f"paths.output_dir={scratch}"]))
+        choices = compose("train", [f"experiment={name}"], return_hydra_config=True).hydra.runtime.choices
+        entry = {
+            "model": choices.model,
+            "data": choices.data,
+            "metric": metric,
+            "value": round(value, 4),
+            "zoo_version": zoo.__version__,
+            "files": {file: sha256(folder / file) for file in FILES},
+            "bytes": sum((folder / file).stat().st_size for file in FILES),
+            "url": None,
+        }
+        shipped = entry["bytes"] <= MAX_SHIPPED_BYTES
+        target = weights_dir / name
+        if shipped:
+            shutil.rmtree(target, ignore_errors=True)
+            shutil.copytree(folder, target)
+    manifest_path = weights_dir / "manifest.json"
+    manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {}
+    manifest[name] = {**manifest.get(name, {}), **entry, "url": manifest.get(name, {}).get("url")}
+    temporary = manifest_path.with_name(".manifest.json.part")
+    temporary.write_text(json.dumps(dict(sorted(manifest.items())), indent=2) + "\n")
+    os.replace(temporary, manifest_path)
+    if not shipped:
+        limit = f"{MAX_SHIPPED_BYTES / 1e6:.0f} MB"
+        return f"{name}: {entry['bytes'] / 1e6:.1f} MB, over the {limit} shipped; manifest only"
+    again = evaluate(compose("eval", [f"ckpt_path={name}", f"paths.output_dir={scratch_dir(name)}"]))[metric]
+    if abs(again - value) > 1e-4:
+        raise ZooError(f"the published weights of {name} give {metric} {again:.4f}, the run gave {value:.4f}")
+    return f"{name}: {entry['bytes'] / 1e6:.2f} MB shipped, {metric} {again:.4f} again from the shipped files"
+
+
+def scratch_dir(name: str) -> str:
+    import tempfile
+
+    return str(Path(tempfile.gettempdir()) / f"zoo-weights-check-{name}")
+
+
 def course_algorithms(results_file: Path, tiny: bool) -> list[str]:
     """The course section's rows: each written-out algorithm of zoo.course against the library's
     own (zoo.course.agreement), measured now; the XOR curves plotted into results/course/."""
@@ -543,6 +602,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--runs", default="runs/reproduce", help="where the runs go (default: runs/reproduce)"
     )
+    parser.add_argument(
+        "--weights",
+        action="store_true",
+        help="publish the trained weights of each run that meets its target into zoo/weights/",
+    )
     args = parser.parse_args(argv)
 
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -603,6 +667,13 @@ def main(argv: list[str] | None = None) -> int:
                 row["samples"] = generated_samples(best[name], plain(cfg.sample))
             if cfg.get("reevaluate") and name in best:
                 row["reevaluated"] = reevaluated(best[name], plain(cfg.reevaluate), metric, runs / name)
+            if (
+                args.weights
+                and not args.tiny
+                and name in best
+                and meets(row["value"], row["expected"]) == "yes"
+            ):
+                print(publish_weights(name, best[name], metric, row["value"], WEIGHTS_DIR))
             rows.append(row)
             progress.advance(bar)
     course = course_algorithms(Path(args.output), args.tiny)

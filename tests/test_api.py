@@ -1,4 +1,4 @@
-"""The Python API: create_model / create_datamodule -> any lightning.Trainer -> zoo.load -> predict."""
+"""The Python API: create_task / create_datamodule -> any lightning.Trainer -> zoo.load -> predict."""
 
 import doctest
 
@@ -31,7 +31,7 @@ def test_a_model_fitted_by_a_plain_trainer_loads_and_predicts_raw_rows_as_it_did
     from sklearn.datasets import load_digits
 
     L.seed_everything(0)
-    task = zoo.create_model("mlp", data="digits", overrides=["model.net.hidden=[32]", "optimizer.lr=0.01"])
+    task = zoo.create_task("mlp", data="digits", overrides=["model.net.hidden=[32]", "optimizer.lr=0.01"])
     data = zoo.create_datamodule("digits")
     fit_and_save(task, data, tmp_path / "mlp.ckpt", steps=60)
     rows = load_digits().data[:20]
@@ -63,7 +63,7 @@ def test_a_model_fitted_by_a_plain_trainer_loads_and_predicts_raw_rows_as_it_did
 
 def test_a_text_model_loads_with_its_tokenizer_and_labels_a_sentence(tmp_path):
     L.seed_everything(0)
-    task = zoo.create_model("lstm_classifier", data="grammar_sentiment", overrides=["data.num_sentences=400"])
+    task = zoo.create_task("lstm_classifier", data="grammar_sentiment", overrides=["data.num_sentences=400"])
     data = zoo.create_datamodule("grammar_sentiment", overrides=["data.num_sentences=400"])
     fit_and_save(task, data, tmp_path / "lstm.ckpt", steps=5)
     predictor = zoo.load(tmp_path / "lstm.ckpt")
@@ -77,7 +77,7 @@ def test_a_text_model_loads_with_its_tokenizer_and_labels_a_sentence(tmp_path):
 
 def test_bad_names_and_paths_are_one_clear_error(tmp_path):
     with pytest.raises(zoo.ZooError, match="unknown model 'mlpp'"):
-        zoo.create_model("mlpp")
+        zoo.create_task("mlpp")
     with pytest.raises(zoo.ZooError, match="unknown data 'digit'"):
         zoo.create_datamodule("digit")
     with pytest.raises(zoo.ZooError, match="checkpoint not found"):

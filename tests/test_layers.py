@@ -2,7 +2,7 @@
 lower layer never imports a higher one, so that a model is usable in any PyTorch code, the data
 knows no model, and predicting needs no Lightning (the project's design notes, shared/DESIGN.md).
 Every top-level module and package has a rule of its own (a test checks that none is missing):
-    errors                  -> imports nothing of the zoo; allowlist, vocabulary: only errors
+    errors                  -> imports nothing of the zoo; allowlist, vocabulary, weights: only errors
     checkpoint              -> the checkpoint format: no training, command, cli, run, Lightning
     models, data, viz       -> no task, training, command or cli module (models: no Lightning,
                                Hydra or data either)
@@ -10,7 +10,7 @@ Every top-level module and package has a rule of its own (a test checks that non
     tasks.inference         -> no other task module, no training, command or cli module, and
                                neither Lightning, torchmetrics nor torchvision
     tasks, registry         -> no command, cli or run module
-    predictor               -> no training, command, cli or run module, no Lightning
+    predictor, architectures -> no training, command, cli or run module, no Lightning
     run (assembly)          -> no command or cli module
     commands, zoo/__init__  -> no cli module (zoo/__main__.py, `python -m zoo`, is the entry point)
 """
@@ -19,15 +19,16 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "zoo"
-TOP = ("zoo.allowlist", "zoo.checkpoint", "zoo.cli", "zoo.commands", "zoo.course", "zoo.data", "zoo.errors",
-       "zoo.models", "zoo.predictor", "zoo.registry", "zoo.run", "zoo.tasks", "zoo.training", "zoo.viz",
-       "zoo.vocabulary")  # fmt: skip
+TOP = ("zoo.allowlist", "zoo.architectures", "zoo.checkpoint", "zoo.cli", "zoo.commands", "zoo.course",
+       "zoo.data", "zoo.errors", "zoo.models", "zoo.predictor", "zoo.registry", "zoo.run", "zoo.tasks",
+       "zoo.training", "zoo.viz", "zoo.vocabulary", "zoo.weights")  # fmt: skip
 UPPER = ("zoo.tasks", "zoo.training", "zoo.commands", "zoo.cli", "zoo.course", "zoo.run", "zoo.predictor")
 RUNNERS = ("zoo.commands", "zoo.cli", "zoo.run")
 FORBIDDEN = {
     "zoo.errors": tuple(module for module in TOP if module != "zoo.errors"),
     "zoo.allowlist": tuple(module for module in TOP if module not in ("zoo.allowlist", "zoo.errors")),
     "zoo.vocabulary": tuple(module for module in TOP if module not in ("zoo.vocabulary", "zoo.errors")),
+    "zoo.weights": tuple(module for module in TOP if module not in ("zoo.weights", "zoo.errors")),
     "zoo.checkpoint": ("zoo.training", *RUNNERS, "zoo.predictor", "zoo.course", "lightning", "torchmetrics"),
     "zoo.models": (*UPPER, "zoo.data", "zoo.checkpoint", "zoo.registry", "lightning", "hydra", "omegaconf"),
     "zoo.data": (*UPPER, "zoo.checkpoint"),
@@ -38,6 +39,14 @@ FORBIDDEN = {
     "zoo.tasks.inference": (*UPPER, "lightning", "torchmetrics", "torchvision"),
     "zoo.registry": (*RUNNERS, "zoo.training", "zoo.predictor", "zoo.checkpoint"),
     "zoo.predictor": (*RUNNERS, "zoo.training", "zoo.course", "lightning", "torchmetrics"),
+    "zoo.architectures": (
+        *RUNNERS,
+        "zoo.training",
+        "zoo.course",
+        "zoo.predictor",
+        "lightning",
+        "torchmetrics",
+    ),
     "zoo.run": ("zoo.commands", "zoo.cli", "zoo.predictor"),
     "zoo.commands": ("zoo.cli",),
     "zoo.cli": (),

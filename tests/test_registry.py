@@ -39,7 +39,7 @@ def test_every_model_has_a_test_dataset():
 
 @pytest.mark.parametrize("name", sorted(MODEL_DATA))
 def test_every_model_builds_and_runs_a_training_step(name):
-    task = zoo.create_model(name, data=MODEL_DATA[name])
+    task = zoo.create_task(name, data=MODEL_DATA[name])
     datamodule = build_datamodule(plain(compose("train", [f"data={MODEL_DATA[name]}", "name=x"]).data))
     datamodule.setup()
     batch = datamodule.on_after_batch_transfer(next(iter(datamodule.train_dataloader())), 0)
@@ -82,7 +82,7 @@ def test_every_option_has_a_description(group):
 
 def test_create_model_rejects_unknown_names():
     with pytest.raises(zoo.ZooError, match="unknown model 'lenet9'"):
-        zoo.create_model("lenet9")
+        zoo.create_task("lenet9")
 
 
 def test_the_readme_names_every_experiment_preset():
@@ -97,7 +97,7 @@ def test_the_readme_names_every_experiment_preset():
 def test_every_model_builds_on_the_meta_device_with_the_real_shapes(name):
     """zoo.tasks.trained learns a checkpoint's weight shapes by building its model on the meta
     device (no memory) before allocating: that build must work for every model and agree."""
-    task = zoo.create_model(name, data=MODEL_DATA[name])
+    task = zoo.create_task(name, data=MODEL_DATA[name])
     with torch.device("meta"):
         skeleton = type(task)(**task.hparams)
     real = {key: tuple(value.shape) for key, value in task.state_dict().items()}

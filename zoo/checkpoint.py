@@ -25,14 +25,16 @@ from zoo.data import build_datamodule
 from zoo.errors import ZooError
 from zoo.tasks import resolve_task_class
 from zoo.tasks.inference.base import resolve_inference_class
+from zoo.weights import checkpoint_path
 
 ZOO_KEY = "zoo"
 WEIGHTS, CONFIG = "model.safetensors", "config.json"  # a folder written by `zoo export`
 
 
 def load_checkpoint(path: str | Path) -> dict[str, Any]:
-    """A checkpoint file, or a folder written by `zoo export`, as a checkpoint dict."""
-    path = Path(path)
+    """A checkpoint file, a folder written by `zoo export`, a run folder (its best checkpoint) or a
+    preset name with trained weights (zoo.weights.checkpoint_path) as a checkpoint dict."""
+    path = checkpoint_path(path)
     if path.is_dir():
         return load_exported(path)
     if not path.is_file():

@@ -7,15 +7,17 @@ composed once, so a misspelt model name or key is one readable line, not a stack
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from contextlib import nullcontext
 
+from zoo import __version__
 from zoo.commands.argv import CommandLine, split_command_line
 from zoo.commands.hydra_app import error_line, run_hydra
 from zoo.commands.preflight import preflight
+from zoo.commands.table import BY_NAME, help_lines
 from zoo.commands.table import command as command_row
-from zoo.commands.table import help_lines
 from zoo.errors import ZooError
 
 HELP = """usage: zoo <command> [hydra overrides] [-m]
@@ -25,11 +27,13 @@ A PyTorch model zoo trained from one Hydra CLI.
 commands:
 {commands}
 
-Hydra's flags work after the command: `zoo train --cfg job` prints the composed config,
-`zoo train --help` lists the config groups (--config-dir/-path/-name and --experimental-rerun
-are refused: a search path is hydra.searchpath=[file://DIR]). Set HYDRA_FULL_ERROR=1 to see
-full tracebacks.
-In Python: zoo.create_model(...), zoo.load(checkpoint).predict(inputs); see the README.
+`zoo <command> --help` shows the command's options; Hydra's flags work after the command: `zoo
+train --cfg job` prints the composed config, --hydra-help Hydra's own help (--config-dir/-path/
+-name and --experimental-rerun are refused: a search path is hydra.searchpath=[file://DIR]).
+Shell completion: eval "$(zoo -sc install=bash)" (or zsh). `zoo --version` prints the version.
+Set HYDRA_FULL_ERROR=1 to see full tracebacks.
+In Python: zoo.create_model("resnet18", num_classes=10), zoo.load("lenet5_fashion_mnist")(image);
+see the README.
 """
 
 
@@ -38,11 +42,22 @@ def main(argv: list[str] | None = None) -> int:
     if not args or args[0] in ("-h", "--help", "help"):
         print(HELP.format(commands=help_lines()))
         return 0
+    if args[0] in ("-V", "--version"):
+        print(f"zoo {__version__}")
+        return 0
+    if args[0] in ("-sc", "--shell-completion"):
+        return shell_completion(args)
     command, rest = args[0], args[1:]
     try:
         row = command_row(command)
         if not row.hydra:
             row.run()(rest)
+            return 0
+        if rest and rest[0] in ("-h", "--help"):
+            # zoo.commands.helptext reads the config files: loaded only to answer --help
+            from zoo.commands.helptext import command_help
+
+            print(command_help(command))
             return 0
         line = checked_command_line(command, rest)
     except ZooError as error:
@@ -100,5 +115,33 @@ def checked_command_line(command: str, args: list[str]) -> CommandLine:
     return CommandLine(line.flags, overrides)
 
 
+def shell_completion(args: list[str]) -> int:
+    """Hydra's completion for a zoo command line. The script `zoo -sc install=bash` (or `zoo train
+    --shell-completion install=zsh`) prints calls `zoo -sc query=bash` with the line typed so far in
+    COMP_LINE: the command's name is completed here, the rest by that command's Hydra app."""
+    if not any(arg.startswith("query=") for arg in args[1:]):
+        return run_hydra("train", args)  # install / uninstall: one script serves every command
+    line = os.environ.get("COMP_LINE", "")
+    parts = line.split(None, 2)
+    if len(parts) < 2 or len(parts) == 2 and not line.endswith(" "):
+        typed = parts[1] if len(parts) == 2 else ""
+        print(" ".join(name for name in BY_NAME if name.startswith(typed)))
+        return 0
+    name = parts[1]
+    if name not in BY_NAME or not BY_NAME[name].hydra:
+        print()
+        return 0
+    os.environ["COMP_LINE"] = f"zoo {parts[2] if len(parts) > 2 else ''}"
+    return run_hydra(name, args)
+
+
 def entry_point() -> None:
-    sys.exit(main())
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # the reader went away (`zoo --help | head -1`): quiet, as other command-line tools are;
+        # stdout is pointed at /dev/null so that Python's own flush at exit does not complain
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 0
+    sys.exit(code)

@@ -1,7 +1,7 @@
 """Run assembly: the one place that builds a run from a composed config - the data module, the
 task around its net, the callbacks, the loggers and the Lightning trainer - and checks, before
 anything trains, that they fit together. `zoo train`, `zoo eval`, `zoo gradcheck`, the Python API
-(zoo.create_model) and scripts/bench.py all build through it.
+(zoo.create_task) and scripts/bench.py all build through it.
 """
 
 from __future__ import annotations
@@ -167,7 +167,7 @@ def assemble(cfg: DictConfig, extra_callbacks: list[Any] | None = None) -> Run:
     """Build and check a training run from the composed config: data module, task (with any
     pretrained parts), callbacks, loggers and trainer; writes into cfg.paths.output_dir."""
     # Lightning and the training machinery load here, when a run is assembled, not when zoo.run is
-    # imported (zoo.create_model and zoo --help do not pay for them)
+    # imported (zoo.create_task and zoo --help do not pay for them)
 
     config = plain(cfg)
     output_dir = Path(config["paths"]["output_dir"])

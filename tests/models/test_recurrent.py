@@ -65,3 +65,27 @@ def test_unknown_mode_and_implementation_are_named():
         recurrent_layer("transformer", 2, 2)
     with pytest.raises(ValueError, match="implementation"):
         recurrent_layer("lstm", 2, 2, implementation="cuda")
+
+
+@pytest.mark.parametrize("mode", ["lstm", "gru", "rnn"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+@pytest.mark.parametrize("layers", [1, 2])
+def test_final_states_read_from_the_outputs_are_the_rnns_returned_state(mode, bidirectional, layers):
+    from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+    from zoo.models.sequence import final_states
+
+    torch.manual_seed(0)
+    rnn = getattr(torch.nn, mode.upper())(
+        5, 4, num_layers=layers, bidirectional=bidirectional, batch_first=True
+    )
+    lengths = torch.tensor([6, 2, 4, 1])
+    outputs, state = rnn(
+        pack_padded_sequence(torch.randn(4, 6, 5), lengths, batch_first=True, enforce_sorted=False)
+    )
+    outputs, _ = pad_packed_sequence(outputs, batch_first=True, total_length=6)
+    h = state[0] if mode == "lstm" else state
+    directions = 2 if bidirectional else 1
+    torch.testing.assert_close(
+        final_states(outputs, lengths, directions), h[-directions:].transpose(0, 1).flatten(1)
+    )

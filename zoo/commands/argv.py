@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from zoo.errors import ZooError
+from zoo.weights import names_weights
 
 # flag -> the values it takes as its next word or after "=" (None: no value; (): any word)
 FLAG_VALUES: dict[str, tuple[str, ...] | None] = {
@@ -120,5 +121,23 @@ def quote_text_input(arg: str) -> str:
 
 
 def quote_text_inputs(overrides: list[str]) -> list[str]:
-    """`zoo predict`'s overrides with a typed text input quoted for Hydra (quote_text_input)."""
-    return [quote_text_input(arg) for arg in overrides]
+    """`zoo predict`'s overrides with a typed text input quoted for Hydra (quote_text_input) and
+    `model=<preset>` read as the preset's trained weights (weights_as_checkpoint)."""
+    return weights_as_checkpoint([quote_text_input(arg) for arg in overrides])
+
+
+def weights_as_checkpoint(overrides: list[str]) -> list[str]:
+    """`model=<preset>` on a command that reads a checkpoint (predict, eval, export) as
+    `ckpt_path=<preset>`: the preset's trained weights (zoo list weights)."""
+    rewritten = []
+    for arg in overrides:
+        key, equals, value = arg.partition("=")
+        if key == "model" and equals:
+            if not names_weights(value):
+                raise ZooError(
+                    f"model={value}: this command reads trained weights - give a preset that has them "
+                    "(zoo list weights) or ckpt_path=<checkpoint or run folder>"
+                )
+            arg = f"ckpt_path={value}"
+        rewritten.append(arg)
+    return rewritten

@@ -3,10 +3,13 @@ everything else a checkpoint holds for prediction (the task, its hyperparameters
 the data module's state such as the tokenizer). Neither file can hold code. `zoo predict` and
 `zoo eval` accept the folder in place of a checkpoint.
 
-`format=onnx` (feedforward and convolutional classifiers and regressors): model.onnx, the net from
-its prepared input (standardised features or normalised images, as config.json's data state says)
-to its output signals, with any batch size; checked against PyTorch with onnxruntime when that is
-installed."""
+`format=onnx`: model.onnx, with any batch size (and sequence length), checked against PyTorch with
+onnxruntime when that is installed. Classifiers and regressors of feature rows or images take raw
+values (rows as read from a CSV, pixels 0..255) and give what `zoo predict` gives - probabilities,
+or values in the target's units: the standardisation is inside the graph. Token models (language
+models, taggers, sequence classifiers, translation, masked LMs) take token ids and give logits,
+with the tokenizer beside the graph (tokenizer.json; the word vocabulary of word-level data is in
+config.json)."""
 
 from __future__ import annotations
 
@@ -18,13 +21,15 @@ import torch
 from safetensors.torch import save_file
 
 from zoo.checkpoint import CONFIG, WEIGHTS, load_checkpoint
-from zoo.commands.common import print_table, user_file_mode, write_json_atomic
-from zoo.errors import ZooError
+from zoo.commands.common import atomic_output, print_table, user_file_mode, write_json_atomic
+from zoo.errors import ZooError, first_lines
 from zoo.predictor import Predictor
 from zoo.registry import plain
+from zoo.tasks.inference.base import FirstOutput
 
 FORMATS = ("safetensors", "onnx")
 ONNX = "model.onnx"
+TOKENIZER = "tokenizer.json"  # beside model.onnx: the tokenizer of a token model (Hugging Face tokenizers)
 LIGHTNING_ONLY = ("state_dict", "optimizer_states", "lr_schedulers", "loops", "callbacks", "zoo_resume")
 
 
@@ -60,31 +65,51 @@ def export(cfg: Any) -> dict[str, Any]:
 
 
 def export_onnx(ckpt_path: str, path: Path) -> list[tuple[str, str]]:
-    """The net as ONNX with a dynamic batch dimension, and its largest difference from PyTorch."""
+    """The model as ONNX with dynamic batch (and sequence) dimensions, and its largest difference
+    from PyTorch. Feature rows and images: raw values in, the answers `zoo predict` gives out (the
+    standardisation inside the graph); token models: ids in (tokenizer.json beside it), logits out."""
 
     predictor = Predictor.from_checkpoint(ckpt_path)
     task, datamodule = predictor.task, predictor.datamodule
-    example = task.onnx_example(datamodule)
-    if example is None:
-        raise ZooError("format=onnx is for classifiers and regressors of feature rows or images")
+    inputs = task.onnx_inputs(datamodule)
+    if inputs is None:
+        raise ZooError(f"format=onnx: a {type(task).__name__.removesuffix('Inference')} exports no graph")
+    module = FirstOutput(task.end_to_end(datamodule)).eval()
+    dynamic = {
+        name: {0: "batch", 1: "time"} if name != "input" and x.ndim == 2 else {0: "batch"}
+        for name, x in inputs.items()
+    }
+    with torch.no_grad():
+        expected = module(*inputs.values())
+    dynamic["output"] = (
+        {0: "batch", 1: "time"} if "input" not in inputs and expected.ndim == 3 else {0: "batch"}
+    )
     temporary = path.with_name(f".{path.name}.tmp")
     with warnings.catch_warnings():  # the TorchScript exporter: the torch.export one needs onnxscript
         warnings.simplefilter("ignore")
-        torch.onnx.export(
-            task.net, (example,), str(temporary), dynamo=False, input_names=["input"],
-            output_names=["output"], dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}},
-        )  # fmt: skip
+        try:
+            torch.onnx.export(
+                module, tuple(inputs.values()), str(temporary), dynamo=False, input_names=list(inputs),
+                output_names=["output"], dynamic_axes=dynamic,
+            )  # fmt: skip
+        except (RuntimeError, torch.onnx.errors.OnnxExporterError) as error:
+            temporary.unlink(missing_ok=True)
+            raise ZooError(f"format=onnx: this model does not export ({first_lines(error)})") from None
     temporary.replace(path)
+    rows = [("onnx", str(path))]
+    tokenizer = getattr(datamodule, "tokenizer", None)
+    if tokenizer is not None and hasattr(tokenizer, "to_str"):
+        with atomic_output(path.with_name(TOKENIZER)) as file:
+            file.write(tokenizer.to_str())
+        rows.append(("tokenizer", str(path.with_name(TOKENIZER))))
     try:
         # optional (the onnx extra): imported only to check an ONNX export
         import onnxruntime
     except ImportError:
-        return [("onnx", str(path)), ("checked", "no (pip install onnxruntime to compare with PyTorch)")]
-    with torch.no_grad():
-        expected = task.net(example).numpy()
+        return [*rows, ("checked", "no (pip install onnxruntime to compare with PyTorch)")]
     session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    got = session.run(None, {"input": example.numpy()})[0]
-    difference = float(abs(got - expected).max())
+    got = session.run(None, {name: x.numpy() for name, x in inputs.items()})[0]
+    difference = float(abs(got - expected.numpy()).max())
     if difference > 1e-4:
         raise ZooError(f"the ONNX model differs from PyTorch by {difference:.2e}: {path}")
-    return [("onnx", str(path)), ("checked", f"onnxruntime = PyTorch within {difference:.1e}")]
+    return [*rows, ("checked", f"onnxruntime = PyTorch within {difference:.1e}")]

@@ -17,6 +17,7 @@ from typing import Any
 from zoo.allowlist import ACCELERATORS, check_targets
 from zoo.errors import ZooError, export_folder_to_resume, first_lines
 from zoo.registry import CHOICE_GROUPS, compose, options
+from zoo.weights import names_weights
 
 MAX_PREFLIGHT_COMBINATIONS = 32
 
@@ -266,7 +267,12 @@ def validate(command: str, cfg: Any) -> dict[str, Any]:
             raise ZooError(f"missing required value {key!r} (give it as {key}=...)")
     config = resolved(cfg)
     checkpoint = config.get("ckpt_path")
-    if isinstance(checkpoint, str) and checkpoint and not Path(checkpoint).exists():
+    if (
+        isinstance(checkpoint, str)
+        and checkpoint
+        and not Path(checkpoint).exists()
+        and not names_weights(checkpoint)
+    ):
         raise ZooError(f"checkpoint not found: {checkpoint}")  # now, not after importing torch
     command_row(command).check(config)
     return config

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from zoo.commands import preflight
-from zoo.commands.argv import quote_text_inputs
+from zoo.commands.argv import quote_text_inputs, weights_as_checkpoint
 from zoo.commands.replay import expand_resume
 from zoo.errors import ZooError
 
@@ -55,11 +55,14 @@ resume:         zoo train resume=runs/<name>/<time>   (after a crash, Ctrl-C or 
 (translation models: beam_size=5 decodes the test split by beam search)""",
         "zoo.commands.evaluate:evaluate",
         check=preflight.check_eval,
+        prepare=weights_as_checkpoint,
     ),
     Command(
         "predict",
         """predict with a checkpoint:  zoo predict ckpt_path=... input=rows.csv (or .npy, [x1,x2],
-an image or a folder of them, or text for text models)""",
+an image or a folder of them, or text for text models)
+trained weights:  zoo predict model=lenet5_fashion_mnist input=shirt.png   (zoo list weights)
+(ckpt_path= of any command takes a .ckpt, an export folder, a run folder or a preset with weights)""",
         "zoo.commands.predict:predict",
         check=preflight.check_predict,
         prepare=quote_text_inputs,
@@ -81,6 +84,7 @@ an image or a folder of them, or text for text models)""",
 (zoo predict and zoo eval take the folder as ckpt_path)""",
         "zoo.commands.export:export",
         check=preflight.check_export,
+        prepare=weights_as_checkpoint,
     ),
 )
 BY_NAME = {command.name: command for command in COMMANDS}

@@ -17,6 +17,7 @@ import torch
 from torch.utils.data import TensorDataset
 
 from zoo.data.base import TensorDataModule
+from zoo.data.preprocessing import Rescale, Standardize
 from zoo.data.stored import check_lengths, check_stored_state, is_count, is_finite_number, is_positive_number
 from zoo.errors import ZooError
 
@@ -138,6 +139,14 @@ class ArrayDataModule(TensorDataModule):
         if self.mean is not None:
             x = (x - np.asarray(self.mean)) / np.asarray(self.std)
         return torch.as_tensor(x, dtype=torch.float32)
+
+    def raw_input_module(self) -> Standardize:
+        """`features` as a torch module (zoo.data.preprocessing): what an export puts before the net."""
+        return Standardize(self.mean, self.std)
+
+    def raw_output_module(self) -> Rescale:
+        """`target_values` as a torch module: a regressor's outputs in the target's own units."""
+        return Rescale(self.target_mean or 0.0, self.target_std or 1.0)
 
     def targets(self, y: np.ndarray) -> torch.Tensor:
         if self.regression:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from contextlib import nullcontext
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ import torch.nn.functional as F
 from torch.utils.data import Dataset
 
 from zoo.data.base import SeededShuffle, TensorBatches, TensorDataModule, use_as_training_order
+from zoo.data.preprocessing import Pixels
 from zoo.data.stored import check_lengths, check_stored_state, is_count
 from zoo.errors import ZooError
 
@@ -84,13 +86,14 @@ MAX_IMAGE_PIXELS = 100_000_000  # 10,000 x 10,000: larger is refused before its 
 ALPHA_MODES = {"LA": "L", "La": "L", "PA": "RGBA", "RGBA": "RGB", "RGBa": "RGB"}
 
 
-def read_image(path: str | Path, channels: int, size: tuple[int, int]) -> torch.Tensor:
-    """An image file of any size and colour mode → uint8 (channels, H, W), as training data."""
+def read_image(path: str | Path | Any, channels: int, size: tuple[int, int]) -> torch.Tensor:
+    """An image file (or a PIL image) of any size and colour mode → uint8 (channels, H, W), as
+    training data."""
     # Pillow loads only where image files are read
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(path) as image:
+        with nullcontext(path) if isinstance(path, Image.Image) else Image.open(path) as image:
             width, height = image.size
             if width * height > MAX_IMAGE_PIXELS:
                 raise ZooError(
@@ -273,6 +276,10 @@ class ImageDataModule(TensorDataModule):
             )
         x = x.reshape(-1, channels, height, width).clamp(0, 255).round().to(torch.uint8)
         return self.normalize(x)
+
+    def raw_input_module(self) -> Pixels:
+        """`features` as a torch module (zoo.data.preprocessing): what an export puts before the net."""
+        return Pixels(self.image_shape, self.mean, self.std)
 
     def read_images(self, paths: list[Path]) -> torch.Tensor:
         channels, height, width = self.image_shape

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import itertools
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -147,10 +148,49 @@ def row_chunks(source: Any, chunk_rows: int | None = None) -> Iterator[np.ndarra
 
 
 def is_image_source(source: Any) -> bool:
+    """An image file or folder, a PIL image, or a list of image files or PIL images."""
+    if isinstance(source, list | tuple):
+        return bool(source) and all(is_image(item) for item in source)
+    if is_pil_image(source):
+        return True
     if not isinstance(source, str | Path):
         return False
     path = Path(str(source))
     return path.is_dir() or path.suffix.lower() in IMAGE_SUFFIXES
+
+
+def is_image(item: Any) -> bool:
+    """One image: a PIL image, or the name of a file with an image suffix."""
+    return (
+        is_pil_image(item)
+        or isinstance(item, str | Path)
+        and Path(str(item)).suffix.lower() in IMAGE_SUFFIXES
+    )
+
+
+def is_pil_image(item: Any) -> bool:
+    """A PIL image, known without importing Pillow (only a program that has loaded it holds one)."""
+    pil = sys.modules.get("PIL.Image")
+    return pil is not None and isinstance(item, pil.Image)
+
+
+def image_list(source: Any) -> tuple[list[Any], list[str]]:
+    """(the images to read, a name for each) of an image source: a folder's files, a file, a PIL
+    image or a list of those."""
+    if isinstance(source, list | tuple) or is_pil_image(source):
+        items = list(source) if isinstance(source, list | tuple) else [source]
+        for item in items:
+            if not is_pil_image(item) and not Path(str(item)).is_file():
+                raise ZooError(f"input file not found: {item}")
+        names = [f"image {index}" if is_pil_image(item) else str(item) for index, item in enumerate(items)]
+        return items, names
+    path = Path(str(source))
+    if not path.exists():
+        raise ZooError(f"input file not found: {path}")
+    paths = image_files(path) if path.is_dir() else [path]
+    if not paths:
+        raise ZooError(f"no image files in {path}")
+    return paths, [str(p) for p in paths]
 
 
 def model_inputs(datamodule: DataModule, source: Any) -> Iterator[tuple[Any, list[str]]]:
@@ -170,14 +210,9 @@ def model_inputs(datamodule: DataModule, source: Any) -> Iterator[tuple[Any, lis
             yield x, [str(i) for i in range(first, first + len(x))]
             first += len(x)
         return
-    path = Path(str(source))
-    if not path.exists():
-        raise ZooError(f"input file not found: {path}")
     if not isinstance(datamodule, ImageFiles):
         raise ZooError("this model was not trained on images: give feature rows (.csv, .npy or a list)")
-    paths = image_files(path) if path.is_dir() else [path]
-    if not paths:
-        raise ZooError(f"no image files in {path}")
-    for start in range(0, len(paths), CHUNK_ROWS):
-        chunk = paths[start : start + CHUNK_ROWS]  # read as they are predicted
-        yield datamodule.read_images(chunk), [str(p) for p in chunk]
+    images, names = image_list(source)
+    for start in range(0, len(images), CHUNK_ROWS):
+        chunk = images[start : start + CHUNK_ROWS]  # read as they are predicted
+        yield datamodule.read_images(chunk), names[start : start + CHUNK_ROWS]

@@ -42,11 +42,21 @@ class RecurrentEncoder(nn.Module):
         """(outputs h_t (B, T, directions·hidden), final states (B, directions·hidden))."""
         x = self.drop(self.embedding(tokens))
         packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
-        outputs, state = self.rnn(packed)
+        outputs, _ = self.rnn(packed)
         outputs, _ = pad_packed_sequence(outputs, batch_first=True, total_length=tokens.shape[1])
-        h = state[0] if self.mode == "lstm" else state
-        final = h[-self.directions :].transpose(0, 1).flatten(1)  # the last layer's directions
-        return self.drop(outputs), self.drop(final)
+        return self.drop(outputs), self.drop(final_states(outputs, lengths, self.directions))
+
+
+def final_states(outputs: torch.Tensor, lengths: torch.Tensor, directions: int) -> torch.Tensor:
+    """The last layer's final states (B, directions·hidden) read from its outputs (B, T, ...): the
+    forward direction's at each sequence's last token, the backward direction's at the first. The
+    same numbers as the RNN's returned state, and the form an ONNX export can trace."""
+    hidden = outputs.shape[2] // directions
+    last = (lengths.to(outputs.device) - 1).clamp_min(0)
+    forward = outputs[torch.arange(outputs.shape[0], device=outputs.device), last, :hidden]
+    if directions == 1:
+        return forward
+    return torch.cat([forward, outputs[:, 0, hidden:]], dim=1)
 
 
 class RNNSequenceClassifier(nn.Module):

@@ -52,6 +52,15 @@ def resolve_task_class(target: str) -> Any:
         raise ZooError(f"unknown task {target!r}; the zoo has {known}") from None
 
 
+def inference_target(task_target: Any) -> str:
+    """The dotted name of the zoo's Inference class of one of its task classes (no Lightning is
+    imported to find it): zoo.tasks.Classifier -> zoo.tasks.inference.classify.ClassifierInference."""
+    name = task_target.rpartition(".")[2] if isinstance(task_target, str) else None
+    if not isinstance(task_target, str) or task_target != f"zoo.tasks.{name}" or name not in EXPORTS:
+        raise ZooError(f"unknown task {task_target!r}; the zoo has {', '.join(EXPORTS)}")
+    return f"zoo.tasks.inference.{EXPORTS[name]}.{name}Inference"
+
+
 def build_task(model_config: dict[str, Any], **training: Any) -> Any:
     """Build a task from a model config (plain dict) plus optimizer/scheduler/regularizer configs."""
     kwargs = {key: value for key, value in model_config.items() if key not in NON_TASK_KEYS}

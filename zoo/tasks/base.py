@@ -76,7 +76,7 @@ class Task(Inference, BundledSteps, L.LightningModule):
             setattr(self, f"{stage}_metrics", metrics.clone(prefix=f"{stage}/"))
         self.train_loss = WeightedMean()
         self.num_train_examples = 1
-        self.run_config: dict[str, Any] | None = None  # set by `zoo train` and zoo.create_model
+        self.run_config: dict[str, Any] | None = None  # set by `zoo train` and zoo.create_task
         self.take_steps_per_batch(1)
 
     # --- what differs by kind of task in training (predict_raw, onnx_example: Inference) ---------
@@ -216,7 +216,7 @@ class Task(Inference, BundledSteps, L.LightningModule):
         optimizer_config = self.hparams.get("optimizer")
         if not optimizer_config:  # the defaults live in configs/optimizer/, not here
             raise ZooError(
-                f"this {type(self).__name__} has no optimizer config: build it with zoo.create_model "
+                f"this {type(self).__name__} has no optimizer config: build it with zoo.create_task "
                 "(or give optimizer={_target_: torch.optim.Adam, lr: 0.001})"
             )
         optimizer = build_optimizer(self.named_parameters(), optimizer_config)

@@ -70,9 +70,16 @@ class Inference(nn.Module):
         top_k, batch_size, beam_size, max_new_tokens, temperature, seed, plot."""
         raise ZooError(f"predict does not support {type(self).__name__} yet")
 
-    def onnx_example(self, datamodule: DataModule) -> torch.Tensor | None:
-        """An example input of the net for an ONNX export, or None: this task exports no graph."""
+    def onnx_inputs(self, datamodule: DataModule) -> dict[str, torch.Tensor] | None:
+        """Example inputs of `end_to_end` by the exported graph's input names (raw rows or pixels,
+        or token ids and lengths), or None: this kind exports no graph."""
         return None
+
+    def end_to_end(self, datamodule: DataModule) -> nn.Module:
+        """One module from raw input tensors to answers, the data module's preprocessing inside
+        (zoo.data.preprocessing), where that is tensor arithmetic: feature rows and pixel values.
+        Other kinds (token ids in) answer with themselves: their input is already the prepared one."""
+        return self
 
     # --- how `zoo predict` shows a result (each kind of task says; these are the defaults) -------
     # A tabular kind (classes, values) is printed as a table and written as CSV rows by `zoo
@@ -95,6 +102,31 @@ class Inference(nn.Module):
         """A result as the lines a person reads (rich markup allowed): by default each key and
         value, so that a new kind of task's results print without a line of the CLI changing."""
         return [", ".join(f"{key}: {value}" for key, value in result.items())]
+
+
+class FirstOutput(nn.Module):
+    """A module's first output alone (a language model's logits without its state): what an
+    exported graph returns."""
+
+    def __init__(self, module: nn.Module):
+        super().__init__()
+        self.module = module
+
+    def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
+        output = self.module(*inputs)
+        return output[0] if isinstance(output, tuple) else output
+
+
+def token_inputs(net: nn.Module, *names: str) -> dict[str, torch.Tensor]:
+    """Example token ids (2, 7) for each name ending in `tokens`, `src` or `tgt_in` (ids from the
+    net's first embedding table, past the special tokens) and lengths (7, 5) for the others."""
+    vocab = next(module for module in net.modules() if isinstance(module, nn.Embedding)).num_embeddings
+    generator = torch.Generator().manual_seed(0)
+    lengths = torch.tensor([7, 5])
+    return {
+        name: lengths if "lengths" in name else torch.randint(4, vocab, (2, 7), generator=generator)
+        for name in names
+    }
 
 
 def resolve_inference_class(target: Any) -> type[Inference]:

@@ -15,11 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
+from torch import nn
 
 from zoo.data.base import FeatureRows, ImageFiles, Sentences
 from zoo.data.inputs import model_inputs
+from zoo.data.preprocessing import EndToEnd
 from zoo.errors import ZooError
-from zoo.tasks.inference.base import Inference, encode_sentence, in_batches, with_output_size
+from zoo.tasks.inference.base import Inference, encode_sentence, in_batches, token_inputs, with_output_size
 
 if TYPE_CHECKING:
     from zoo.data.base import DataModule
@@ -92,8 +94,17 @@ class ClassifierInference(Inference):
                 prediction["input"] = name
             yield predictions
 
-    def onnx_example(self, datamodule: DataModule) -> torch.Tensor | None:
-        return feature_or_image_example(datamodule)
+    def onnx_inputs(self, datamodule: DataModule) -> dict[str, torch.Tensor] | None:
+        if isinstance(datamodule, Sentences):
+            return token_inputs(self.net, "tokens", "lengths")
+        example = feature_or_image_example(datamodule)
+        return {"input": example} if example is not None else None
+
+    def end_to_end(self, datamodule: DataModule) -> nn.Module:
+        """Raw rows or pixel values → class probabilities."""
+        if not isinstance(datamodule, (FeatureRows, ImageFiles)) or isinstance(datamodule, Sentences):
+            return self
+        return EndToEnd(datamodule.raw_input_module(), self, self.probabilities).eval()
 
 
 class RegressorInference(Inference):
@@ -127,16 +138,25 @@ class RegressorInference(Inference):
                 for name, row in zip(names, values, strict=True)
             ]
 
-    def onnx_example(self, datamodule: DataModule) -> torch.Tensor | None:
-        return feature_or_image_example(datamodule)
+    def onnx_inputs(self, datamodule: DataModule) -> dict[str, torch.Tensor] | None:
+        example = feature_or_image_example(datamodule)
+        return {"input": example} if example is not None else None
+
+    def end_to_end(self, datamodule: DataModule) -> nn.Module:
+        """Raw rows → values in the target's own units."""
+        return EndToEnd(datamodule.raw_input_module(), self, datamodule.raw_output_module()).eval()
 
 
 def feature_or_image_example(datamodule: DataModule) -> torch.Tensor | None:
-    """Three random inputs of a net that reads feature rows or images (None for token sequences)."""
+    """Three random raw inputs of a model that reads feature rows (standard normal, on the training
+    data's scale) or images (pixel values 0..255); None for token sequences."""
+    generator = torch.Generator().manual_seed(0)
     if isinstance(datamodule, ImageFiles) and datamodule.image_shape:
-        return torch.randn(3, *datamodule.image_shape)
+        return torch.randint(0, 256, (3, *datamodule.image_shape), generator=generator).float()
     if isinstance(datamodule, FeatureRows) and datamodule.num_features:
-        return torch.randn(3, datamodule.num_features)
+        mean = torch.tensor(datamodule.mean or [0.0]).float()
+        std = torch.tensor(datamodule.std or [1.0]).float()
+        return torch.randn(3, datamodule.num_features, generator=generator) * std + mean
     return None
 
 

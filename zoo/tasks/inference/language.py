@@ -10,7 +10,7 @@ import torch
 
 from zoo.errors import ZooError
 from zoo.models.language import sample_next
-from zoo.tasks.inference.base import Inference, unknown_note
+from zoo.tasks.inference.base import Inference, token_inputs, unknown_note
 from zoo.vocabulary import EOS, UNK
 
 if TYPE_CHECKING:
@@ -74,6 +74,9 @@ class LanguageModelInference(Inference):
             logits, state = self(token, state)
             logits = logits[:, -1]
         return torch.cat(new, dim=1) if new else prompt[:, :0]
+
+    def onnx_inputs(self, datamodule: DataModule) -> dict[str, torch.Tensor] | None:
+        return token_inputs(self.net, "tokens")
 
     def describe(self, result: dict[str, Any]) -> list[str]:
         note = unknown_note(result["unknown_tokens"], "prompt")

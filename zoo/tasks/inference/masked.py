@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 
 from zoo.errors import ZooError
-from zoo.tasks.inference.base import Inference
+from zoo.tasks.inference.base import Inference, token_inputs
 from zoo.vocabulary import MASK, MASK_TOKEN
 
 if TYPE_CHECKING:
@@ -32,6 +32,9 @@ class MaskedLMInference(Inference):
             p, index = probabilities[position].topk(top_k)
             result.append([(int(i), float(q)) for i, q in zip(index, p, strict=True)])
         return result
+
+    def onnx_inputs(self, datamodule: DataModule) -> dict[str, torch.Tensor] | None:
+        return token_inputs(self.net, "tokens", "lengths")
 
     def describe(self, result: dict[str, Any]) -> list[str]:
         return [

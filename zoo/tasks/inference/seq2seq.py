@@ -10,7 +10,7 @@ import torch
 
 from zoo.errors import ZooError
 from zoo.models.decoding import Hypotheses, beam_search, greedy_decode
-from zoo.tasks.inference.base import Inference, unknown_note
+from zoo.tasks.inference.base import Inference, token_inputs, unknown_note
 from zoo.viz.attention import attention_map
 from zoo.vocabulary import BOS, EOS, PAD
 
@@ -60,6 +60,9 @@ class Seq2SeqInference(Inference):
             return greedy_decode(self.net, src, src_lengths, max_length, BOS, EOS, PAD)
         penalty = self.length_penalty if length_penalty is None else length_penalty
         return beam_search(self.net, src, src_lengths, max_length, BOS, EOS, PAD, beam_size, penalty)
+
+    def onnx_inputs(self, datamodule: DataModule) -> dict[str, torch.Tensor] | None:
+        return token_inputs(self.net, "src", "src_lengths", "tgt_in")
 
     def describe(self, result: dict[str, Any]) -> list[str]:
         lines = [unknown_note(result["unknown_tokens"], "input")]

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from zoo.tasks.inference.base import Inference, encode_sentence, with_output_size
+from zoo.tasks.inference.base import Inference, encode_sentence, token_inputs, with_output_size
 
 if TYPE_CHECKING:
     from zoo.data.base import DataModule
@@ -45,6 +45,9 @@ class TaggerInference(Inference):
 
     def forward(self, tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         return self.net(tokens, lengths)
+
+    def onnx_inputs(self, datamodule: DataModule) -> dict[str, torch.Tensor] | None:
+        return token_inputs(self.net, "tokens", "lengths")
 
     def describe(self, result: dict[str, Any]) -> list[str]:
         words = result["input"].split()
