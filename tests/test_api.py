@@ -73,6 +73,8 @@ def test_a_text_model_loads_with_its_tokenizer_and_labels_a_sentence(tmp_path):
     with torch.no_grad():
         expected = task.eval().predict_proba(torch.tensor([ids]), torch.tensor([len(ids)]))
     assert result["probability"] == pytest.approx(float(expected.max()), abs=1e-6)
+    sentences = ["the dog sees a cat", "a cat runs"]  # a list of texts is a batch: one result each
+    assert predictor(sentences, top_k=2) == [predictor.predict(text, top_k=2)[0] for text in sentences]
 
 
 def test_bad_names_and_paths_are_one_clear_error(tmp_path):

@@ -120,6 +120,8 @@ def shell_completion(args: list[str]) -> int:
     --shell-completion install=zsh`) prints calls `zoo -sc query=bash` with the line typed so far in
     COMP_LINE: the command's name is completed here, the rest by that command's Hydra app."""
     if not any(arg.startswith("query=") for arg in args[1:]):
+        if "install=zsh" in args[1:]:  # zsh runs bash's completion functions through bashcompinit
+            print("autoload -Uz bashcompinit && bashcompinit")
         return run_hydra("train", args)  # install / uninstall: one script serves every command
     line = os.environ.get("COMP_LINE", "")
     parts = line.split(None, 2)

@@ -130,7 +130,10 @@ def download(preset: str, entry: dict[str, Any], folder: Path) -> None:
             f"`zoo train experiment={preset}` and load the run folder"
         )
     if os.environ.get("ZOO_OFFLINE"):
-        raise ZooError(f"the weights of {preset} are not in {folder} and ZOO_OFFLINE is set")
+        raise ZooError(
+            f"the weights of {preset} are not in {folder} and ZOO_OFFLINE is set: put "
+            f"{', '.join(entry['files'])} from {url} there"
+        )
     # torch.hub's downloader (a progress bar, a temporary file): loaded only when weights download
     from torch.hub import download_url_to_file
 
