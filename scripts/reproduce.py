@@ -137,23 +137,10 @@ def keep_plots(run_dir: Path, results_file: Path, name: str) -> list[Path]:
     return [Path(shutil.copy2(plot, folder / plot.name)) for plot in plots]
 
 
-def epoch_values(run_dir: Path, metric: str) -> list[tuple[float, float]]:
-    """(epoch, value) of an epoch-level metric (train/... or val/...) from a run's metrics.csv."""
-    import csv
-
-    path = run_dir / "metrics.csv"
-    if not path.is_file():
-        return []
-    with path.open(newline="", encoding="utf-8") as file:
-        rows = list(csv.DictReader(file))
-    column = next((key for key in (f"{metric}_epoch", metric) if rows and key in rows[0]), None)
-    return [(float(row["epoch"]) + 1, float(row[column])) for row in rows if column and row.get(column)]
-
-
 def claim_plot(row: dict[str, Any], metric: str, results_file: Path) -> list[Path]:
     """For a claim compared on a train/ or val/ metric: both runs' curves on one plot
     (<results folder>/<experiment>/claim.png)."""
-    from zoo.viz.curves import compared_curves
+    from zoo.viz.curves import compared_curves, epoch_values
 
     if not metric.startswith(("train/", "val/")) or not row.get("contrast"):
         return []
@@ -440,7 +427,9 @@ def publish_weights(name: str, checkpoint: str, metric: str, value: float, weigh
 
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch) / name
-        export(compose("export", [f"ckpt_path={checkpoint}", f"output={folder}", f"paths.output_dir={scratch}"]))
+        export(
+            compose("export", [f"ckpt_path={checkpoint}", f"output={folder}", f"paths.output_dir={scratch}"])
+        )
         choices = compose("train", [f"experiment={name}"], return_hydra_config=True).hydra.runtime.choices
         entry = {
             "model": choices.model,

@@ -30,6 +30,8 @@ __all__ = [
     "create_task",
     "create_datamodule",
     "load",
+    "runs",
+    "train",
     "ZooError",
 ]
 
@@ -148,3 +150,33 @@ def load(path: str | Path) -> Any:
     from zoo.predictor import Predictor
 
     return Predictor.from_checkpoint(path)
+
+
+def runs(pattern: str = "*", roots: list[str | Path] | None = None) -> list[dict[str, Any]]:
+    """The runs under runs/ and multirun/ (or `roots`) whose name matches `pattern`, newest first:
+    dicts of name, folder, started (a time stamp), status (finished, stopped, failed, running),
+    monitor and best_val, test_metric and test_value, wall_time_s and checkpoint - what `zoo runs`
+    shows."""
+    # zoo.commands.runs imports rich: loaded when runs are listed
+    from zoo.commands.runs import find_runs
+
+    return find_runs([Path(root) for root in roots] if roots else None, pattern)
+
+
+def train(
+    experiment: str | None = None, overrides: list[str] | None = None, output_dir: str | Path | None = None
+) -> dict[str, Any]:
+    """Train as `zoo train experiment=... <overrides>` does, from Python (a notebook, a script;
+    any number of times in one process), and return the run's summary: its test and last-epoch
+    training metrics, best_checkpoint and last_checkpoint, run_dir, wall time. The run folder is
+    `output_dir`, else runs/<name>/<time> as on the command line; the same checks run first.
+
+    >>> import zoo
+    >>> summary = zoo.train("xor_mlp", ["trainer.max_epochs=2"])  # doctest: +SKIP
+    >>> summary["test"]["test/acc"], zoo.load(summary["best_checkpoint"])  # doctest: +SKIP
+    """
+    # the training machinery (Hydra, Lightning) loads when a model is trained
+    from zoo.commands.train import api_run_config
+    from zoo.commands.train import train as run
+
+    return run(api_run_config(experiment, list(overrides or []), output_dir))

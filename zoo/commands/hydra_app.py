@@ -10,6 +10,7 @@ import sys
 import threading
 import traceback
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from zoo.commands.sweep_table import print_sweep
@@ -60,6 +61,8 @@ def job(command: str) -> Callable[[Any], Any]:
             try:
                 result = command_row(command).run()(cfg)
             except Exception as error:
+                if command_row(command).writes_run_folder:
+                    remove_unstarted_run(Path(str(hydra_config.runtime.output_dir)))
                 failed_write = storage_failure(error)
                 if failed_write is None:
                     raise
@@ -92,6 +95,25 @@ def job(command: str) -> Callable[[Any], Any]:
     run_job.__module__ = __name__
     run_job.__name__ = f"{command}_job"
     return run_job
+
+
+UNSTARTED_RUN = {".lock", "train.log"}  # what a run folder holds before the run is assembled
+
+
+def remove_unstarted_run(folder: Path) -> None:
+    """A run that failed before it was assembled (no .hydra record, no checkpoint, no metrics)
+    leaves no folder behind: `zoo runs` lists runs, not attempts. A folder holding anything else
+    is kept as it is."""
+    try:
+        if not folder.is_dir() or not {path.name for path in folder.iterdir()} <= UNSTARTED_RUN:
+            return
+        for name in UNSTARTED_RUN:
+            (folder / name).unlink(missing_ok=True)
+        folder.rmdir()
+        if folder.parent.name != "runs" and not any(folder.parent.iterdir()):
+            folder.parent.rmdir()  # runs/<name>/ of this one attempt
+    except OSError:
+        return  # left as it was: removing is a courtesy, not part of the run
 
 
 STORAGE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EFBIG)

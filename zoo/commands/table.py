@@ -74,6 +74,13 @@ trained weights:  zoo predict model=lenet5_fashion_mnist input=shirt.png   (zoo 
         hydra=False,
     ),
     Command(
+        "runs",
+        """the runs under runs/ and multirun/, newest first:  zoo runs [pattern]
+their learning curves on one plot:  zoo runs compare runs/a/<time> runs/b/<time> [metric=val/acc]""",
+        "zoo.commands.runs:list_runs",
+        hydra=False,
+    ),
+    Command(
         "gradcheck",
         "check a model's gradients against central differences:  zoo gradcheck model=mlp data=xor",
         "zoo.commands.gradcheck:gradcheck",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +20,8 @@ from zoo.commands.common import (
     print_table,
     write_json_atomic,
 )
-from zoo.commands.preflight import check_fresh_run_folder
-from zoo.registry import plain
+from zoo.commands.preflight import check_fresh_run_folder, preflight
+from zoo.registry import compose, plain
 from zoo.run import assemble, quiet_lightning, without_nvml_checks_on_cpu
 from zoo.training.lightning_internals import open_wandb_run
 from zoo.training.resume import LastCheckpoint
@@ -93,6 +94,23 @@ def fit_and_test(
         write_json_atomic(output_dir / "summary.json", summary)
         print_summary(summary)
     return summary
+
+
+def api_run_config(experiment: str | None, overrides: list[str], output_dir: str | Path | None) -> DictConfig:
+    """The run config `zoo.train` trains: composed and checked by preflight as `zoo train` is, with
+    what Hydra would set on the command line - the run's name (model_data unless a preset names
+    it) and its folder, runs/<name>/<time> unless `output_dir` is given."""
+    args = [*([f"experiment={experiment}"] if experiment else []), *overrides]
+    preflight("train", args)  # train() checks the run folder itself
+    composed = compose("train", args, return_hydra_config=True)
+    if not any(arg.startswith("name=") for arg in args) and OmegaConf.is_interpolation(composed, "name"):
+        choices = composed.hydra.runtime.choices
+        args.append(f"name={choices.model}_{choices.data}")
+    name = str(compose("train", args).name)
+    if output_dir is None:
+        stamp = datetime.now().strftime("%Y-%m-%d_%H-%M-%S-%f")
+        output_dir = Path(str(composed.paths.log_dir)) / name / stamp
+    return compose("train", [*args, f"paths.output_dir={output_dir}"])
 
 
 def save_run_record(cfg: DictConfig) -> None:

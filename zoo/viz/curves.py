@@ -3,6 +3,7 @@ of each layer's weights (vanishing and exploding gradients, layer by layer)."""
 
 from __future__ import annotations
 
+import csv
 import textwrap
 from pathlib import Path
 
@@ -97,3 +98,15 @@ def compared_curves(
     if title:
         axes.set_title("\n".join(textwrap.wrap(title, 70)), fontsize=9)
     return save_figure(figure, path)
+
+
+def epoch_values(run_dir: Path, metric: str) -> list[tuple[float, float]]:
+    """(epoch, value) of an epoch-level metric (train/... or val/...) from a run's metrics.csv,
+    epochs counted from 1."""
+    path = Path(run_dir) / "metrics.csv"
+    if not path.is_file():
+        return []
+    with path.open(newline="", encoding="utf-8") as file:
+        rows = list(csv.DictReader(file))
+    column = next((key for key in (f"{metric}_epoch", metric) if rows and key in rows[0]), None)
+    return [(float(row["epoch"]) + 1, float(row[column])) for row in rows if column and row.get(column)]
