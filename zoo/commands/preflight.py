@@ -10,6 +10,7 @@ import copy
 import itertools
 import math
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -159,6 +160,11 @@ TRAIN_RULES: list[tuple[str, Any, str]] = [
     ("trainer.gradient_clip_val", lambda v: is_number(v) and v >= 0, "a number >= 0 (or null)"),
     ("trainer.devices", lambda v: not is_int(v) or v >= 1 or v == -1, "a positive integer, -1 (all) or auto"),
     ("callbacks.every_n_train_steps", positive_int, "a positive integer (or null)"),
+    (
+        "callbacks.progress_every",
+        lambda v: positive_int(v) or is_seconds(v),
+        "a number of steps (500) or seconds (30s)",
+    ),
     ("scheduler.step_size", positive_int, "a positive integer"),
     ("scheduler.T_max", positive_int, "a positive integer"),
     (
@@ -183,6 +189,13 @@ EVAL_RULES: list[tuple[str, Any, str]] = [
     ("beam_size", positive_int, "a positive integer"),
     ("length_penalty", is_number, "a number"),
 ]
+
+
+def is_seconds(value: Any) -> bool:
+    """A duration such as "30s" (callbacks.progress_every)."""
+    return (
+        isinstance(value, str) and re.fullmatch(r"\d+(\.\d+)?s", value) is not None and float(value[:-1]) > 0
+    )
 
 
 def check_rules(config: dict[str, Any], rules: list[tuple[str, Any, str]]) -> None:

@@ -46,5 +46,7 @@ def build_callbacks(
         callbacks.append(AttentionMaps(plots / "attention", int(config["attention_maps"])))
     if config.get("evaluation_plots", True):
         callbacks.append(EvaluationPlots(plots, weights=bool(config.get("weight_histogram"))))
-    progress, enable_bar = progress_callbacks(config.get("progress", "auto"))
+    progress, enable_bar = progress_callbacks(
+        config.get("progress", "auto"), config.get("progress_every", "30s")
+    )
     return callbacks + progress, enable_bar

@@ -269,6 +269,15 @@ class StopOnSignal(L.Callback):
             self.previous = {signum: signal.signal(signum, self.handle) for signum in self.SIGNALS}
 
     def on_train_batch_end(self, trainer: L.Trainer, *args: Any) -> None:
+        self.stop_if_signalled(trainer)
+
+    def on_validation_batch_end(self, trainer: L.Trainer, *args: Any) -> None:
+        """A signal during validation stops there too: the training state saved is the one of the
+        last training step (the validation reruns when the run resumes)."""
+        if not trainer.sanity_checking:
+            self.stop_if_signalled(trainer)
+
+    def stop_if_signalled(self, trainer: L.Trainer) -> None:
         if self.received is None:
             return
         self.last.save_now(trainer)  # the one writer of last.ckpt (a save at this step is kept)

@@ -52,6 +52,9 @@ class BundledSteps:
         losses, sizes, predictions, targets = [], [], [], []
         logged_steps = []  # the steps whose loss the logger writes (every log_every_n_steps-th)
         step = self.global_step  # counted here: Lightning's count is a chain of properties
+        # callbacks that follow each step inside a bundle (progress lines): on_step_in_bundle(trainer,
+        # step, loss). A bundle is not cut short: resuming counts whole bundles (a SIGTERM waits)
+        listeners = [callback for callback in trainer.callbacks if hasattr(callback, "on_step_in_bundle")]
         for index, batch in enumerate(bundle):
             if 0 <= max_steps <= step:
                 break  # Lightning stops after this bundle: no step past max_steps
@@ -72,6 +75,8 @@ class BundledSteps:
             targets.append(target)
             if step % log_every == 0:
                 logged_steps.append(len(losses) - 1)
+            for listener in listeners:
+                listener.on_step_in_bundle(trainer, step, loss)
         if not losses:
             return None
         values = torch.stack(losses)
