@@ -49,11 +49,20 @@ def test_predict_on_a_folder_writes_a_csv(lenet_checkpoint, tmp_path):
     for digit in (0, 1, 7):
         digit_picture(digit, (32, 32), "L").save(folder / f"digit{digit}.png")
     output = tmp_path / "out.csv"
-    result = run_zoo(["predict", f"ckpt_path={checkpoint}", f"input={folder}", f"output={output}"], cwd)
+    args = ["predict", f"ckpt_path={checkpoint}", f"input={folder}", "top_k=3"]
+    result = run_zoo([*args, f"output={output}"], cwd)
     assert result.returncode == 0, result.stderr
     lines = output.read_text().splitlines()
-    assert lines[0] == "input,class,probability" and len(lines) == 4
+    assert (
+        lines[0] == "input,class,probability,class_2,probability_2,class_3,probability_3" and len(lines) == 4
+    )
     assert all(line.split(",")[1] in [str(d) for d in range(10)] for line in lines[1:])
+    cells = lines[1].split(",")
+    assert float(cells[2]) >= float(cells[4]) >= float(cells[6])  # the top 3, most probable first
+    # without output=, a folder's predictions go to predictions.csv - never over an earlier one
+    first, second = run_zoo(args, cwd), run_zoo(args, cwd)
+    assert "written to predictions.csv" in first.stdout and "written to predictions-2.csv" in second.stdout
+    assert (cwd / "predictions.csv").read_text() == (cwd / "predictions-2.csv").read_text()
 
 
 def test_a_non_image_file_is_a_clear_error(lenet_checkpoint, tmp_path):

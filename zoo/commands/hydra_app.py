@@ -61,7 +61,7 @@ def job(command: str) -> Callable[[Any], Any]:
             try:
                 result = command_row(command).run()(cfg)
             except Exception as error:
-                if command_row(command).writes_run_folder:
+                if command_row(command).writes_run_folder and not named_run_folder(ORIGINAL_ARGV):
                     remove_unstarted_run(Path(str(hydra_config.runtime.output_dir)))
                 failed_write = storage_failure(error)
                 if failed_write is None:
@@ -100,10 +100,16 @@ def job(command: str) -> Callable[[Any], Any]:
 UNSTARTED_RUN = {".lock", "train.log"}  # what a run folder holds before the run is assembled
 
 
+def named_run_folder(argv: list[str]) -> bool:
+    """Whether the command line named the run's folder (which may have existed before the run)."""
+    return any(arg.startswith(("hydra.run.dir=", "hydra.sweep.dir=")) for arg in argv)
+
+
 def remove_unstarted_run(folder: Path) -> None:
     """A run that failed before it was assembled (no .hydra record, no checkpoint, no metrics)
-    leaves no folder behind: `zoo runs` lists runs, not attempts. A folder holding anything else
-    is kept as it is."""
+    leaves no folder behind: `zoo runs` lists runs, not attempts. Only the folder Hydra made for
+    this run (runs/<name>/<time>, not one the command line named) is removed, and only while it
+    holds nothing else."""
     try:
         if not folder.is_dir() or not {path.name for path in folder.iterdir()} <= UNSTARTED_RUN:
             return

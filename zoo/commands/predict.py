@@ -51,7 +51,7 @@ def predict(cfg: DictConfig) -> list[dict[str, Any]]:
         return first
     output = config.get("output")
     if output is None and is_image_source(source) and Path(str(source)).is_dir():
-        output = "predictions.csv"
+        output = unused_name(Path("predictions.csv"))  # never over an earlier one
     shown, count = [], 0
     with atomic_output(Path(output), newline="") if output else nullcontext() as file:
         writer = PredictionWriter(file, task) if file is not None else None
@@ -66,6 +66,15 @@ def predict(cfg: DictConfig) -> list[dict[str, Any]]:
     if output:
         console.print(f"{count:,} predictions written to {output}", soft_wrap=True)
     return shown
+
+
+def unused_name(path: Path) -> str:
+    """`path`, or path-2, path-3, ... : the first name no file has."""
+    candidate, number = path, 1
+    while candidate.exists():
+        number += 1
+        candidate = path.with_name(f"{path.stem}-{number}{path.suffix}")
+    return str(candidate)
 
 
 def show(
@@ -91,14 +100,14 @@ def format_cell(cell: Any) -> str:
 
 class PredictionWriter:
     """Predictions as CSV rows, a chunk at a time, in the columns their kind of task names
-    (`csv_columns`, `csv_row`: input, class, probability for classifiers; input, values for
-    regressors)."""
+    (`csv_columns`, `csv_row`: input, class, probability and the other top_k classes for
+    classifiers; input, values for regressors)."""
 
     def __init__(self, file: TextIO, task: Any):
         self.writer, self.task, self.started = csv.writer(file), task, False
 
     def write(self, predictions: list[dict[str, Any]]) -> None:
         if not self.started:
-            self.writer.writerow(self.task.csv_columns)
+            self.writer.writerow(self.task.csv_columns(predictions[0]))
             self.started = True
         self.writer.writerows(self.task.csv_row(p) for p in predictions)

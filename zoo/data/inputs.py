@@ -210,9 +210,9 @@ def model_inputs(datamodule: DataModule, source: Any) -> Iterator[tuple[Any, lis
             yield x, [str(i) for i in range(first, first + len(x))]
             first += len(x)
         return
+    images, names = image_list(source)  # a missing file is named first
     if not isinstance(datamodule, ImageFiles):
         raise ZooError("this model was not trained on images: give feature rows (.csv, .npy or a list)")
-    images, names = image_list(source)
     for start in range(0, len(images), CHUNK_ROWS):
         chunk = images[start : start + CHUNK_ROWS]  # read as they are predicted
         yield datamodule.read_images(chunk), names[start : start + CHUNK_ROWS]

@@ -167,6 +167,8 @@ def live_bar() -> Any:
         TimeElapsedColumn,
         TimeRemainingColumn,
     )
+
+    # (and its text): imported with the bar
     from rich.text import Text
 
     class Speed(ProgressColumn):

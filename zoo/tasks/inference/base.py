@@ -90,10 +90,10 @@ class Inference(nn.Module):
         """A result as the cells under `table_columns` (tabular kinds only)."""
         raise NotImplementedError
 
-    @property
-    def csv_columns(self) -> tuple[str, ...] | None:
-        """The header of `zoo predict output=...` (tabular kinds): the table's, unless a kind says."""
-        return self.table_columns
+    def csv_columns(self, first: dict[str, Any]) -> tuple[str, ...]:
+        """The header of `zoo predict output=...` (tabular kinds), given the first result: the
+        table's columns, unless a kind says."""
+        return self.table_columns or ()
 
     def csv_row(self, result: dict[str, Any]) -> list[Any]:
         return self.table_row(result)

@@ -69,10 +69,14 @@ class ClassifierInference(Inference):
         top = ", ".join(f"{name} {q:.3f}" for name, q in result["top"])
         return [result["input"], result["class"], result["probability"], top]
 
-    csv_columns = ("input", "class", "probability")
+    def csv_columns(self, first: dict[str, Any]) -> tuple[str, ...]:
+        """input, class, probability, then class_k, probability_k for each further top class."""
+        more = [(f"class_{k}", f"probability_{k}") for k in range(2, len(first["top"]) + 1)]
+        return ("input", "class", "probability", *(name for pair in more for name in pair))
 
     def csv_row(self, result: dict[str, Any]) -> list[Any]:
-        return [result["input"], result["class"], result["probability"]]
+        more = [cell for name, probability in result["top"][1:] for cell in (name, probability)]
+        return [result["input"], result["class"], result["probability"], *more]
 
     def predict_raw(
         self, inputs: Any, datamodule: DataModule, options: dict[str, Any]
