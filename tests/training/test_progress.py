@@ -82,3 +82,12 @@ def test_sigterm_stops_within_a_step_and_the_resumed_run_ends_as_the_whole_one(t
     resumed = train(compose_train([*overrides, f"ckpt_path={last}"], tmp_path / "run"))
     assert resumed["global_step"] == whole["global_step"]
     assert resumed["test"] == pytest.approx(whole["test"], abs=1e-6)
+
+
+def test_the_live_bar_counts_the_runs_steps(tmp_path, capsys):
+    summary = train(
+        compose_train(["callbacks.progress=rich", "data=digits", "trainer.max_epochs=2"], tmp_path / "run")
+    )
+    shown = capsys.readouterr().out
+    assert f"{summary['global_step']}/{summary['global_step']} steps" in shown  # real batches, not bundles
+    assert "epoch 2/2  train/acc" in shown and "steps/s" in shown and "ETA" in shown
