@@ -91,3 +91,20 @@ def test_the_live_bar_counts_the_runs_steps(tmp_path, capsys):
     shown = capsys.readouterr().out
     assert f"{summary['global_step']}/{summary['global_step']} steps" in shown  # real batches, not bundles
     assert "epoch 2/2  train/acc" in shown and "steps/s" in shown and "ETA" in shown
+
+
+def test_a_step_limit_inside_an_epoch_is_validated_and_no_line_repeats_stale_values(tmp_path, caplog):
+    overrides = [*PLAIN, "trainer.max_epochs=5", "trainer.max_steps=30", "trainer.steps_per_batch=1"]
+    with caplog.at_level("INFO", logger="zoo"):
+        summary = train(compose_train([*overrides, "+trainer.check_val_every_n_epoch=1"], tmp_path / "a"))
+    assert summary["global_step"] == 30  # 10 steps into epoch 2 (20 steps an epoch)
+    import csv
+    from pathlib import Path
+
+    rows = list(csv.DictReader(Path(summary["run_dir"], "metrics.csv").read_text().splitlines()))
+    validated_at = [int(row["step"]) for row in rows if row.get("val/loss")]
+    assert validated_at[-1] == 29  # a validation after the last step (logged at step index 29)
+    lines = [line for line in caplog.text.splitlines() if re.search(r"epoch \d/5  ", line)]
+    assert len(lines) == 2 and "val/loss" in lines[-1]
+    values = [re.search(r"val/loss (\S+)", line).group(1) for line in lines]
+    assert values[0] != values[1]  # epoch 2's line shows its own validation, not epoch 1's

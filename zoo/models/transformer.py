@@ -29,6 +29,8 @@ from zoo.vocabulary import PAD
 
 IMPLEMENTATIONS = ("fast", "written")
 POSITIONS = ("sinusoidal", "learned", "none")
+ACTIVATIONS = {"relu": nn.ReLU, "gelu": nn.GELU}
+INITS = ("default", "gpt2")
 
 
 class LayerCache(NamedTuple):
@@ -82,17 +84,30 @@ def padding_mask(lengths: torch.Tensor, length: int) -> torch.Tensor:
 
 
 class MultiHeadAttention(nn.Module):
-    def __init__(self, d_model: int, heads: int, implementation: str = "fast"):
+    """`fused_qkv`: self-attention computes Q, K and V with one matrix [W_Q W_K W_V] (one matrix
+    product instead of three: the same numbers, tested against the separate ones)."""
+
+    def __init__(
+        self,
+        d_model: int,
+        heads: int,
+        implementation: str = "fast",
+        bias: bool = True,
+        fused_qkv: bool = False,
+    ):
         super().__init__()
         if d_model % heads:
             raise ValueError(f"d_model ({d_model}) must be divisible by heads ({heads})")
         if implementation not in IMPLEMENTATIONS:
             raise ValueError(f"implementation must be 'fast' or 'written', got {implementation!r}")
-        self.heads, self.written = heads, implementation == "written"
-        self.W_Q = nn.Linear(d_model, d_model)
-        self.W_K = nn.Linear(d_model, d_model)
-        self.W_V = nn.Linear(d_model, d_model)
-        self.W_O = nn.Linear(d_model, d_model)
+        self.heads, self.written, self.fused = heads, implementation == "written", fused_qkv
+        if fused_qkv:
+            self.W_QKV = nn.Linear(d_model, 3 * d_model, bias=bias)
+        else:
+            self.W_Q = nn.Linear(d_model, d_model, bias=bias)
+            self.W_K = nn.Linear(d_model, d_model, bias=bias)
+            self.W_V = nn.Linear(d_model, d_model, bias=bias)
+        self.W_O = nn.Linear(d_model, d_model, bias=bias)
         self.weights: torch.Tensor | None = None  # the last attention weights (written only)
 
     def split_heads(self, x: torch.Tensor) -> torch.Tensor:
@@ -113,9 +128,14 @@ class MultiHeadAttention(nn.Module):
         `past`: the keys and values (B, h, S', d_k) of earlier positions (a key/value cache); the
         new ones are appended. `causal`: self-attention over x alone with the causal mask.
         Returns (output (B, T, d_model), all keys and values)."""
-        q = self.split_heads(self.W_Q(x))  # (B, h, T, d_k)
-        k = self.split_heads(self.W_K(context))  # (B, h, S, d_k)
-        v = self.split_heads(self.W_V(context))  # (B, h, S, d_k)
+        if self.fused:
+            if context is not x:
+                raise ValueError("fused_qkv is for self-attention (context = x)")
+            q, k, v = (self.split_heads(part) for part in self.W_QKV(x).chunk(3, dim=-1))
+        else:
+            q = self.split_heads(self.W_Q(x))  # (B, h, T, d_k)
+            k = self.split_heads(self.W_K(context))  # (B, h, S, d_k)
+            v = self.split_heads(self.W_V(context))  # (B, h, S, d_k)
         if past is not None:
             k = torch.cat([past.keys, k], dim=2)  # (B, h, S' + S, d_k)
             v = torch.cat([past.values, v], dim=2)
@@ -127,18 +147,34 @@ class MultiHeadAttention(nn.Module):
 
 
 class FeedForward(nn.Sequential):
-    def __init__(self, d_model: int, d_ff: int, dropout: float):
-        super().__init__(nn.Linear(d_model, d_ff), nn.ReLU(), nn.Dropout(dropout), nn.Linear(d_ff, d_model))
+    def __init__(self, d_model: int, d_ff: int, dropout: float, activation: str = "relu", bias: bool = True):
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}, got {activation!r}")
+        super().__init__(
+            nn.Linear(d_model, d_ff, bias=bias),
+            ACTIVATIONS[activation](),
+            nn.Dropout(dropout),
+            nn.Linear(d_ff, d_model, bias=bias),
+        )
 
 
 class EncoderLayer(nn.Module):
     def __init__(
-        self, d_model: int, heads: int, d_ff: int, dropout: float, norm_first: bool, implementation: str
+        self,
+        d_model: int,
+        heads: int,
+        d_ff: int,
+        dropout: float,
+        norm_first: bool,
+        implementation: str,
+        activation: str = "relu",
+        bias: bool = True,
+        fused_qkv: bool = False,
     ):
         super().__init__()
-        self.self_attention = MultiHeadAttention(d_model, heads, implementation)
-        self.feed_forward = FeedForward(d_model, d_ff, dropout)
-        self.norm1, self.norm2 = nn.LayerNorm(d_model), nn.LayerNorm(d_model)
+        self.self_attention = MultiHeadAttention(d_model, heads, implementation, bias, fused_qkv)
+        self.feed_forward = FeedForward(d_model, d_ff, dropout, activation, bias)
+        self.norm1, self.norm2 = nn.LayerNorm(d_model, bias=bias), nn.LayerNorm(d_model, bias=bias)
         self.drop, self.norm_first = nn.Dropout(dropout), norm_first
 
     def forward(
@@ -250,14 +286,22 @@ class TokenEmbedding(nn.Module):
     table starts at N(0, 1/d_model), so scaled embeddings have unit variance and an output layer
     tied to the table gives logits of unit scale."""
 
-    def __init__(self, vocab_size: int, d_model: int, positions: str, max_length: int, dropout: float):
+    def __init__(
+        self,
+        vocab_size: int,
+        d_model: int,
+        positions: str,
+        max_length: int,
+        dropout: float,
+        scale: bool = True,
+    ):
         super().__init__()
         self.tokens = nn.Embedding(vocab_size, d_model, padding_idx=PAD)
         with torch.no_grad():
             self.tokens.weight.normal_(0.0, d_model**-0.5)
             self.tokens.weight[0].zero_()
         self.positions = positional_embedding(positions, d_model, max_length)
-        self.drop, self.scale = nn.Dropout(dropout), math.sqrt(d_model)
+        self.drop, self.scale = nn.Dropout(dropout), math.sqrt(d_model) if scale else 1.0
         self.max_length = max_length
 
     def forward(self, tokens: torch.Tensor, offset: int = 0) -> torch.Tensor:
@@ -364,7 +408,16 @@ class TransformerLanguageModel(nn.Module):
     per step instead of re-reading the whole sequence. The LanguageModel task does not carry the
     state from one training window to the next (`carries_state = False`): each window is read
     on its own, up to `context` tokens. When a generated sequence outgrows the context, the last
-    `context` tokens are re-read without the cache (a sliding window)."""
+    `context` tokens are re-read without the cache (a sliding window).
+
+    The GPT-2 shape (the GPT presets' choice; the class defaults are the original Transformer's,
+    which older checkpoints were trained with): `activation="gelu"`, no biases in the linear
+    layers and layer norms (`bias=False`), one Q/K/V matrix (`fused_qkv=True`) and `init="gpt2"`:
+    every weight N(0, 0.02), embeddings unscaled, and the two projections that write into the
+    residual stream in each layer (attention's W_O, the feed-forward's output) N(0, 0.02/√(2L)).
+    The residual stream is a sum of 2L such writes on top of the embedding; scaling each by
+    1/√(2L) keeps its variance at initialisation independent of depth, so a deeper model starts
+    as well-conditioned as a shallow one (Radford et al. 2019, §2.3)."""
 
     carries_state = False
 
@@ -381,17 +434,30 @@ class TransformerLanguageModel(nn.Module):
         norm_first: bool = True,
         tie_weights: bool = True,
         implementation: str = "fast",
+        activation: str = "relu",
+        bias: bool = True,
+        fused_qkv: bool = False,
+        init: str = "default",
     ):
         super().__init__()
+        if init not in INITS:
+            raise ValueError(f"init must be one of {', '.join(INITS)}, got {init!r}")
         self.context = context
-        self.embedding = TokenEmbedding(vocab_size, d_model, positions, context, dropout)
-        self.layers = nn.ModuleList(
-            EncoderLayer(d_model, heads, d_ff, dropout, norm_first, implementation) for _ in range(num_layers)
+        self.embedding = TokenEmbedding(
+            vocab_size, d_model, positions, context, dropout, scale=init != "gpt2"
         )
-        self.norm = nn.LayerNorm(d_model) if norm_first else nn.Identity()
+        self.layers = nn.ModuleList(
+            EncoderLayer(
+                d_model, heads, d_ff, dropout, norm_first, implementation, activation, bias, fused_qkv
+            )
+            for _ in range(num_layers)
+        )
+        self.norm = nn.LayerNorm(d_model, bias=bias) if norm_first else nn.Identity()
         self.output = nn.Linear(d_model, vocab_size, bias=False)
         if tie_weights:
             self.output.weight = self.embedding.tokens.weight
+        if init == "gpt2":
+            gpt2_init(self, num_layers)
 
     def forward(
         self, tokens: torch.Tensor, state: GenerationState | None = None
@@ -421,6 +487,22 @@ class TransformerLanguageModel(nn.Module):
             cache.append(present)
         logits = self.output(self.norm(x))  # (B, T, V)
         return logits, GenerationState(torch.cat([seen, tokens], dim=1), tuple(cache))
+
+
+def gpt2_init(model: nn.Module, num_layers: int, std: float = 0.02) -> None:
+    """GPT-2's initialisation: linear and embedding weights N(0, std), biases zero, and the
+    residual projections (attention's W_O, the feed-forward's last layer) N(0, std/√(2·layers))."""
+    with torch.no_grad():
+        for module in model.modules():
+            if isinstance(module, nn.Linear | nn.Embedding):
+                module.weight.normal_(0.0, std)
+            if isinstance(module, nn.Linear) and module.bias is not None:
+                module.bias.zero_()
+        for module in model.modules():
+            if isinstance(module, MultiHeadAttention):
+                module.W_O.weight.normal_(0.0, std / math.sqrt(2 * num_layers))
+            if isinstance(module, FeedForward):
+                module[-1].weight.normal_(0.0, std / math.sqrt(2 * num_layers))
 
 
 class TransformerSentenceEncoder(nn.Module):

@@ -6,11 +6,24 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import lightning as L
 from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
 
 from zoo.training.plots import AttentionMaps, EvaluationPlots, GradientNorms, LearningCurves
 from zoo.training.progress import progress_callbacks
 from zoo.training.resume import LastCheckpoint
+
+
+class ValidateAtStepLimit(L.Callback):
+    """A run that trainer.max_steps ends inside an epoch is validated there (Lightning validates
+    only at the end of an epoch, so its last steps would go unmeasured, and the best checkpoint
+    would be chosen without them): the step limit asks the loop to stop, and a stop request
+    validates first."""
+
+    def on_train_batch_end(self, trainer: L.Trainer, *args: Any) -> None:
+        at_limit = 0 <= trainer.max_steps <= trainer.global_step
+        if at_limit and not trainer.fit_loop.epoch_loop.batch_progress.is_last_batch:
+            trainer.should_stop = True
 
 
 def build_callbacks(
@@ -46,6 +59,7 @@ def build_callbacks(
         callbacks.append(AttentionMaps(plots / "attention", int(config["attention_maps"])))
     if config.get("evaluation_plots", True):
         callbacks.append(EvaluationPlots(plots, weights=bool(config.get("weight_histogram"))))
+    callbacks.append(ValidateAtStepLimit())
     progress, enable_bar = progress_callbacks(
         config.get("progress", "auto"), config.get("progress_every", "30s")
     )

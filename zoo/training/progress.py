@@ -55,6 +55,7 @@ class RunProgress(Callback):
         self.every_steps, self.every_seconds = parse_every(every)
         self.total: int | None = None
         self.bar: Any = None
+        self.validated_epoch: int | None = None  # the epoch whose val/ values are the latest
 
     # --- the run's clock ----------------------------------------------------------------------
     def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
