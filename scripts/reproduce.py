@@ -184,6 +184,24 @@ SECTIONS = {
 }
 
 
+WRITTEN_HERE = (*SECTIONS, "## The course's algorithms, written out")
+
+
+def other_sections(path: Path) -> list[str]:
+    """The lines of the results file's sections this script does not write (measured by other
+    scripts, e.g. scripts/bench_lm.py's "## Next to nanoGPT"), kept as they are."""
+    if not path.is_file():
+        return []
+    kept: list[str] = []
+    keeping = False
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("## "):
+            keeping = line not in WRITTEN_HERE
+        if keeping:
+            kept.append(line)
+    return kept
+
+
 def earlier_rows(path: Path, rerun: set[str]) -> dict[str, list[str]]:
     """{section: its rows} of an existing results file, for experiments not looked at again."""
     kept: dict[str, list[str]] = {section: [] for section in SECTIONS}
@@ -403,6 +421,9 @@ def write_results(
     if skipped or kept["## Not run here"]:
         lines += ["", "## Not run here", "", "| experiment | why |", "|---|---|"]
         lines += sorted([*kept["## Not run here"], *(f"| {name} | {why} |" for name, why in skipped)])
+    others = other_sections(path)
+    if others:
+        lines += ["", *others]
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.part")
     temporary.write_text("\n".join(lines) + "\n", encoding="utf-8")

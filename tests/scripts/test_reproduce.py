@@ -197,3 +197,16 @@ def test_the_scripts_train_again_into_their_own_folders(tmp_path):
     assert train(reproduce.compose_experiment("xor_mlp", short, tmp_path / "xor"))["global_step"] > 0
     assert bench.compose_workload("mlp_digits", "cpu", True, 2, 1, tmp_path).overwrite is True
     assert gpu_check.composed("mlp_fashion_mnist", [], tmp_path, True)[0].overwrite is True
+
+
+def test_a_section_another_script_wrote_is_kept(tmp_path):
+    output = tmp_path / "RESULTS.md"
+    output.write_text(
+        "# Results\n\n## Experiments\n\n| a | b |\n\n## Next to nanoGPT\n\nmeasured by hand\n| x | 1 |\n"
+    )
+    reproduce.write_results(output, [], [], tiny=True, merge=True, course=[])
+    text = output.read_text()
+    assert (
+        text.endswith("## Next to nanoGPT\n\nmeasured by hand\n| x | 1 |\n")
+        and text.count("## Next to nanoGPT") == 1
+    )

@@ -8,6 +8,7 @@ normalisation parameters (the 1-D parameters) get none.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterable
 from typing import Any
 
@@ -18,7 +19,7 @@ from zoo.allowlist import resolve_class
 from zoo.errors import ZooError
 
 OPTIMIZER_PREFIXES = ("torch.optim.", "zoo.course.optimizers.")
-SCHEDULER_PREFIXES = ("torch.optim.lr_scheduler.",)
+SCHEDULER_PREFIXES = ("torch.optim.lr_scheduler.", "zoo.training.schedules.")
 LIGHTNING_SCHEDULER_KEYS = ("interval", "frequency", "monitor")
 
 
@@ -94,7 +95,8 @@ def build_scheduler(
     kwargs = dict(config)
     cls = _resolve(kwargs.pop("_target_", None), SCHEDULER_PREFIXES, "scheduler")
     lightning_keys = {key: kwargs.pop(key) for key in LIGHTNING_SCHEDULER_KEYS if key in kwargs}
-    if cls is torch.optim.lr_scheduler.OneCycleLR and kwargs.get("total_steps") is None:
+    takes_total = "total_steps" in inspect.signature(cls).parameters  # OneCycleLR, WarmupCosine
+    if takes_total and kwargs.get("total_steps") is None:
         kwargs["total_steps"] = total_steps
     try:
         scheduler = cls(optimizer, **kwargs)
