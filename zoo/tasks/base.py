@@ -27,7 +27,7 @@ from zoo.tasks.metrics import WeightedMean
 from zoo.training.lightning_internals import attached_trainer
 from zoo.training.optim import build_optimizer, build_scheduler, merge_undecayed_groups
 from zoo.training.regularizers import build_regularizer
-from zoo.training.steps import BundledSteps
+from zoo.training.steps import BundledSteps, stops_inside_epoch
 
 if TYPE_CHECKING:
     from zoo.data.base import DataModule
@@ -175,8 +175,10 @@ class Task(Inference, BundledSteps, L.LightningModule):
         self.train_loss.update(loss.detach(), batch_size)
         if self.train_loss.update_count == 1:
             self.log("train/loss", self.train_loss, on_step=False, on_epoch=True, prog_bar=True)
-        every = self.trainer.log_every_n_steps if attached_trainer(self) is not None else 1
-        if (self.global_step + 1) % every == 0:
+        trainer = attached_trainer(self)
+        every = trainer.log_every_n_steps if trainer is not None else 1
+        stop = trainer is not None and stops_inside_epoch(trainer, self.global_step + 1)
+        if (self.global_step + 1) % every == 0 or stop:
             self.log("train/loss_step", loss, on_step=True, on_epoch=False, prog_bar=True)
 
     def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor | None:

@@ -12,6 +12,7 @@ from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
 from zoo.training.plots import AttentionMaps, EvaluationPlots, GradientNorms, LearningCurves
 from zoo.training.progress import progress_callbacks
 from zoo.training.resume import LastCheckpoint
+from zoo.training.steps import stops_inside_epoch
 
 
 class ValidateAtStepLimit(L.Callback):
@@ -21,8 +22,7 @@ class ValidateAtStepLimit(L.Callback):
     validates first."""
 
     def on_train_batch_end(self, trainer: L.Trainer, *args: Any) -> None:
-        at_limit = 0 <= trainer.max_steps <= trainer.global_step
-        if at_limit and not trainer.fit_loop.epoch_loop.batch_progress.is_last_batch:
+        if stops_inside_epoch(trainer, trainer.global_step):
             trainer.should_stop = True
 
 

@@ -25,6 +25,15 @@ if TYPE_CHECKING:
     from zoo.data.base import DataModule
 
 
+def stops_inside_epoch(trainer: L.Trainer, steps_done: int) -> bool:
+    """Whether trainer.max_steps ends the run at `steps_done`, inside an epoch: the loop is asked to
+    stop there (zoo.training.callbacks.ValidateAtStepLimit), which validates, and Lightning's logger
+    then writes that step's values - its loss is logged there, in bundles or not, so that no stale
+    value is written at a new step."""
+    at_limit = 0 <= trainer.max_steps <= steps_done
+    return at_limit and not trainer.fit_loop.epoch_loop.batch_progress.is_last_batch
+
+
 class BundledSteps:
     """Task methods for trainer.steps_per_batch. With 1 step per batch Lightning's automatic
     optimisation takes the steps; `log_step_values` and `total_optimizer_steps` serve both."""
@@ -79,6 +88,8 @@ class BundledSteps:
                 listener.on_step_in_bundle(trainer, step, loss)
         if not losses:
             return None
+        if stops_inside_epoch(trainer, step) and len(losses) - 1 not in logged_steps:
+            logged_steps.append(len(losses) - 1)  # the step a stop comes at is logged (as one step)
         values = torch.stack(losses)
         if logged_steps:  # written after the bundle: one host sync for all, not one per logged step
             first_step = step - len(losses)
