@@ -23,6 +23,7 @@ from zoo.errors import ZooError
 
 log = logging.getLogger("zoo")
 PROGRESS_CHOICES = ("auto", "rich", "plain", "none")
+LOSS_EVERY_S = 0.5  # the live bar reads the loss (a host sync on a GPU) at most this often
 
 
 def parse_every(every: Any) -> tuple[int | None, float | None]:
@@ -56,6 +57,7 @@ class RunProgress(Callback):
         self.total: int | None = None
         self.bar: Any = None
         self.validated_epoch: int | None = None  # the epoch whose val/ values are the latest
+        self.loss_shown_at = float("-inf")  # when the live bar last read the loss
 
     # --- the run's clock ----------------------------------------------------------------------
     def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
@@ -97,7 +99,11 @@ class RunProgress(Callback):
             self.report(trainer, step, outputs)
             return
         epoch = f"epoch {trainer.current_epoch + 1}/{trainer.max_epochs}" if self.total else "training"
-        self.bar.update(self.task, completed=step, description=epoch, loss=loss_text(outputs))
+        fields = {}
+        now = time.monotonic()
+        if now - self.loss_shown_at >= LOSS_EVERY_S:  # reading the loss is a host sync on a GPU
+            self.loss_shown_at, fields["loss"] = now, loss_text(outputs)
+        self.bar.update(self.task, completed=step, description=epoch, **fields)
 
     def report(self, trainer: L.Trainer, step: int, outputs: Any) -> None:
         """A plain line when one is due (every so many steps or seconds)."""
