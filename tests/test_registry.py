@@ -19,6 +19,7 @@ MODEL_DATA = {
     **{name: "grammar" for name in ("lstm_lm", "gru_lm", "rnn_lm", "window_lm", "transformer_lm")},
     "bilstm_tagger": "grammar_pos",
     "lstm_classifier": "grammar_sentiment",
+    "cnn_text": "grammar_sentiment",
     "skipgram": "grammar_skipgram",
     "rnn_seq2seq": "grammar_translation",
     "transformer_seq2seq": "grammar_translation",
@@ -31,6 +32,8 @@ NEEDS_FILES = {"mnist", "fashion_mnist", "cifar10", "cifar100", "image_folder"}
 NEEDS_FILES |= {"text_files", "tiny_shakespeare", "wikitext2", "wikitext103"}  # tests/data/test_text.py
 NEEDS_FILES |= {"ud_ewt", "conll2003", "sst2", "imdb"}  # tests/data/test_sequences.py
 NEEDS_FILES |= {"multi30k", "parallel"}  # tests/data/test_translation.py
+NEEDS_FILES |= {"ptb", "brown_pos", "mr"}  # fetched: tests/data/test_packages.py, test_brown.py, test_real_nlp.py
+NEEDS_FILES |= {"csv", "tagged", "labelled_text"}  # your files: tests/cli/test_own_data.py
 
 
 def test_every_model_has_a_test_dataset():

@@ -33,7 +33,11 @@ def resolve_class(target: object, prefixes: tuple[str, ...], kind: str, base: ty
     module_name, _, name = target.rpartition(".")
     try:
         cls = getattr(importlib.import_module(module_name), name)
-    except (ImportError, AttributeError):
+    except ModuleNotFoundError as error:
+        if error.name is None or not module_name.startswith(error.name):
+            raise  # a module of the zoo that fails to import is a bug to see, not an unknown name
+        raise ValueError(f"unknown {kind} {target!r}") from None
+    except AttributeError:
         raise ValueError(f"unknown {kind} {target!r}") from None
     if not (isinstance(cls, type) and issubclass(cls, base)):
         raise ValueError(f"{target!r} is not a {base.__name__} class")

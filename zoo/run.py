@@ -129,6 +129,30 @@ def vocabulary_found(cfg: DictConfig, config: dict[str, Any], datamodule: DataMo
     return plain(cfg)
 
 
+FOUND_KEYS = ("num_features", "num_classes", "class_names", "tags")
+
+
+def facts_found(cfg: DictConfig, config: dict[str, Any], datamodule: DataModule) -> dict[str, Any]:
+    """Facts about your own data that its config leaves null (data.num_classes, num_features,
+    class_names, tags: a CSV, a CoNLL file or labelled texts) read from the data (`found_facts()`
+    of the data module), so that the model's `${data.num_classes}` and the stored run config get
+    them."""
+    wanted = [key for key in FOUND_KEYS if key in config["data"] and config["data"][key] is None]
+    if not wanted or not hasattr(datamodule, "found_facts"):
+        return config
+    found = datamodule.found_facts()
+    for key in wanted:
+        if found.get(key) is not None:
+            cfg.data[key] = found[key]
+            shown = (
+                found[key]
+                if not isinstance(found[key], list) or len(found[key]) <= 12
+                else f"{len(found[key])} of them"
+            )
+            log.info("data.%s found in the training data: %s", key, shown)
+    return plain(cfg)
+
+
 def log_split_sizes(datamodule: DataModule) -> None:
     """One line at the start: how many examples (or windows) each split read."""
     datasets = datamodule.datasets if isinstance(datamodule, HasSplits) else {}
@@ -180,6 +204,7 @@ def assemble(cfg: DictConfig, extra_callbacks: list[Any] | None = None) -> Run:
         resumed = check_resumable(config["ckpt_path"], config["trainer"])
     datamodule = build_datamodule(config["data"], for_trainer=True)
     config = vocabulary_found(cfg, config, datamodule)
+    config = facts_found(cfg, config, datamodule)
     pretrained = None
     if config["model"].get("pretrained"):
         pretrained = load_checkpoint(config["model"]["pretrained"])

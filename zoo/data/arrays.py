@@ -130,6 +130,16 @@ class ArrayDataModule(TensorDataModule):
             if not self.class_names:
                 self.class_names = self.default_class_names(self.num_classes)
 
+    def found_facts(self) -> dict[str, Any]:
+        """What the data says (zoo.run.facts_found): its feature and class counts, class names."""
+        self.prepare_data()
+        self.setup("fit")
+        return {
+            "num_features": self.num_features,
+            "num_classes": self.num_classes,
+            "class_names": self.class_names,
+        }
+
     def features(self, x: np.ndarray) -> torch.Tensor:
         """Raw feature rows → the float tensor the model sees (standardised as in training)."""
         x = np.asarray(x, dtype=np.float64)

@@ -76,3 +76,81 @@ def read_imdb(folder: Path) -> list[Example]:
             text = read_text(review).replace("<br />", " ").lower()
             examples.append((text.split(), label))
     return examples
+
+
+# --- your own files: generic readers ---------------------------------------------------------------
+def read_tagged(
+    path: Path, token_column: int = 0, tag_column: int = -1, separator: str | None = None
+) -> list[Example]:
+    """Tagged sentences in CoNLL-style columns: a token per line, blank lines between sentences;
+    lines starting with # (comments) or -DOCSTART- are sentence breaks too. Columns are split at
+    `separator` (None: any whitespace); every token line must have as many columns as the first."""
+    examples, words, tags = [], [], []
+    width = None
+    for number, line in enumerate(read_text(path).splitlines(), 1):
+        columns = line.split(separator) if separator else line.split()
+        if not line.strip() or line.startswith("#") or columns[0] == "-DOCSTART-":
+            if words:
+                examples.append((words, tags))
+            words, tags = [], []
+            continue
+        width = width or len(columns)
+        if len(columns) != width:
+            raise ZooError(
+                f"{path}:{number}: {len(columns)} columns, the first token line {width} (ragged rows)"
+            )
+        for name, index in (("token_column", token_column), ("tag_column", tag_column)):
+            if not -width <= index < width:
+                raise ZooError(f"{path}: data.{name}={index} but the rows have {width} columns")
+        words.append(columns[token_column].strip())
+        tags.append(columns[tag_column].strip())
+    if words:
+        examples.append((words, tags))
+    if not examples:
+        raise ZooError(f"{path} holds no tagged sentence")
+    return examples
+
+
+def read_labelled_texts(
+    path: Path, label_column: int | str = 0, text_column: int | str = 1
+) -> list[tuple[str, str]]:
+    """(label, text) rows of a CSV (a .tsv or .tab file: tab-separated), quoted fields as the csv
+    module reads them (a text may span lines). Columns by position, or by name when the file has
+    a header row naming them."""
+    import csv
+    import io
+
+    delimiter = "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
+    rows = list(csv.reader(io.StringIO(read_text(path)), delimiter=delimiter))
+    rows = [row for row in rows if any(cell.strip() for cell in row)]
+    if not rows:
+        raise ZooError(f"{path} holds no rows")
+    if isinstance(label_column, str) or isinstance(text_column, str):
+        header, rows = rows[0], rows[1:]
+        for name in (label_column, text_column):
+            if isinstance(name, str) and name not in header:
+                raise ZooError(f"{path}: no column {name!r} in its header {header}")
+        label_column, text_column = (
+            header.index(column) if isinstance(column, str) else column
+            for column in (label_column, text_column)
+        )
+    examples = []
+    for number, row in enumerate(rows, 1):
+        if max(label_column, text_column) >= len(row):
+            raise ZooError(
+                f"{path}: row {number} has {len(row)} columns, too few for {label_column} and {text_column}"
+            )
+        examples.append((row[label_column].strip(), row[text_column].strip()))
+    return examples
+
+
+def read_labelled_folder(root: Path) -> list[tuple[str, str]]:
+    """(label, text) for each file of <root>/<label>/ (a folder per class, as aclImdb)."""
+    if not root.is_dir():
+        raise ZooError(f"{root} is not a folder (a folder per class, a text file each)")
+    examples = []
+    for folder in sorted(path for path in root.iterdir() if path.is_dir()):
+        examples += [(folder.name, read_text(file)) for file in sorted(folder.iterdir()) if file.is_file()]
+    if not examples:
+        raise ZooError(f"{root} has no <class>/<text file> inside")
+    return examples

@@ -104,6 +104,14 @@ class SequenceDataModule(TensorDataModule):
         for split, items in examples.items():
             self.datasets[split] = [self.encode(words, target) for words, target in items]
 
+    def found_facts(self) -> dict[str, Any]:
+        """What the training split says (zoo.run.facts_found): its tags or classes."""
+        self.prepare_data()
+        self.setup("fit")
+        if self.target == "tags":
+            return {"tags": list(self.tags)}
+        return {"num_classes": len(self.class_names) or None, "class_names": list(self.class_names) or None}
+
     def encode(self, words: list[str], target: Any) -> tuple[list[int], Any]:
         if self.target == "label":  # the tokenizer may split words into pieces
             return self.tokenizer.encode(" ".join(words)).ids[: self.max_length], int(target)

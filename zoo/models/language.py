@@ -3,7 +3,8 @@
 - WindowLanguageModel (Bengio et al. 2003): the embeddings of the n previous tokens, concatenated,
   through an MLP: a fixed window, so nothing older than n tokens can matter.
 - RNNLanguageModel: embedding → RNN/LSTM/GRU stack → linear output; the hidden state h_t summarises
-  the whole history. `tie_weights` shares the output matrix with the embedding (Press & Wolf).
+  the whole history. `tie_weights` shares the output matrix with the embedding (Press & Wolf);
+  `init_range` draws every weight from U(-r, r) (Zaremba et al. 2014: r = 0.1 for "small").
 
 Both take (tokens (B, T), state) and return (logits (B, T, V), state), where the state is what
 the next window of the same streams needs: the RNN's hidden state, or the window model's last
@@ -55,8 +56,11 @@ class RNNLanguageModel(nn.Module):
         dropout: float = 0.0,
         tie_weights: bool = False,
         implementation: str = "fast",
+        init_range: float | None = None,
     ):
         super().__init__()
+        if init_range is not None and not init_range > 0:
+            raise ValueError(f"init_range must be positive, got {init_range}")
         if tie_weights and embed_dim != hidden:
             raise ValueError(f"tie_weights needs embed_dim == hidden, got {embed_dim} and {hidden}")
         self.embedding = nn.Embedding(vocab_size, embed_dim)
@@ -67,6 +71,9 @@ class RNNLanguageModel(nn.Module):
         self.output = nn.Linear(hidden, vocab_size)
         if tie_weights:
             self.output.weight = self.embedding.weight
+        if init_range is not None:  # Zaremba et al.: every weight uniform in [-0.1, 0.1]
+            for parameter in self.parameters():
+                nn.init.uniform_(parameter, -init_range, init_range)
 
     def forward(self, tokens: torch.Tensor, state: State | None = None) -> tuple[torch.Tensor, State]:
         h, state = self.rnn(self.drop(self.embedding(tokens)), state)
