@@ -235,6 +235,30 @@ def ngram_baseline(cfg: Any, order: int) -> float:
     return KneserNeyLM(order, tokenizer.get_vocab_size()).fit(train).cross_entropy(test)
 
 
+def most_frequent_tag_baseline(cfg: Any) -> float:
+    """Token accuracy on the test split of tagging each word with the tag it has most often in the
+    training split, and a word training never saw with the most frequent tag overall."""
+    from collections import Counter, defaultdict
+
+    from zoo.data import build_datamodule
+    from zoo.registry import plain
+
+    datamodule = build_datamodule(plain(cfg.data))
+    examples = datamodule.reader.examples(datamodule)
+    seen: dict[str, Counter] = defaultdict(Counter)
+    for words, tags in examples["train"]:
+        for word, tag in zip(words, tags, strict=True):
+            seen[word][tag] += 1
+    overall = sum(seen.values(), Counter()).most_common(1)[0][0]
+    best = {word: counts.most_common(1)[0][0] for word, counts in seen.items()}
+    pairs = [
+        (best.get(word, overall), tag)
+        for words, tags in examples["test"]
+        for word, tag in zip(words, tags, strict=True)
+    ]
+    return sum(guess == tag for guess, tag in pairs) / len(pairs)
+
+
 def context_frequency_baseline(cfg: Any) -> float:
     """The negative-sampling loss on the test pairs of a model that ignores the centre word: each
     context word o gets the one score s_o that is best on the training pairs, σ(s_o) =
@@ -260,8 +284,9 @@ def context_frequency_baseline(cfg: Any) -> float:
 
 def preset_baseline(cfg: Any, metric: str | None) -> dict[str, Any] | None:
     """The preset's `baseline:` on its test split, with the metric it is compared on: `ngram: N`
-    (a Kneser-Ney N-gram, in the units of the preset's metric) or `context_frequency: true`
-    (skip-gram's test/loss without the centre word)."""
+    (a Kneser-Ney N-gram, in the units of the preset's metric), `most_frequent_tag: true` (a
+    tagger's test/acc from word-tag counts alone) or `context_frequency: true` (skip-gram's
+    test/loss without the centre word)."""
     from zoo.registry import plain
 
     baseline = plain(cfg.baseline) if cfg.get("baseline") else {}
@@ -269,6 +294,9 @@ def preset_baseline(cfg: Any, metric: str | None) -> dict[str, Any] | None:
         order = int(baseline["ngram"])
         value = in_units_of(metric, ngram_baseline(cfg, order))
         return {"name": f"Kneser-Ney {order}-gram", "value": value, "metric": metric}
+    if baseline.get("most_frequent_tag"):
+        value = most_frequent_tag_baseline(cfg)
+        return {"name": "each word's most frequent training tag", "value": value, "metric": "test/acc"}
     if baseline.get("context_frequency"):
         value = context_frequency_baseline(cfg)
         return {"name": "context-word frequency alone", "value": value, "metric": "test/loss"}

@@ -32,7 +32,11 @@ NEEDS_FILES = {"mnist", "fashion_mnist", "cifar10", "cifar100", "image_folder"}
 NEEDS_FILES |= {"text_files", "tiny_shakespeare", "wikitext2", "wikitext103"}  # tests/data/test_text.py
 NEEDS_FILES |= {"ud_ewt", "conll2003", "sst2", "imdb"}  # tests/data/test_sequences.py
 NEEDS_FILES |= {"multi30k", "parallel"}  # tests/data/test_translation.py
-NEEDS_FILES |= {"ptb", "brown_pos", "mr"}  # fetched: tests/data/test_packages.py, test_brown.py, test_real_nlp.py
+NEEDS_FILES |= {
+    "ptb",
+    "brown_pos",
+    "mr",
+}  # fetched: tests/data/test_packages.py, test_brown.py, test_real_nlp.py
 NEEDS_FILES |= {"csv", "tagged", "labelled_text"}  # your files: tests/cli/test_own_data.py
 
 

@@ -220,3 +220,21 @@ def test_checkpoints_naming_the_skipgram_module_by_its_old_path_still_build_it()
 
     old = build_datamodule({"_target_": "zoo.data.sequences.SkipGramDataModule", "corpus": "grammar"})
     assert type(old) is SkipGramDataModule
+
+
+def test_unknown_words_take_the_unk_of_their_shape(tmp_path):
+    from zoo.data.sequences import word_shape
+
+    assert [word_shape(w) for w in ("Blackburn", "EU", "1999", "lamb", "--", "McDonald")] == [
+        "<unk:Xx>", "<unk:XX>", "<unk:0>", "<unk:x>", "<unk:.>", "<unk:Xx>"]  # fmt: skip
+    (tmp_path / "t.conll").write_text("Peter B-PER\nsaw O\nPeter B-PER\nsaw O\nRome B-LOC\n")
+    files = {
+        "train": str(tmp_path / "t.conll"),
+        "val": str(tmp_path / "t.conll"),
+        "test": str(tmp_path / "t.conll"),
+    }
+    data = SequenceDataModule(source="tagged", files=files, min_frequency=2, unknown_shapes=True)
+    data.setup("fit")
+    ids, _ = data.encode(["Peter", "Rome", "Zurich", "NATO", "x"], [None] * 5)
+    tokens = [data.tokenizer.id_to_token(i) for i in ids]
+    assert tokens == ["Peter", "<unk:Xx>", "<unk:Xx>", "<unk:XX>", "<unk:x>"]  # Rome: seen once, below 2

