@@ -24,8 +24,9 @@ def test_readers_take_the_upstream_formats(tmp_path: Path):
     (tmp_path / "q.txt").write_text(
         ": capitals\nAthens Greece Baghdad Iraq\n: family\nboy girl brother sister\n"
     )
-    assert read_analogies(tmp_path / "q.txt") == {
-        "capitals": [("Athens", "Greece", "Baghdad", "Iraq")], "family": [("boy", "girl", "brother", "sister")]}  # fmt: skip
+    sections = read_analogies(tmp_path / "q.txt")
+    assert sections["capitals"] == [("Athens", "Greece", "Baghdad", "Iraq")]
+    assert sections["family"] == [("boy", "girl", "brother", "sister")]
     (tmp_path / "bad.txt").write_text("boy girl brother sister\n")
     with pytest.raises(ZooError, match="bad.txt:1: not 'a b c d' under a ': section' line"):
         read_analogies(tmp_path / "bad.txt")
