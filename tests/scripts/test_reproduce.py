@@ -210,3 +210,17 @@ def test_a_section_another_script_wrote_is_kept(tmp_path):
         text.endswith("## Next to nanoGPT\n\nmeasured by hand\n| x | 1 |\n")
         and text.count("## Next to nanoGPT") == 1
     )
+
+
+def test_the_most_frequent_tag_baseline_tags_each_word_by_its_training_counts(tmp_path):
+    from zoo.registry import compose
+
+    (tmp_path / "train.conll").write_text("I PRON\nsaw VERB\n\nI PRON\nsaw VERB\n\na DET\nsaw NOUN\n")
+    (tmp_path / "test.conll").write_text(
+        "I PRON\nsaw NOUN\nzebras NOUN\n"
+    )  # saw: VERB (2 of 3); zebras: unseen
+    files = [f"data.files.{split}={tmp_path / name}" for split, name in
+             (("train", "train.conll"), ("val", "train.conll"), ("test", "test.conll"))]  # fmt: skip
+    cfg = compose("train", ["model=bilstm_tagger", "data=tagged", *files])
+    # I -> PRON (right), saw -> VERB (wrong), zebras -> the commonest tag overall, PRON (wrong)
+    assert reproduce.most_frequent_tag_baseline(cfg) == 1 / 3
