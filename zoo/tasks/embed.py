@@ -11,7 +11,7 @@ from torchmetrics import MetricCollection
 from zoo.data.base import TaggedWords, TokenizedText
 from zoo.tasks.base import Task
 from zoo.tasks.inference.embed import WordEmbeddingInference, group_accuracy
-from zoo.tasks.word_vector_scores import analogy_accuracy, similarity_score
+from zoo.tasks.word_vector_scores import word_vector_scores
 from zoo.viz.evaluation import embedding_projection
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ class WordEmbedding(WordEmbeddingInference, Task):
         datamodule = self.trainer.datamodule
         if not getattr(datamodule, "similarity_sets", None):
             return
-        for name, value in word_vector_scores(self.net.input_vectors.weight, datamodule).items():
+        for name, value in vocabulary_scores(self.net.input_vectors.weight, datamodule).items():
             self.log(f"test/{name}", value)
 
     def log_group_accuracy(self, stage: str) -> None:
@@ -90,17 +90,10 @@ class WordEmbedding(WordEmbeddingInference, Task):
         return [("plots/embeddings", path)]
 
 
-def word_vector_scores(vectors: torch.Tensor, datamodule: Any) -> dict[str, float]:
-    """The similarity sets' Spearman ρ and the analogies' accuracy, each with its coverage, for
-    vectors whose rows are the data's tokenizer vocabulary (test words normalised as it is)."""
+def vocabulary_scores(vectors: torch.Tensor, datamodule: Any) -> dict[str, float]:
+    """word_vector_scores of vectors whose rows are the data's tokenizer vocabulary."""
     tokenizer = datamodule.tokenizer
-    normalize = tokenizer.normalizer.normalize_str if tokenizer.normalizer else str
     index = {word: i for word, i in tokenizer.get_vocab().items() if not word.startswith("<")}
+    normalize = tokenizer.normalizer.normalize_str if tokenizer.normalizer else str
     matrix = vectors.detach().float().cpu().numpy()
-    scores = {}
-    for name, pairs in datamodule.similarity_sets.items():
-        normalized = [(normalize(a), normalize(b), score) for a, b, score in pairs]
-        scores[name], scores[f"{name}_coverage"] = similarity_score(matrix, index, normalized)
-    questions = [tuple(normalize(word) for word in question) for question in datamodule.analogies]
-    scores["analogy"], scores["analogy_coverage"] = analogy_accuracy(matrix, index, questions)
-    return scores
+    return word_vector_scores(matrix, index, datamodule.similarity_sets, datamodule.analogies, normalize)

@@ -13,6 +13,8 @@ normalises). The same functions score the zoo's vectors and gensim's, so they co
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 
@@ -45,6 +47,24 @@ def similarity_score(
         return float("nan"), len(found) / max(len(pairs), 1)
     cosines = np.array([unit[i] @ unit[j] for i, j, _ in found])
     return spearman(cosines, np.array([score for _, _, score in found])), len(found) / len(pairs)
+
+
+def word_vector_scores(
+    vectors: np.ndarray,
+    index: dict[str, int],
+    similarity_sets: dict[str, list[tuple[str, str, float]]],
+    analogies: list[tuple[str, str, str, str]],
+    normalize: Callable[[str], str] = str,
+) -> dict[str, float]:
+    """Every set's score and coverage: <set> and <set>_coverage for the similarity sets, analogy
+    and analogy_coverage; test words pass through `normalize` (the vocabulary's lowercasing)."""
+    scores = {}
+    for name, pairs in similarity_sets.items():
+        normalized = [(normalize(a), normalize(b), score) for a, b, score in pairs]
+        scores[name], scores[f"{name}_coverage"] = similarity_score(vectors, index, normalized)
+    questions = [(normalize(a), normalize(b), normalize(c), normalize(d)) for a, b, c, d in analogies]
+    scores["analogy"], scores["analogy_coverage"] = analogy_accuracy(vectors, index, questions)
+    return scores
 
 
 def analogy_accuracy(
