@@ -161,9 +161,19 @@ def main(argv: list[str] | None = None) -> int:
         own = report["gensim"]["own_evaluators"][key]
         print(f"| {key} | {z:.3f} ({coverage[0]:.0%}) | {g:.3f} ({coverage[1]:.0%}) | {own:.3f} |")
     print(f"| words/s | {report['zoo']['words_per_s']:,.0f} | {report['gensim']['words_per_s']:,.0f} | |")
+    vectors_file = args.work / "zoo_vectors.txt"  # GloVe's text format: model.embeddings=<this file>
+    write_vectors(vectors_file, zoo_vectors(summary["best_checkpoint"]), zoo_index)
+    print(f"the zoo's vectors: {vectors_file}")
     if args.json:
         args.json.write_text(json.dumps(report, indent=2, default=str))
     return 0
+
+
+def write_vectors(path: Path, vectors: Any, index: dict[str, int]) -> None:
+    """One line per word: the word, then its vector's numbers (GloVe's text format)."""
+    with path.open("w", encoding="utf-8") as file:
+        for word, row in sorted(index.items(), key=lambda item: item[1]):
+            file.write(word + " " + " ".join(f"{value:.5f}" for value in vectors[row]) + "\n")
 
 
 if __name__ == "__main__":

@@ -14,6 +14,11 @@ def test_a_fresh_machine_fetches_ptb_and_trains_the_preset(tmp_path: Path):
     fetched = run_zoo(["data", "fetch", "ptb"], tmp_path)  # ZOO_DATA_DIR is tmp_path/data, empty
     assert fetched.returncode == 0, fetched.stderr[-2000:]
     assert "ptb: 3 files in" in fetched.stdout
+    registry = " ".join(
+        run_zoo(["list", "data"], tmp_path).stdout.split()
+    )  # one line, rich's wrapping undone
+    assert "[in data/]" in registry.split(" ptb ", 1)[1].split(" tiny_shakespeare ")[0]
+    assert "[not in data/: zoo data fetch mr]" in registry
     listed = run_zoo(["data"], tmp_path)
     assert [line.split()[:2] for line in listed.stdout.splitlines() if line.split()[:1] == ["ptb"]] == [
         ["ptb", "yes"]

@@ -53,6 +53,22 @@ def list_weights(console: Console) -> None:
     console.print()
 
 
+def fetched_corpus_status(data_name: str) -> str:
+    """For a dataset brought by `zoo data fetch`: whether it is in the data folder now."""
+    import yaml
+
+    from zoo.commands.data import default_data_dir
+    from zoo.data.packages import PACKAGES
+    from zoo.registry import config_dir
+
+    config = yaml.safe_load((config_dir() / "data" / f"{data_name}.yaml").read_text(encoding="utf-8")) or {}
+    names = [config.get(key) for key in ("corpus", "source") if config.get(key) in PACKAGES]
+    if not names:
+        return ""
+    present = PACKAGES[names[0]].present(default_data_dir())
+    return " [in data/]" if present else f" [not in data/: zoo data fetch {names[0]}]"
+
+
 def list_registry(groups: list[str] | None = None) -> None:
     wanted = [ALIASES.get(group, group) for group in (groups or [*LISTED_GROUPS, WEIGHTS])]
     unknown = [group for group in wanted if group not in (*LISTED_GROUPS, WEIGHTS)]
@@ -67,6 +83,7 @@ def list_registry(groups: list[str] | None = None) -> None:
         table.add_column(style="bold cyan", no_wrap=True)
         table.add_column()
         for name, text in options(group).items():
-            table.add_row(escape(name), escape(text))  # descriptions hold [brackets]
+            where = fetched_corpus_status(name) if group == "data" else ""
+            table.add_row(escape(name), escape(text + where))  # descriptions hold [brackets]
         console.print(table)
         console.print()

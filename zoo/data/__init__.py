@@ -11,16 +11,20 @@ checkpoint entry is keyed by the same class name.
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from zoo.allowlist import resolve_class
-from zoo.data.base import DataModule
 from zoo.errors import ZooError
+
+if TYPE_CHECKING:  # the package itself imports no torch: `zoo list` and `zoo data` read zoo.data.packages
+    from zoo.data.base import DataModule
 
 ALLOWED_PREFIX = "zoo.data."
 
 
 def build_datamodule(config: dict[str, Any], for_trainer: bool = False) -> DataModule:
+    from zoo.data.base import DataModule
+
     kwargs = dict(config)
     try:
         cls = resolve_class(kwargs.pop("_target_", None), (ALLOWED_PREFIX,), "data", DataModule)
@@ -50,6 +54,8 @@ def trainer_class(cls: type[DataModule]) -> type:
 def _reduce(datamodule: DataModule) -> tuple[Any, ...]:
     """Pickle a trainer-class instance by its plain class (a DataLoader worker started by spawn
     pickles a bound collate method with its data module); the class itself is made anew."""
+    from zoo.data.base import DataModule
+
     plain_class = next(c for c in type(datamodule).__mro__[1:] if issubclass(c, DataModule))
     return _trainer_instance, (plain_class,), datamodule.__dict__
 
