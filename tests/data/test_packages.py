@@ -61,7 +61,7 @@ def test_a_wrong_checksum_leaves_nothing(tmp_path: Path):
 
 
 def test_a_failed_unpack_leaves_nothing(tmp_path: Path):
-    def unpack_then_fail(archive: Path, folder: Path) -> None:
+    def unpack_then_fail(archives: list[Path], folder: Path) -> None:
         (folder / "ptb.train.txt").write_text("half")
         raise ZooError("the archive ended early")
 

