@@ -115,6 +115,9 @@ def test_tagged_reader_chooses_columns_and_refuses_ragged_rows(tmp_path: Path):
     assert read_tagged(tmp_path / "a.conll", tag_column=1)[0][1] == ["NNP", "VBZ"]
     with pytest.raises(ZooError, match="tag_column=5 but the rows have 3 columns"):
         read_tagged(tmp_path / "a.conll", tag_column=5)
+    (tmp_path / "words.txt").write_text("EU\nrejects\n")
+    with pytest.raises(ZooError, match="the token and the tag are the same column"):
+        read_tagged(tmp_path / "words.txt")
     (tmp_path / "b.conll").write_text("EU NNP B-ORG\nrejects O\n")
     with pytest.raises(ZooError, match=r"b.conll:2: 2 columns, the first token line 3 \(ragged rows\)"):
         read_tagged(tmp_path / "b.conll")

@@ -102,6 +102,10 @@ def read_tagged(
         for name, index in (("token_column", token_column), ("tag_column", tag_column)):
             if not -width <= index < width:
                 raise ZooError(f"{path}: data.{name}={index} but the rows have {width} columns")
+        if token_column % width == tag_column % width:
+            raise ZooError(
+                f"{path}: the token and the tag are the same column ({width} per row); a tag column is needed"
+            )
         words.append(columns[token_column].strip())
         tags.append(columns[tag_column].strip())
     if words:
