@@ -75,35 +75,35 @@ def test_your_csv_table_trains_and_predicts(tmp_path: Path):
     assert sum(p == e for p, e in zip(predicted, expected, strict=True)) >= 4
 
 
+def train_then_predict(cwd: Path, command: list[str], run_name: str, text: str) -> tuple[dict, str]:
+    """`zoo train <command>` as the README shows it, then `zoo predict` of its best checkpoint on
+    `text`: the run's summary and what predict printed."""
+    train = run_zoo(["train", *command, *QUIET], cwd)
+    assert train.returncode == 0, train.stderr[-2000:]
+    summary = summary_of(cwd, run_name)
+    predict = run_zoo(["predict", f"ckpt_path={summary['best_checkpoint']}", f"input={text}"], cwd)
+    assert predict.returncode == 0, predict.stderr[-2000:]
+    return summary, predict.stdout
+
+
 def test_your_conll_file_trains_a_tagger_and_predicts(tmp_path: Path):
     write_grammar_conll(tmp_path / "train.conll", 600, seed=1)
     write_grammar_conll(tmp_path / "test.conll", 100, seed=2)
-    command = ["train", "model=bilstm_tagger", "data=tagged", "data.files.train=train.conll",
+    command = ["model=bilstm_tagger", "data=tagged", "data.files.train=train.conll",
                "data.files.test=test.conll", "data.tag_column=2", "trainer.max_epochs=4"]  # fmt: skip
-    train = run_zoo([*command, *QUIET], tmp_path)
-    assert train.returncode == 0, train.stderr[-2000:]
-    summary = summary_of(tmp_path, "bilstm_tagger_tagged")
+    summary, printed = train_then_predict(tmp_path, command, "bilstm_tagger_tagged", "the old dog sees a cat")
     assert summary["test"]["test/acc"] >= 0.9
-    predict = run_zoo(
-        ["predict", f"ckpt_path={summary['best_checkpoint']}", "input=the old dog sees a cat"], tmp_path
-    )
-    assert predict.returncode == 0, predict.stderr[-2000:]
-    assert "DET" in predict.stdout and "NOUN" in predict.stdout
+    assert "DET" in printed and "NOUN" in printed
 
 
 def test_your_labelled_texts_train_a_classifier_and_predict(tmp_path: Path):
     write_grammar_sentiment_csv(tmp_path / "moods.csv", 1500, seed=3)
-    command = ["train", "model=lstm_classifier", "data=labelled_text", "data.files.train=moods.csv",
+    command = ["model=lstm_classifier", "data=labelled_text", "data.files.train=moods.csv",
                "data.label_column=mood", "data.text_column=sentence", "trainer.max_epochs=6"]  # fmt: skip
-    train = run_zoo([*command, *QUIET], tmp_path)
-    assert train.returncode == 0, train.stderr[-2000:]
-    summary = summary_of(tmp_path, "lstm_classifier_labelled_text")
+    run = "lstm_classifier_labelled_text"
+    summary, printed = train_then_predict(tmp_path, command, run, "the dog loves a good cat")
     assert summary["test"]["test/acc"] >= 0.8
-    predict = run_zoo(
-        ["predict", f"ckpt_path={summary['best_checkpoint']}", "input=the dog loves a good cat"], tmp_path
-    )
-    assert predict.returncode == 0, predict.stderr[-2000:]
-    assert "glad" in predict.stdout or "sad" in predict.stdout
+    assert "glad" in printed or "sad" in printed
 
 
 # --- the readers' errors ---------------------------------------------------------------------------
