@@ -17,6 +17,7 @@ This module imports no torch until weights are downloaded: preflight uses it.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -24,7 +25,6 @@ from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
 
-from zoo.data.files import sha256
 from zoo.errors import ZooError
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
@@ -110,6 +110,16 @@ def check_files(folder: Path, entry: dict[str, Any], preset: str) -> None:
                 f"the weights of {preset} in {folder} are damaged: {name} has sha256 {digest[:12]}..., "
                 f"the manifest says {expected[:12]}... (delete the folder to fetch them again)"
             )
+
+
+def sha256(path: Path) -> str:
+    """The file's sha256 (zoo.data.files has the same: weights sits below data and imports only
+    zoo.errors, so the few lines are kept here)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def download(preset: str, entry: dict[str, Any], folder: Path) -> None:

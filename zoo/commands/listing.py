@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+import yaml
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from zoo.commands.data import default_data_dir
+from zoo.data.packages import PACKAGES
 from zoo.errors import ZooError
-from zoo.registry import LISTED_GROUPS, options
+from zoo.registry import LISTED_GROUPS, config_dir, options
 from zoo.weights import WEIGHTS_DIR, manifest
 
 TITLES = {
@@ -55,12 +58,6 @@ def list_weights(console: Console) -> None:
 
 def fetched_corpus_status(data_name: str) -> str:
     """For a dataset brought by `zoo data fetch`: whether it is in the data folder now."""
-    import yaml
-
-    from zoo.commands.data import default_data_dir
-    from zoo.data.packages import PACKAGES
-    from zoo.registry import config_dir
-
     config = yaml.safe_load((config_dir() / "data" / f"{data_name}.yaml").read_text(encoding="utf-8")) or {}
     names = [config.get(key) for key in ("corpus", "source") if config.get(key) in PACKAGES]
     if not names:

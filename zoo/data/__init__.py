@@ -23,6 +23,7 @@ ALLOWED_PREFIX = "zoo.data."
 
 
 def build_datamodule(config: dict[str, Any], for_trainer: bool = False) -> DataModule:
+    # zoo.data.base imports torch: loaded when a data module is built, not on `import zoo.data`
     from zoo.data.base import DataModule
 
     kwargs = dict(config)
@@ -54,6 +55,7 @@ def trainer_class(cls: type[DataModule]) -> type:
 def _reduce(datamodule: DataModule) -> tuple[Any, ...]:
     """Pickle a trainer-class instance by its plain class (a DataLoader worker started by spawn
     pickles a bound collate method with its data module); the class itself is made anew."""
+    # as in build_datamodule: zoo.data.base (torch) loads when it is used
     from zoo.data.base import DataModule
 
     plain_class = next(c for c in type(datamodule).__mro__[1:] if issubclass(c, DataModule))

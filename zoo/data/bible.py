@@ -18,6 +18,7 @@ import re
 import subprocess
 from pathlib import Path
 
+from zoo.data.files import read_text
 from zoo.errors import ZooError
 
 MODULES = {"en": "engWEB2015eb", "es": "spaRV1909eb"}
@@ -34,6 +35,7 @@ def clean_osis(markup: str) -> str:
 
 def module_verses(root: Path, module: str) -> dict[tuple[str, int, int], str]:
     """{(book, chapter, verse): cleaned text} of a SWORD module under `root`."""
+    # pysword loads only when a Bible is fetched
     from pysword.modules import SwordModules
 
     modules = SwordModules(str(root))
@@ -73,8 +75,6 @@ def unpack_bible(archives: list[Path], folder: Path) -> None:
 
 def read_verse_pairs(path: Path) -> list[tuple[tuple[str, int, int], str, str]]:
     """((book, chapter, verse), English, Spanish) rows of en-es.tsv."""
-    from zoo.data.files import read_text
-
     rows = read_text(path).splitlines()
     if not rows or tuple(rows[0].split("\t")) != COLUMNS:
         raise ZooError(f"{path}: not the zoo's verse pairs (header {' '.join(COLUMNS)})")

