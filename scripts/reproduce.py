@@ -282,11 +282,36 @@ def context_frequency_baseline(cfg: Any) -> float:
     return float(-F.logsigmoid(score[test]).mean() + noise_term)
 
 
+def copy_source_baseline(cfg: Any) -> float:
+    """Test BLEU (the model's: zoo.tasks.seq2seq.TokenBLEU) of each source sentence given as its own
+    translation, its words read by the target language's tokenizer: what names, numbers and
+    punctuation shared by the two languages score with no translation at all."""
+    import torch
+    from torch.nn.utils.rnn import pad_sequence
+
+    from zoo.data import build_datamodule
+    from zoo.registry import plain
+    from zoo.tasks.seq2seq import TokenBLEU
+    from zoo.vocabulary import EOS, IGNORE, PAD
+
+    datamodule = build_datamodule(plain(cfg.data))
+    datamodule.setup("test")
+    sources = [source for source, _ in datamodule.load_pairs()["test"]]
+    encodings = datamodule.tgt_tokenizer.encode_batch(sources)
+    copies = [torch.tensor([*encoding.ids, EOS]) for encoding in encodings]
+    targets = [torch.tensor(target[1:]) for _, target in datamodule.datasets["test"]]  # after <bos>
+    bleu = TokenBLEU()
+    bleu.update(pad_sequence(copies, batch_first=True, padding_value=PAD),
+                pad_sequence(targets, batch_first=True, padding_value=IGNORE))  # fmt: skip
+    return float(bleu.compute())
+
+
 def preset_baseline(cfg: Any, metric: str | None) -> dict[str, Any] | None:
     """The preset's `baseline:` on its test split, with the metric it is compared on: `ngram: N`
     (a Kneser-Ney N-gram, in the units of the preset's metric), `most_frequent_tag: true` (a
-    tagger's test/acc from word-tag counts alone) or `context_frequency: true` (skip-gram's
-    test/loss without the centre word)."""
+    tagger's test/acc from word-tag counts alone), `context_frequency: true` (skip-gram's
+    test/loss without the centre word) or `copy_source: true` (a translation's test/bleu when the
+    source is copied)."""
     from zoo.registry import plain
 
     baseline = plain(cfg.baseline) if cfg.get("baseline") else {}
@@ -300,6 +325,9 @@ def preset_baseline(cfg: Any, metric: str | None) -> dict[str, Any] | None:
     if baseline.get("context_frequency"):
         value = context_frequency_baseline(cfg)
         return {"name": "context-word frequency alone", "value": value, "metric": "test/loss"}
+    if baseline.get("copy_source"):
+        value = copy_source_baseline(cfg)
+        return {"name": "the source copied", "value": value, "metric": "test/bleu"}
     return None
 
 
@@ -399,7 +427,10 @@ def write_results(
     ]
     lines += optional_section(
         "## Baselines",
-        ["The same test split read by a count-based model (`baseline:` in the preset)."],
+        [
+            "The same test split read by a baseline that learns no parameters by gradient (`baseline:` in "
+            "the preset): an n-gram, word-tag counts, context-word frequency, or the source copied."
+        ],
         ["experiment", "metric", "reached", "baseline", "its value"],
         [*kept["## Baselines"], *baseline_rows],
     )
@@ -581,8 +612,8 @@ def markdown_cell(text: str) -> str:
 
 def generated_samples(checkpoint: str, sample: dict[str, Any]) -> list[dict[str, Any]]:
     """The checkpoint's answers to the preset's `sample:` inputs (`input`: one or a list), with
-    its other keys as predict options (seed 0): a language model's continuation, a word's
-    nearest neighbours or an analogy's answer."""
+    its other keys as predict options (seed 0): a language model's continuation, a translation,
+    a word's nearest neighbours or an analogy's answer."""
     import zoo
     from zoo.tasks.inference.tag import entities_text
 
@@ -594,6 +625,8 @@ def generated_samples(checkpoint: str, sample: dict[str, Any]) -> list[dict[str,
         (result,) = predictor.predict(str(text), **options)
         if "generated" in result:
             output = result["generated"]
+        elif "translation" in result:
+            output = result["translation"]
         elif "entities" in result:
             output = entities_text(result["entities"])
         else:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import real_corpus
-from zoo.data.bible import chapter_split, clean_osis, read_verse_pairs
+from zoo.data.bible import aligned_chapters, chapter_split, clean_osis, read_verse_pairs
 from zoo.errors import ZooError
 
 GENESIS_1_1 = (  # as the engWEB2015eb module stores it
@@ -35,6 +35,20 @@ def test_the_split_is_by_chapter(tmp_path: Path):
     assert all(len(items) % 3 == 0 for items in splits.values())  # whole chapters: 3 verses each
 
 
+def test_a_chapter_with_a_verse_of_far_other_length_is_left_out_whole():
+    pairs = [
+        (("Num", 12, 16), "Afterward the people traveled from Hazeroth", "Y después movió el pueblo"),
+        (
+            ("Num", 13, 1),
+            "Yahweh spoke to Moses, saying,",
+            "Y después movió el pueblo de Haseroth, y asentaron el campo en el desierto de Parán.",
+        ),  # fmt: skip
+        (("Num", 13, 2), "Send men", "Y Jehová habló á Moisés, diciendo"),
+        (("Gen", 10, 27), "Hadoram, Uzal, Diklah,", "Y á Hadoram, y á Uzal, y á Dicla,"),  # 3 to 9: kept
+    ]
+    assert [key for key, _, _ in aligned_chapters(pairs)] == [("Num", 12, 16), ("Gen", 10, 27)]
+
+
 def test_the_pairs_file_is_checked(tmp_path: Path):
     (tmp_path / "en-es.tsv").write_text(
         "book\tchapter\tverse\ten\tes\nGen\t1\t1\tIn the beginning\tEn el principio\n"
@@ -57,3 +71,7 @@ def test_the_real_bibles_give_aligned_verses():
         "For God so loved the world, that he gave his only born Son,"
     )
     assert not any("Godcreated" in en or "bornSon" in en for _, en, _ in pairs)
+    kept = aligned_chapters(pairs)
+    assert len(pairs) - 500 < len(kept) < len(pairs)  # the few misnumbered chapters only
+    assert ("Num", 13, 1) not in {key for key, _, _ in kept}
+    assert max(len(en.split()) for _, en, _ in kept) < 150  # Revelation 22 and its glossary are out

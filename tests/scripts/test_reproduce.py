@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+import pytest
 from omegaconf import OmegaConf
 
 from scripts import reproduce
@@ -224,3 +225,24 @@ def test_the_most_frequent_tag_baseline_tags_each_word_by_its_training_counts(tm
     cfg = compose("train", ["model=bilstm_tagger", "data=tagged", *files])
     # I -> PRON (right), saw -> VERB (wrong), zebras -> the commonest tag overall, PRON (wrong)
     assert reproduce.most_frequent_tag_baseline(cfg) == 1 / 3
+
+
+def test_the_copy_source_baseline_scores_the_words_the_two_languages_share(tmp_path):
+    from zoo.registry import compose
+
+    (tmp_path / "train.tsv").write_text("Moses spoke to Aaron\tMoisés habló á Aarón\nthe king\tel rey\n")
+    # the copy "a b c d e f" against the reference "a b c d x f": 5 of 6 words, 3 of 5 bigrams,
+    # 2 of 4 trigrams, 1 of 3 four-grams; equal lengths, so no brevity penalty
+    (tmp_path / "test.tsv").write_text("a b c d e f\ta b c d x f\n")
+    files = [f"data.files.{split}={tmp_path / name}" for split, name in
+             (("train", "train.tsv"), ("val", "train.tsv"), ("test", "test.tsv"))]  # fmt: skip
+    cfg = compose("train", ["model=rnn_seq2seq", "data=parallel", *files, "+baseline.copy_source=true"])
+    baseline = reproduce.preset_baseline(cfg, "test/bleu")
+    assert baseline["name"] == "the source copied" and baseline["metric"] == "test/bleu"
+    # the target tokenizer, learnt on Spanish, knows none of a..f: every word is <unk>, which BLEU
+    # never counts as a match
+    assert baseline["value"] == 0.0
+    (tmp_path / "train.tsv").write_text("Moses spoke\ta b c d e f x\n")
+    assert reproduce.preset_baseline(cfg, "test/bleu")["value"] == pytest.approx(
+        (5 / 6 * 3 / 5 * 2 / 4 * 1 / 3) ** 0.25
+    )

@@ -28,6 +28,11 @@ def test_sequence_metrics_on_hand_made_examples():
     bleu.reset()
     bleu.update(torch.tensor([[9, 10, 11, 12, 3]]), torch.tensor([[4, 5, 6, 7, 3]]))
     assert bleu.compute().item() == 0.0
+    bleu.reset()
+    bleu.update(torch.tensor([[4, 5, 6, 7, 1, 3]]), torch.tensor([[4, 5, 6, 7, 1, 3]]))  # <unk> is id 1
+    assert bleu.compute().item() == pytest.approx(
+        (4 / 5 * 3 / 4 * 2 / 3 * 1 / 2) ** 0.25  # 4 of 5 words, 3 of 4 bigrams, ...: <unk> matches nothing
+    )
 
 
 @pytest.fixture(scope="module")

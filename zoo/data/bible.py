@@ -8,6 +8,12 @@ cleaning) - then every other tag is dropped, white space collapsed, and a space 
 removed. A pair is kept when both verses have text; the two versifications (NRSVA and KJV) differ
 in a few books' numbering, so a verse key is taken as it is in both.
 
+Where the two Bibles number a chapter's verses differently the pairs are shifted (Numbers 13:1 is
+"Yahweh spoke to Moses, saying," against the Spanish of 12:16), and the last verse of the WEB's
+Revelation carries its glossary: such a chapter shows itself as a verse whose two sides differ in
+length more than threefold (in words), and the whole chapter is left out before the split (13
+chapters, 355 of 31,077 pairs).
+
 The split is by chapter, so no verse's neighbours sit across it: counting the chapters both
 Bibles have in canonical order, the 19th of every 20 goes to validation and the 20th to test.
 """
@@ -23,6 +29,7 @@ from zoo.errors import ZooError
 
 MODULES = {"en": "engWEB2015eb", "es": "spaRV1909eb"}
 PAIRS_FILE = "en-es.tsv"
+MAX_LENGTH_RATIO = 3.0  # words of one side over the other's, beyond which a chapter is misnumbered
 COLUMNS = ("book", "chapter", "verse", "en", "es")
 
 
@@ -85,6 +92,21 @@ def read_verse_pairs(path: Path) -> list[tuple[tuple[str, int, int], str, str]]:
             raise ZooError(f"{path}:{number}: {len(fields)} fields, not {len(COLUMNS)}")
         pairs.append(((fields[0], int(fields[1]), int(fields[2])), fields[3], fields[4]))
     return pairs
+
+
+def aligned_chapters(
+    pairs: list[tuple[tuple[str, int, int], str, str]],
+) -> list[tuple[tuple[str, int, int], str, str]]:
+    """The pairs of the chapters where no verse is more than MAX_LENGTH_RATIO times as long (in
+    words) in one language as in the other: a chapter numbered differently in the two Bibles is
+    left out whole, since its other verses are shifted too."""
+
+    def ratio(english: str, spanish: str) -> float:
+        lengths = sorted((len(english.split()), len(spanish.split())))
+        return lengths[1] / max(lengths[0], 1)
+
+    misnumbered = {key[:2] for key, english, spanish in pairs if ratio(english, spanish) > MAX_LENGTH_RATIO}
+    return [pair for pair in pairs if pair[0][:2] not in misnumbered]
 
 
 def chapter_split(pairs: list[tuple[tuple[str, int, int], str, str]]) -> dict[str, list[tuple[str, str]]]:

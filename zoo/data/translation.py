@@ -22,7 +22,7 @@ from tokenizers import Tokenizer
 
 from zoo.data import grammar
 from zoo.data.base import TensorDataModule
-from zoo.data.bible import PAIRS_FILE, chapter_split, read_verse_pairs
+from zoo.data.bible import PAIRS_FILE, aligned_chapters, chapter_split, read_verse_pairs
 from zoo.data.downloads import fetch
 from zoo.data.packages import packaged_folder
 from zoo.data.text import read_lines, train_tokenizer
@@ -234,14 +234,15 @@ class ParallelPairs(PairSource):
 
 class BiblePairs(PairSource):
     """English → Spanish verse pairs (World English Bible, Reina-Valera 1909) in
-    <data_dir>/bible/en-es.tsv (`zoo data fetch bible`), split by chapter (zoo.data.bible)."""
+    <data_dir>/bible/en-es.tsv (`zoo data fetch bible`), misnumbered chapters left out, split by
+    chapter (zoo.data.bible)."""
 
     name = "bible"
     tokenizer = "wordpunct"
 
     def pairs(self, data: TranslationDataModule, counts: Counts, seeds: Counts) -> Splits:
         folder = packaged_folder("bible", data.data_dir, data.download)
-        return chapter_split(read_verse_pairs(folder / PAIRS_FILE))
+        return chapter_split(aligned_chapters(read_verse_pairs(folder / PAIRS_FILE)))
 
     def download(self, data: TranslationDataModule) -> None:
         packaged_folder("bible", data.data_dir, data.download)

@@ -7,7 +7,8 @@ previous token; below 1, each step reads the model's own previous prediction wit
 1 - teacher_forcing (scheduled sampling), which is closer to how it will be used.
 Validation and test decode (greedy, or beam search with beam_size > 1) and score the output:
 token accuracy and exact match for synthetic tasks, and BLEU for natural language (bleu: true),
-computed with sacreBLEU's algorithm over the target tokens (tokenize="none": tokenized BLEU).
+computed with sacreBLEU's algorithm over the target tokens (tokenize="none": tokenized BLEU); an
+<unk> in a translation never matches the reference's <unk>, since an unknown word is not a right one.
 The zoo's tokenizers put <pad> <unk> <bos> <eos> at ids 0..3.
 """
 
@@ -27,7 +28,7 @@ from zoo.tasks.base import Task
 from zoo.tasks.inference.seq2seq import Seq2SeqInference, attention_of
 from zoo.tasks.metrics import Share
 from zoo.viz.evaluation import score_by_length
-from zoo.vocabulary import EOS, IGNORE, PAD
+from zoo.vocabulary import EOS, IGNORE, PAD, UNK
 
 if TYPE_CHECKING:
     from zoo.data.base import DataModule
@@ -56,12 +57,14 @@ class ExactMatch(Share):
         return exact.sum(), torch.tensor(targets.shape[0], device=targets.device)
 
 
-def token_strings(rows: torch.Tensor) -> list[str]:
-    """Each row of ids up to <eos> (or the target's end) as a string of ids, for BLEU."""
+def token_strings(rows: torch.Tensor, unknown: str = str(UNK)) -> list[str]:
+    """Each row of ids up to <eos> (or the target's end) as a string of ids, for BLEU; <unk> is
+    written as `unknown`."""
     strings = []
     for row in rows.tolist():
         row = row[: row.index(EOS)] if EOS in row else row
-        strings.append(" ".join(str(token) for token in row if token not in (PAD, IGNORE)))
+        words = (unknown if token == UNK else str(token) for token in row if token not in (PAD, IGNORE))
+        strings.append(" ".join(words))
     return strings
 
 
@@ -73,7 +76,8 @@ class TokenBLEU(SacreBLEUScore):
         super().__init__(tokenize="none")
 
     def update(self, predictions: torch.Tensor, targets: torch.Tensor) -> None:  # type: ignore[override]
-        super().update(token_strings(predictions), [[reference] for reference in token_strings(targets)])
+        hypotheses = token_strings(predictions, unknown="unk-in-translation")  # matches no reference word
+        super().update(hypotheses, [[reference] for reference in token_strings(targets)])
 
 
 class Seq2Seq(Seq2SeqInference, Task):
