@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+import zoo
 from tests.conftest import run_zoo
 from zoo.data import build_datamodule, grammar
 from zoo.data.corpus_readers import read_labelled_folder, read_labelled_texts, read_tagged
@@ -73,6 +74,20 @@ def test_your_csv_table_trains_and_predicts(tmp_path: Path):
     predicted = [row["class"] for row in csv.DictReader((tmp_path / "out.csv").open())]
     expected = [data.target_names[t] for t in data.target[500:505]]
     assert sum(p == e for p, e in zip(predicted, expected, strict=True)) >= 4
+    # a table with a header is read by column name: other order, an id and the target are no matter
+    with (tmp_path / "shuffled.csv").open("w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(["id", *reversed(names), "diagnosis"])
+        for number, row in enumerate(data.data[500:505]):
+            writer.writerow([f"cell-{number}", *reversed(row), "?"])
+    predictor = zoo.load(summary["best_checkpoint"])
+    by_name = [result["top"] for result in predictor.predict(str(tmp_path / "shuffled.csv"))]
+    in_order = [result["top"] for result in predictor.predict(str(tmp_path / "new.csv"))]
+    assert by_name == in_order
+    short = [",".join(names[1:]), ",".join(["1"] * (len(names) - 1))]
+    (tmp_path / "short.csv").write_text("\n".join(short) + "\n")
+    with pytest.raises(ZooError, match=f"short.csv has no column '{names[0]}': the model reads the columns"):
+        predictor.predict(str(tmp_path / "short.csv"))
 
 
 def train_then_predict(cwd: Path, command: list[str], run_name: str, text: str) -> tuple[dict, str]:

@@ -18,7 +18,14 @@ from torch.utils.data import TensorDataset
 
 from zoo.data.base import TensorDataModule
 from zoo.data.preprocessing import Rescale, Standardize
-from zoo.data.stored import check_lengths, check_stored_state, is_count, is_finite_number, is_positive_number
+from zoo.data.stored import (
+    check_lengths,
+    check_stored_state,
+    is_count,
+    is_finite_number,
+    is_names,
+    is_positive_number,
+)
 from zoo.errors import ZooError
 
 Splits = dict[str, tuple[np.ndarray, np.ndarray]]
@@ -27,6 +34,7 @@ Splits = dict[str, tuple[np.ndarray, np.ndarray]]
 # what a checkpoint may store for these modules (zoo.data.stored)
 STATE_RULES = {
     "num_features": (is_count, "a positive integer"),
+    "feature_names": (is_names, "a list of strings"),
     "target_mean": (is_finite_number, "a finite number"),
     "target_std": (is_positive_number, "a positive number"),
 }
@@ -40,6 +48,7 @@ class ArrayDataModule(TensorDataModule):
     """
 
     regression = False
+    feature_names: list[str] | None = None  # a table's column names, which predict matches by name
 
     def __init__(
         self,
@@ -136,6 +145,7 @@ class ArrayDataModule(TensorDataModule):
         self.setup("fit")
         return {
             "num_features": self.num_features,
+            "feature_names": self.feature_names,
             "num_classes": self.num_classes,
             "class_names": self.class_names,
         }
@@ -174,6 +184,7 @@ class ArrayDataModule(TensorDataModule):
             "std": self.std,
             "class_names": self.class_names,
             "num_features": self.num_features,
+            "feature_names": self.feature_names,
             "num_classes": self.num_classes,
             "target_mean": self.target_mean,
             "target_std": self.target_std,
@@ -185,5 +196,11 @@ class ArrayDataModule(TensorDataModule):
         self.mean, self.std = state.get("mean"), state.get("std")
         self.class_names = list(state.get("class_names") or [])
         self.num_features = state.get("num_features", self.num_features)
+        self.feature_names = state.get("feature_names")
+        if self.feature_names is not None and len(self.feature_names) != self.num_features:
+            raise ZooError(
+                f"the stored state of {type(self).__name__}: {len(self.feature_names)} feature_names "
+                f"for {self.num_features} features"
+            )
         self.num_classes = state.get("num_classes", self.num_classes)
         self.target_mean, self.target_std = state.get("target_mean"), state.get("target_std")

@@ -57,10 +57,13 @@ def numeric_rows(path: Path, numbered_lines: list[tuple[int, str]]) -> np.ndarra
     return np.asarray(rows, dtype=np.float64)
 
 
-def csv_chunks(path: Path, chunk_rows: int) -> Iterator[np.ndarray]:
+def csv_chunks(path: Path, chunk_rows: int, names: list[str] | None = None) -> Iterator[np.ndarray]:
     """The numeric rows of a CSV file, `chunk_rows` at a time. A UTF-8 byte-order mark is dropped.
     The first line is a header only when it names every column (no cell of it is a number); a
-    first line with some numbers and some words is an error, never a row silently lost."""
+    first line with some numbers and some words is an error, never a row silently lost. With a
+    header and the `names` of the columns the model reads (a table's features), those columns are
+    taken by name, in the model's order, and the others (an id, the target) left out; without a
+    header the columns are the features in order."""
     columns = None
     try:
         with path.open(encoding="utf-8-sig", newline="") as file:
@@ -76,7 +79,10 @@ def csv_chunks(path: Path, chunk_rows: int) -> Iterator[np.ndarray]:
                     f"{path}, line {first[0]}: {', '.join(repr(w) for w in words[:3])} not numbers (a header "
                     "line names every column; a data row is all numbers)"
                 )
-            pending = [first] if all(numeric) else []
+            header = None if all(numeric) else [cell.strip() for cell in cells]
+            if header is not None and names:
+                numbered = selected_cells(path, numbered, column_indices(path, header, names))
+            pending = [first] if header is None else []
             while True:
                 pending += list(itertools.islice(numbered, chunk_rows - len(pending)))
                 if not pending:
@@ -96,6 +102,28 @@ def csv_chunks(path: Path, chunk_rows: int) -> Iterator[np.ndarray]:
         raise ZooError(f"{path} holds no rows of numbers")
 
 
+def column_indices(path: Path, header: list[str], names: list[str]) -> list[int]:
+    """Where each of `names` sits in the header; a name it lacks is an error naming both."""
+    missing = [name for name in names if name not in header]
+    if missing:
+        raise ZooError(
+            f"{path} has no column {missing[0]!r}: the model reads the columns {', '.join(names)} "
+            f"(the file's: {', '.join(header)})"
+        )
+    return [header.index(name) for name in names]
+
+
+def selected_cells(
+    path: Path, numbered: Iterator[tuple[int, str]], indices: list[int]
+) -> Iterator[tuple[int, str]]:
+    """Each (line number, line) with only the cells at `indices`, in that order."""
+    for number, line in numbered:
+        cells = next(csv.reader([line]))
+        if len(cells) <= max(indices):
+            raise ZooError(f"{path}, line {number}: {len(cells)} values, fewer than the header's columns")
+        yield number, ",".join(cells[i] for i in indices)
+
+
 def npy_chunks(path: Path, chunk_rows: int) -> Iterator[np.ndarray]:
     """The rows of a numeric .npy array (no pickles), read from disk `chunk_rows` at a time."""
     try:
@@ -111,9 +139,12 @@ def npy_chunks(path: Path, chunk_rows: int) -> Iterator[np.ndarray]:
         yield np.asarray(array[start : start + chunk_rows], dtype=np.float64)
 
 
-def row_chunks(source: Any, chunk_rows: int | None = None) -> Iterator[np.ndarray]:
+def row_chunks(
+    source: Any, chunk_rows: int | None = None, names: list[str] | None = None
+) -> Iterator[np.ndarray]:
     """Feature rows (N, F) from a path (.csv/.npy), an array or an inline list, in chunks of
-    `chunk_rows` (CHUNK_ROWS); each chunk is checked for NaN and infinite values."""
+    `chunk_rows` (CHUNK_ROWS); each chunk is checked for NaN and infinite values. A CSV with a
+    header gives the columns `names` (csv_chunks)."""
     chunk_rows = chunk_rows or CHUNK_ROWS
     if hasattr(source, "detach"):  # a torch tensor
         source = source.detach().cpu().numpy()
@@ -130,7 +161,7 @@ def row_chunks(source: Any, chunk_rows: int | None = None) -> Iterator[np.ndarra
         if path.suffix == ".npy":
             chunks = npy_chunks(path, chunk_rows)
         elif path.suffix in (".csv", ".txt"):
-            chunks = csv_chunks(path, chunk_rows)
+            chunks = csv_chunks(path, chunk_rows, names)
         else:
             raise ZooError(
                 f"unsupported input {path.name}: give a .csv or .npy file of feature rows, or a list"
@@ -198,7 +229,7 @@ def model_inputs(datamodule: DataModule, source: Any) -> Iterator[tuple[Any, lis
     source. Rows whose prepared values are not finite (1e308 after standardisation) are refused."""
     if not is_image_source(source):
         first = 0
-        for rows in row_chunks(source):
+        for rows in row_chunks(source, names=getattr(datamodule, "feature_names", None)):
             x = datamodule.features(rows)
             if not bool(x.isfinite().all()):
                 row = first + int((~x.isfinite()).reshape(len(x), -1).any(1).nonzero()[0, 0])

@@ -70,6 +70,7 @@ class CsvDataModule(ArrayDataModule):
         tables = {split: read_csv_table(path) for split, path in self.paths.items()}
         header = tables["train"][0]
         columns = self.feature_columns or [name for name in header if name != self.target]
+        self.feature_names = list(columns)  # predict takes a CSV's columns by these names
         for split, (names, _) in tables.items():
             for name in [self.target, *columns]:
                 if name not in names:
