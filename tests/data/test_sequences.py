@@ -238,3 +238,18 @@ def test_unknown_words_take_the_unk_of_their_shape(tmp_path):
     ids, _ = data.encode(["Peter", "Rome", "Zurich", "NATO", "x"], [None] * 5)
     tokens = [data.tokenizer.id_to_token(i) for i in ids]
     assert tokens == ["Peter", "<unk:Xx>", "<unk:Xx>", "<unk:XX>", "<unk:x>"]  # Rome: seen once, below 2
+
+
+def test_a_source_passing_options_on_takes_its_base_s_options_too():
+    from zoo.data.sources import SOURCES, build_source, option_names
+
+    assert option_names(SOURCES["labelled_text"]) == [
+        "files", "label_column", "text_column", "labels", "lowercase", "val_fraction", "test_fraction",
+    ]  # fmt: skip
+    assert option_names(SOURCES["mr"]) == ["val_fraction", "test_fraction"]
+    source = build_source("labelled_text", {"files": {"train": "x.csv"}, "label_column": "mood"})
+    assert source.columns == ("mood", 1)
+    with pytest.raises(ValueError, match="data.bogus is not an option of source 'labelled_text'"):
+        build_source("labelled_text", {"files": {"train": "x.csv"}, "bogus": 1})
+    with pytest.raises(ValueError, match="data.files is not an option of source 'mr'"):
+        build_source("mr", {"files": {"train": "x.csv"}})

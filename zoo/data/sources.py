@@ -309,17 +309,8 @@ class LabelledTextSource(LabelledTexts):
 
     name = "labelled_text"
 
-    def __init__(
-        self,
-        files: dict[str, str] | None = None,
-        label_column: int | str = 0,
-        text_column: int | str = 1,
-        labels: list[str] | None = None,
-        lowercase: bool = False,
-        val_fraction: float = 0.1,
-        test_fraction: float = 0.1,
-    ):  # the options spelt out: build_source reads them from this signature
-        super().__init__(label_column, text_column, labels, lowercase, val_fraction, test_fraction)
+    def __init__(self, files: dict[str, str] | None = None, **options: Any):
+        super().__init__(**options)
         self.paths = own_files(files, self.name)
 
     def sources(self, data: SequenceDataModule) -> dict[str, Path]:
@@ -374,14 +365,27 @@ class ImdbSource(SequenceSource):
         return [data.unpack("https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz", "aclImdb")]
 
 
+def option_names(cls: type) -> list[str]:
+    """The options a source class takes: its __init__'s named parameters, and where that passes
+    **options on, those of the __init__ it passes them to (up the class's bases)."""
+    named = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    names: list[str] = []
+    for klass in cls.__mro__:
+        if "__init__" not in vars(klass) or klass is object:
+            continue
+        parameters = inspect.signature(vars(klass)["__init__"]).parameters.values()
+        names += [p.name for p in parameters if p.kind in named and p.name != "self" and p.name not in names]
+        if not any(p.kind == inspect.Parameter.VAR_KEYWORD for p in parameters):
+            break
+    return names
+
+
 def build_source(name: str, options: dict[str, Any]) -> SequenceSource:
     """The source `name` with its own options; an option of another source is refused by name."""
     if name not in SOURCES:
         raise ValueError(f"unknown source {name!r}; choose one of {', '.join(SOURCES)}")
     cls = SOURCES[name]
-    named = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
-    parameters = inspect.signature(cls.__init__).parameters.values()
-    accepted = [p.name for p in parameters if p.kind in named and p.name != "self"]
+    accepted = option_names(cls)
     unknown = sorted(set(options) - set(accepted))
     if unknown:
         takes = f"its options: {', '.join(accepted)}" if accepted else "it takes no options"
