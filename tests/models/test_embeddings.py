@@ -89,3 +89,30 @@ def test_model_embeddings_option_loads_vectors_into_a_tagger(train_run, tmp_path
     tokenizer = Tokenizer.from_str(state["SequenceDataModule"]["tokenizer"])
     row = state["state_dict"]["net.encoder.embedding.weight"][tokenizer.token_to_id("dog")]
     assert torch.allclose(row, torch.full((64,), 0.25))  # frozen: still the pretrained vector
+
+
+def test_sparse_skipgram_takes_the_dense_step_on_the_batch_s_rows_only():
+    from zoo.models.embeddings import SkipGram
+
+    torch.manual_seed(0)
+    dense, sparse = SkipGram(50, 8), SkipGram(50, 8, sparse=True)
+    sparse.load_state_dict(dense.state_dict())
+    torch.nn.init.normal_(dense.output_vectors.weight)  # zeros would leave the input vectors' gradient 0
+    sparse.output_vectors.weight.data.copy_(dense.output_vectors.weight.data)
+    centre, context, noise = torch.tensor([1, 2, 2]), torch.tensor([3, 4, 5]), torch.tensor([[6, 7]] * 3)
+    for net in (dense, sparse):
+        net(centre, context, noise).backward()
+    assert sparse.input_vectors.weight.grad.is_sparse
+    assert torch.allclose(sparse.input_vectors.weight.grad.to_dense(), dense.input_vectors.weight.grad)
+    assert torch.allclose(sparse.output_vectors.weight.grad.to_dense(), dense.output_vectors.weight.grad)
+    before = sparse.input_vectors.weight.detach().clone()
+    torch.optim.SparseAdam(sparse.parameters(), lr=0.1).step()
+    changed = (sparse.input_vectors.weight.detach() != before).any(1).nonzero().flatten().tolist()
+    assert changed == [1, 2]  # the centre words' rows; every other row is left as it was
+
+
+def test_a_sparse_skipgram_trains_with_sparse_adam(train_run):
+    summary = train_run(["model=skipgram", "data=grammar_skipgram", "optimizer=sparse_adam",
+                         "optimizer.lr=0.01", "model.net.sparse=true", "trainer.max_epochs=2"])  # fmt: skip
+    losses = summary["test"]["test/loss"], summary["train"]["train/loss"]
+    assert all(0 < loss < 6 * 0.6931 for loss in losses), losses  # below the untrained (1 + k) log 2

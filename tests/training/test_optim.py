@@ -139,3 +139,23 @@ def test_a_checkpoint_with_the_old_two_groups_resumes_as_the_one_group_checkpoin
     assert resumed["old"]["global_step"] == resumed["new"]["global_step"] > checkpoint["global_step"]
     for key, value in resumed["new"]["state_dict"].items():
         assert torch.equal(resumed["old"]["state_dict"][key], value), key
+
+
+OPTIMIZERS = {name: {"_target_": f"torch.optim.{name}", "lr": 0.1} for name in ("SparseAdam", "Adam", "SGD")}
+SPARSE_ADAM, ADAM, SGD = OPTIMIZERS.values()
+
+
+@pytest.mark.parametrize(
+    ("config", "sparse", "message"),
+    [
+        (SPARSE_ADAM, set(), "sparse_adam updates sparse gradients only, and w is dense"),
+        (ADAM, {"w"}, "w has sparse gradients, which Adam with these options cannot update"),
+        ({**SGD, "momentum": 0.9}, {"w"}, "which SGD with these options cannot update"),
+    ],
+)
+def test_sparse_gradients_and_the_optimizer_must_agree_before_the_first_step(config, sparse, message):
+    weight = torch.nn.Parameter(torch.zeros(3, 2))
+    with pytest.raises(ZooError, match=message):
+        build_optimizer([("w", weight)], config, sparse)
+    for fits in (SPARSE_ADAM, SGD):
+        assert isinstance(build_optimizer([("w", weight)], fits, {"w"}), torch.optim.Optimizer)

@@ -20,10 +20,14 @@ from torch import nn
 
 
 class SkipGram(nn.Module):
-    def __init__(self, vocab_size: int, embed_dim: int = 32):
+    """Input vectors v_w and output vectors u_w; with `sparse`, a step's gradient holds only the rows
+    of the words in its batch, and an optimizer for sparse gradients (optimizer=sparse_adam, or
+    plain SGD as word2vec's) updates only those rows instead of every word's."""
+
+    def __init__(self, vocab_size: int, embed_dim: int = 32, sparse: bool = False):
         super().__init__()
-        self.input_vectors = nn.Embedding(vocab_size, embed_dim)  # v_w
-        self.output_vectors = nn.Embedding(vocab_size, embed_dim)  # u_w
+        self.input_vectors = nn.Embedding(vocab_size, embed_dim, sparse=sparse)  # v_w
+        self.output_vectors = nn.Embedding(vocab_size, embed_dim, sparse=sparse)  # u_w
         nn.init.uniform_(self.input_vectors.weight, -0.5 / embed_dim, 0.5 / embed_dim)
         nn.init.zeros_(self.output_vectors.weight)
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import lightning as L
 import torch
+from torch import nn
 from torchmetrics import MetricCollection
 
 from zoo.allowlist import REGISTERED_CLASSES
@@ -221,7 +222,12 @@ class Task(Inference, BundledSteps, L.LightningModule):
                 f"this {type(self).__name__} has no optimizer config: build it with zoo.create_task "
                 "(or give optimizer={_target_: torch.optim.Adam, lr: 0.001})"
             )
-        optimizer = build_optimizer(self.named_parameters(), optimizer_config)
+        sparse = {
+            f"{module_name}.weight" if module_name else "weight"
+            for module_name, module in self.named_modules()
+            if isinstance(module, nn.Embedding) and module.sparse
+        }
+        optimizer = build_optimizer(self.named_parameters(), optimizer_config, sparse)
         total_steps = self.total_optimizer_steps() if attached_trainer(self) is not None else None
         scheduler = build_scheduler(optimizer, self.hparams.get("scheduler"), total_steps)
         if scheduler is None:

@@ -71,10 +71,18 @@ def merge_undecayed_groups(checkpoint: dict[str, Any], weight_decay: float) -> N
 
 
 def build_optimizer(
-    named_parameters: Iterable[tuple[str, nn.Parameter]], config: dict[str, Any]
+    named_parameters: Iterable[tuple[str, nn.Parameter]],
+    config: dict[str, Any],
+    sparse: set[str] | None = None,
 ) -> torch.optim.Optimizer:
+    """The optimizer of `config` over the parameters; `sparse` names those whose gradients are
+    sparse (nn.Embedding(sparse=True)), which only SparseAdam and plain SGD update, and which are
+    all SparseAdam updates: a mismatch is one line now, not a traceback at the first step."""
     kwargs = dict(config)
     cls = _resolve(kwargs.pop("_target_", None), OPTIMIZER_PREFIXES, "optimizer")
+    named_parameters = list(named_parameters)
+    trained = [name for name, param in named_parameters if param.requires_grad]
+    check_sparse(cls, config, trained, sparse or set())
     lr = kwargs.get("lr")
     if lr is not None and not (isinstance(lr, int | float) and lr > 0):
         raise ZooError(f"optimizer.lr must be a positive number, got {lr!r}")
@@ -84,6 +92,22 @@ def build_optimizer(
         return cls(groups, **kwargs)
     except (TypeError, ValueError) as error:
         raise ZooError(f"cannot build optimizer {cls.__name__}: {error}") from None
+
+
+def check_sparse(cls: type, config: dict[str, Any], names: list[str], sparse: set[str]) -> None:
+    dense = [name for name in names if name not in sparse]
+    if cls is torch.optim.SparseAdam and dense:
+        raise ZooError(
+            f"optimizer=sparse_adam updates sparse gradients only, and {dense[0]} is dense (a skip-gram "
+            "takes model.net.sparse=true)"
+        )
+    plain_sgd = cls is torch.optim.SGD and not config.get("momentum") and not config.get("weight_decay")
+    if sparse and cls is not torch.optim.SparseAdam and not plain_sgd:
+        raise ZooError(
+            f"{sorted(sparse)[0]} has sparse gradients, which {cls.__name__} with these options cannot "
+            "update: use optimizer=sparse_adam or optimizer=sgd without momentum and weight decay (or "
+            "model.net.sparse=false)"
+        )
 
 
 def build_scheduler(
