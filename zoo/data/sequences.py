@@ -38,13 +38,21 @@ def word_shape(word: str) -> str:
     return "<unk:x>" if word.islower() else "<unk:.>"
 
 
+def word_bytes(word: str, width: int) -> list[int]:
+    """The first `width` UTF-8 bytes of a word, each + 1, padded with 0 to `width`."""
+    values = [byte + 1 for byte in word.encode("utf-8")[:width]]
+    return values + [0] * (width - len(values))
+
+
 class SequenceDataModule(TensorDataModule):
     """Padded batches of (tokens, lengths, targets) from a SequenceSource, with a tokenizer
     trained on the training split (or restored from a checkpoint). `source_options` are the
     source's own (e.g. num_sentences for grammar, copy_lag for copy). For tagging,
     `min_frequency` leaves rarer training words out of the vocabulary and `unknown_shapes` maps
     each word outside it to the <unk> of its shape (word_shape), so the tagger learns what an
-    unseen capitalised word is from the rare ones (the word-shape features of NER taggers)."""
+    unseen capitalised word is from the rare ones (the word-shape features of NER taggers), and
+    `characters` = C gives each word's first C UTF-8 bytes beside its id: tokens (B, T, 1 + C),
+    the word id then its bytes + 1 (0 pads), for a tagger that reads spelling (char_filters)."""
 
     def __init__(
         self,
@@ -63,6 +71,7 @@ class SequenceDataModule(TensorDataModule):
         labelled: int | None = None,
         min_frequency: int = 0,
         unknown_shapes: bool = False,
+        characters: int = 0,
         **source_options: Any,
     ):
         super().__init__(batch_size, seed)
@@ -79,8 +88,10 @@ class SequenceDataModule(TensorDataModule):
             raise ValueError(f"data.labelled must be a positive number of training examples, got {labelled}")
         if unknown_shapes and target != "tags":
             raise ValueError("data.unknown_shapes is for tagging (a word per token)")
+        if characters < 0 or (characters and target != "tags"):
+            raise ValueError(f"data.characters is a number of bytes per word, for tagging; got {characters}")
         self.tokenizer_kind, self.labelled = tokenizer, labelled
-        self.min_frequency, self.unknown_shapes = min_frequency, unknown_shapes
+        self.min_frequency, self.unknown_shapes, self.characters = min_frequency, unknown_shapes, characters
         self.tokenizer: Tokenizer | None = None
         self.collate_fn = self.collate  # datasets: lists of (token ids, target), padded per batch
 
@@ -140,7 +151,13 @@ class SequenceDataModule(TensorDataModule):
     def encode(self, words: list[str], target: Any) -> tuple[list[int], Any]:
         if self.target == "label":  # the tokenizer may split words into pieces
             return self.tokenizer.encode(" ".join(words)).ids[: self.max_length], int(target)
-        ids = [self.word_id(word) for word in words][: self.max_length]
+        words = words[: self.max_length]
+        ids: list[Any] = [self.word_id(word) for word in words]
+        if self.characters:  # each word: its id, then its bytes
+            ids = [
+                [word_id, *word_bytes(word, self.characters)]
+                for word_id, word in zip(ids, words, strict=True)
+            ]
         index = {tag: i for i, tag in enumerate(self.tags)}
         unknown = {tag for tag in target if tag is not None and tag not in index}
         if unknown:
@@ -157,12 +174,13 @@ class SequenceDataModule(TensorDataModule):
 
     def collate(self, batch: list[tuple[list[int], Any]]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         lengths = torch.tensor([max(len(ids), 1) for ids, _ in batch])
-        tokens = torch.zeros(len(batch), int(lengths.max()), dtype=torch.long)
+        per_word = [1 + self.characters] if self.characters else []  # the word id, then its bytes
+        tokens = torch.zeros(len(batch), int(lengths.max()), *per_word, dtype=torch.long)
         for row, (ids, _) in enumerate(batch):
             tokens[row, : len(ids)] = torch.tensor(ids, dtype=torch.long)
         if self.target == "label":
             return tokens, lengths, torch.tensor([label for _, label in batch])
-        targets = torch.full(tokens.shape, IGNORE, dtype=torch.long)
+        targets = torch.full(tokens.shape[:2], IGNORE, dtype=torch.long)
         for row, (_, tags) in enumerate(batch):
             targets[row, : len(tags)] = torch.tensor(tags, dtype=torch.long)
         return tokens, lengths, targets

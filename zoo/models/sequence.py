@@ -3,7 +3,9 @@
 - RNNSequenceClassifier: embedding → (bi)RNN → one vector per sequence → linear → class signals.
   `pooling="last"`: the final hidden state h_T of each sequence (both directions when
   bidirectional); `"mean"`: the mean of h_t over the real tokens (the padding mask).
-- RNNTagger: embedding → (bi)RNN → linear at every position → tag signals (B, T, tags).
+- RNNTagger: embedding → (bi)RNN → linear at every position → tag signals (B, T, tags); with
+  `char_filters`, each word's embedding is joined by what a character CNN reads in its spelling
+  (CharacterCNN), so a word never seen in training is still read by its letters.
 
 Padding never reaches the recurrence on the fast path: sequences are packed
 (pack_padded_sequence), so each one stops at its own length.
@@ -15,8 +17,11 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from zoo.errors import ZooError
 from zoo.models.recurrent import recurrent_layer
 from zoo.vocabulary import PAD
+
+BYTE_IDS = 257  # a character input is a word's UTF-8 bytes + 1; 0 pads
 
 
 class RecurrentEncoder(nn.Module):
@@ -30,17 +35,23 @@ class RecurrentEncoder(nn.Module):
         bidirectional: bool,
         dropout: float,
         nonlinearity: str = "tanh",
+        extra_features: int = 0,
     ):
         super().__init__()
         self.embedding = nn.Embedding(vocab_size, embed_dim, padding_idx=PAD)
         self.drop = nn.Dropout(dropout)
-        self.rnn = recurrent_layer(mode, embed_dim, hidden, num_layers, bidirectional, dropout, nonlinearity)
+        inputs = embed_dim + extra_features
+        self.rnn = recurrent_layer(mode, inputs, hidden, num_layers, bidirectional, dropout, nonlinearity)
         self.mode, self.directions = mode, 2 if bidirectional else 1
         self.output_size = hidden * self.directions
 
-    def forward(self, tokens: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(outputs h_t (B, T, directions·hidden), final states (B, directions·hidden))."""
-        x = self.drop(self.embedding(tokens))
+    def forward(
+        self, tokens: torch.Tensor, lengths: torch.Tensor, extra: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """(outputs h_t (B, T, directions·hidden), final states (B, directions·hidden)); `extra`
+        (B, T, extra_features) is read beside each token's embedding."""
+        x = self.embedding(tokens)
+        x = self.drop(x if extra is None else torch.cat([x, extra], dim=-1))
         packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
         outputs, _ = self.rnn(packed)
         outputs, _ = pad_packed_sequence(outputs, batch_first=True, total_length=tokens.shape[1])
@@ -89,6 +100,24 @@ class RNNSequenceClassifier(nn.Module):
         return self.output((outputs * mask).sum(1) / mask.sum(1).clamp_min(1))
 
 
+class CharacterCNN(nn.Module):
+    """A word's spelling as a vector (Ma & Hovy 2016; Lample et al. 2016 read it with a BiLSTM):
+    its UTF-8 bytes (B, T, C; 0 pads) embedded, one convolution of width `width` along the bytes,
+    tanh, and the largest value of each filter over the word's bytes: (B, T, filters)."""
+
+    def __init__(self, filters: int, dim: int = 16, width: int = 3):
+        super().__init__()
+        self.embedding = nn.Embedding(BYTE_IDS, dim, padding_idx=0)
+        self.conv = nn.Conv1d(dim, filters, width, padding=width // 2)
+
+    def forward(self, characters: torch.Tensor) -> torch.Tensor:
+        batch, steps, width = characters.shape
+        flat = characters.reshape(batch * steps, width)
+        features = torch.tanh(self.conv(self.embedding(flat).transpose(1, 2)))  # (B·T, filters, C)
+        features = features.masked_fill((flat == 0).unsqueeze(1), -1.0)  # a pad is never the largest
+        return features.amax(dim=-1).reshape(batch, steps, -1)
+
+
 class RNNTagger(nn.Module):
     def __init__(
         self,
@@ -101,13 +130,29 @@ class RNNTagger(nn.Module):
         bidirectional: bool = True,
         dropout: float = 0.0,
         nonlinearity: str = "tanh",
+        char_filters: int = 0,
+        char_dim: int = 16,
+        char_width: int = 3,
     ):
         super().__init__()
         self.encoder = RecurrentEncoder(
-            vocab_size, embed_dim, hidden, num_layers, mode, bidirectional, dropout, nonlinearity
-        )
+            vocab_size, embed_dim, hidden, num_layers, mode, bidirectional, dropout, nonlinearity,
+            extra_features=char_filters,
+        )  # fmt: skip
+        self.characters = CharacterCNN(char_filters, char_dim, char_width) if char_filters else None
         self.output = nn.Linear(self.encoder.output_size, num_classes)
 
     def forward(self, tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        outputs, _ = self.encoder(tokens, lengths)
+        """Tag signals (B, T, tags) from word ids (B, T), or with characters from (B, T, 1 + C):
+        each word's id, then its bytes (SequenceDataModule with data.characters=C)."""
+        reads_characters = self.characters is not None
+        if (tokens.ndim == 3) != reads_characters:
+            raise ZooError(
+                "the tagger reads each word's characters (model.net.char_filters) only with data that "
+                "gives them (data.characters), and then both are needed"
+            )
+        if not reads_characters:
+            outputs, _ = self.encoder(tokens, lengths)
+        else:
+            outputs, _ = self.encoder(tokens[..., 0], lengths, self.characters(tokens[..., 1:]))
         return self.output(outputs)

@@ -47,7 +47,14 @@ class TaggerInference(Inference):
         return self.net(tokens, lengths)
 
     def onnx_inputs(self, datamodule: DataModule) -> dict[str, torch.Tensor] | None:
-        return token_inputs(self.net, "tokens", "lengths")
+        inputs = token_inputs(self.net, "tokens", "lengths")
+        width = getattr(datamodule, "characters", 0)
+        if width:  # each word's id, then its bytes (SequenceDataModule's characters)
+            spelling = torch.randint(
+                1, 257, (*inputs["tokens"].shape, width), generator=torch.Generator().manual_seed(0)
+            )
+            inputs["tokens"] = torch.cat([inputs["tokens"].unsqueeze(-1), spelling], dim=-1)
+        return inputs
 
     def describe(self, result: dict[str, Any]) -> list[str]:
         words = result["input"].split()
