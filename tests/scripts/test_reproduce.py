@@ -141,6 +141,19 @@ def test_an_embedding_preset_s_samples_are_nearest_words(tmp_path):
     assert sample["options"] == "top_k=3" and sample["output"].count("(") == 3  # "word (0.71), ..."
 
 
+def test_a_translation_preset_s_samples_are_its_translations(tmp_path):
+    import zoo
+    from tests.conftest import compose_train
+    from zoo.commands.train import train
+
+    overrides = ["model=rnn_seq2seq", "data=grammar_translation", "trainer.max_epochs=1"]
+    checkpoint = train(compose_train(overrides, tmp_path / "s2s"))["best_checkpoint"]
+    sentence = "the dog sees a cat"
+    (sample,) = reproduce.generated_samples(checkpoint, {"input": sentence, "beam_size": 3})
+    expected = zoo.load(checkpoint).predict(sentence, beam_size=3)[0]["translation"]
+    assert sample == {"prompt": sentence, "options": "beam_size=3", "output": expected}
+
+
 def test_a_baseline_is_given_in_the_units_of_the_preset_s_metric():
     import math
 
