@@ -162,7 +162,7 @@ class Seq2Seq(Seq2SeqInference, Task):
         lengths, scores = bleu_by_source_length(self, datamodule)
         if not lengths:
             return []
-        path = score_by_length(lengths, scores, "BLEU", folder / "bleu_by_length.png",
+        path = score_by_length(lengths, {"greedy": scores}, "BLEU", folder / "bleu_by_length.png",
                                title="greedy translations of the validation split")  # fmt: skip
         return [("plots/bleu_by_length", path)]
 
@@ -179,7 +179,7 @@ class Seq2Seq(Seq2SeqInference, Task):
 
 
 def bleu_by_source_length(
-    task: Seq2Seq, datamodule: DataModule, buckets: int = 6, batch_size: int = 128
+    task: Seq2SeqInference, datamodule: DataModule, buckets: int = 6, batch_size: int = 128
 ) -> tuple[list[str], list[float]]:
     """(a label per bucket of source lengths, e.g. "7-9", the corpus BLEU of its greedy
     translations): the validation sentences sorted by length and cut into `buckets` equal parts."""

@@ -130,17 +130,21 @@ def weight_histogram(weights: np.ndarray, path: str | Path, title: str = "") -> 
 
 
 def score_by_length(
-    labels: list[str], scores: list[float], metric: str, path: str | Path, title: str = ""
+    labels: list[str], curves: dict[str, list[float]], metric: str, path: str | Path, title: str = ""
 ) -> Path:
-    """A score per bucket of input lengths (e.g. BLEU by source length), shortest first."""
+    """A score per bucket of input lengths (e.g. BLEU by source length), shortest first: one line
+    per model in `curves` ({name: a score per bucket}), named in a legend when there are several."""
     figure = new_figure(7, 4)
     axes = figure.subplots()
-    axes.plot(range(len(scores)), scores, marker="o")
+    for name, scores in curves.items():
+        axes.plot(range(len(scores)), scores, marker="o", label=name)
     axes.set_xticks(range(len(labels)), labels)
     axes.set_xlabel("source length (tokens)")
     axes.set_ylabel(metric)
     axes.set_ylim(0, 1.05)
     axes.grid(alpha=0.3)
+    if len(curves) > 1:
+        axes.legend()
     if title:
         axes.set_title(title)
     return save_figure(figure, path)
