@@ -226,9 +226,12 @@ def test_a_signal_during_predict_leaves_the_destination_and_no_partial_file(
                f"output={destination}"]  # fmt: skip
     from tests.conftest import zoo_env
 
+    # a suite started in the background (`nohup ... &`) ignores SIGINT, and so would its children:
+    # the child gets the default disposition back, as a command typed at a terminal has it
     process = subprocess.Popen(
-        command, cwd=tmp_path, env=zoo_env(tmp_path), stderr=subprocess.PIPE, text=True
-    )
+        command, cwd=tmp_path, env=zoo_env(tmp_path), stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )  # fmt: skip
     deadline = time.time() + 120
     while not list(tmp_path.glob(".out.csv.*.tmp")) and time.time() < deadline and process.poll() is None:
         time.sleep(0.05)
