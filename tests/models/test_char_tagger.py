@@ -33,11 +33,12 @@ def test_the_data_gives_each_word_its_id_then_its_bytes():
         SequenceDataModule(source="grammar", target="label", num_classes=2, characters=4)
 
 
-def test_a_word_reads_the_same_however_much_padding_follows_it():
+@pytest.mark.parametrize("width", [1, 2, 3, 4, 5])
+def test_a_word_reads_the_same_however_much_padding_follows_it(width):
     torch.manual_seed(0)
-    cnn = CharacterCNN(filters=5, dim=4, width=3)
+    cnn = CharacterCNN(filters=5, dim=4, width=width)
     short, long = torch.tensor([[[72, 106, 0]]]), torch.tensor([[[72, 106, 0, 0, 0, 0]]])
-    assert torch.allclose(cnn(short), cnn(long))
+    assert cnn(short).shape == (1, 1, 5) and torch.allclose(cnn(short), cnn(long))
 
 
 def test_words_and_spelling_must_both_be_read_or_neither():

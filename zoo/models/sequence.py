@@ -108,7 +108,7 @@ class CharacterCNN(nn.Module):
     def __init__(self, filters: int, dim: int = 16, width: int = 3):
         super().__init__()
         self.embedding = nn.Embedding(BYTE_IDS, dim, padding_idx=0)
-        self.conv = nn.Conv1d(dim, filters, width, padding=width // 2)
+        self.conv = nn.Conv1d(dim, filters, width, padding="same")  # one output per byte, any width
 
     def forward(self, characters: torch.Tensor) -> torch.Tensor:
         batch, steps, width = characters.shape

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
+from zoo.models.sequence import BYTE_IDS
 from zoo.tasks.inference.base import Inference, encode_sentence, token_inputs, with_output_size
 
 if TYPE_CHECKING:
@@ -51,7 +52,7 @@ class TaggerInference(Inference):
         width = getattr(datamodule, "characters", 0)
         if width:  # each word's id, then its bytes (SequenceDataModule's characters)
             spelling = torch.randint(
-                1, 257, (*inputs["tokens"].shape, width), generator=torch.Generator().manual_seed(0)
+                1, BYTE_IDS, (*inputs["tokens"].shape, width), generator=torch.Generator().manual_seed(0)
             )
             inputs["tokens"] = torch.cat([inputs["tokens"].unsqueeze(-1), spelling], dim=-1)
         return inputs
