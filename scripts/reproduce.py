@@ -7,6 +7,7 @@ library's own (seconds, measured at every run); each run's parameters and traini
     python scripts/reproduce.py                          # every preset whose data is present
     python scripts/reproduce.py --only xor_mlp,circles_mlp
     python scripts/reproduce.py --tiny                   # 1 epoch of 2 batches: a check that all runs
+                                                         # (into runs/reproduce-tiny/, RESULTS.md too)
     python scripts/reproduce.py --weights                # and publish the trained weights (zoo.weights)
 
 Presets whose dataset is not on disk (ZOO_OFFLINE=1 is set while checking, nothing is downloaded)
@@ -37,6 +38,8 @@ from zoo.weights import WEIGHTS_DIR
 TINY = ["trainer.max_epochs=1", "++trainer.limit_train_batches=2", "++trainer.limit_val_batches=2",
         "++trainer.limit_test_batches=2"]  # fmt: skip
 QUIET = ["callbacks.progress=none", "logger=csv"]
+RESULTS, RUNS = "docs/RESULTS.md", "runs/reproduce"
+TINY_RUNS = "runs/reproduce-tiny"  # --tiny's runs and results: the measured ones stay untouched
 MAX_SHIPPED_BYTES = 4_000_000  # trained weights ship inside the package up to this size (zoo.weights)
 LOWER_IS_BETTER = ("loss", "ppl", "perplexity", "mse", "mae", "error")
 
@@ -231,6 +234,7 @@ def ngram_baseline(cfg: Any, order: int) -> float:
     texts = datamodule.load_texts()
     datamodule.read_splits(("train",))
     tokenizer = datamodule.tokenizer
+    texts["train"] = datamodule.trained_lines(texts["train"])  # the lines the net learns from
     train, test = (encode_lines(tokenizer, texts[split]).tolist() for split in ("train", "test"))
     return KneserNeyLM(order, tokenizer.get_vocab_size()).fit(train).cross_entropy(test)
 
@@ -257,6 +261,39 @@ def most_frequent_tag_baseline(cfg: Any) -> float:
         for word, tag in zip(words, tags, strict=True)
     ]
     return sum(guess == tag for guess, tag in pairs) / len(pairs)
+
+
+def naive_bayes_baseline(cfg: Any) -> float:
+    """Test accuracy of binarized multinomial naive Bayes over each text's words (Wang & Manning
+    2012's MNB): log p(c) + sum over the distinct words w of the text of log p(w | c), where
+    p(w | c) counts the training texts of class c holding w, add-one smoothed; words training never
+    saw are left out. The bag-of-words anchor a sentence classifier should beat."""
+    import math
+    from collections import Counter
+
+    from zoo.data import build_datamodule
+    from zoo.registry import plain
+
+    datamodule = build_datamodule(plain(cfg.data))
+    examples = datamodule.reader.examples(datamodule)
+    texts = Counter(label for _, label in examples["train"])
+    holding: dict[Any, Counter] = {label: Counter() for label in texts}
+    for words, label in examples["train"]:
+        holding[label].update(set(words))
+    vocabulary = set().union(*holding.values())
+    scores = {
+        label: (math.log(texts[label] / len(examples["train"])), counts, sum(counts.values()) + len(vocabulary))
+        for label, counts in holding.items()
+    }  # fmt: skip
+
+    def guess(words: list[str]) -> Any:
+        known = set(words) & vocabulary
+        return max(
+            scores,
+            key=lambda c: scores[c][0] + sum(math.log((scores[c][1][w] + 1) / scores[c][2]) for w in known),
+        )
+
+    return sum(guess(words) == label for words, label in examples["test"]) / len(examples["test"])
 
 
 def context_frequency_baseline(cfg: Any) -> float:
@@ -309,7 +346,8 @@ def copy_source_baseline(cfg: Any) -> float:
 def preset_baseline(cfg: Any, metric: str | None) -> dict[str, Any] | None:
     """The preset's `baseline:` on its test split, with the metric it is compared on: `ngram: N`
     (a Kneser-Ney N-gram, in the units of the preset's metric), `most_frequent_tag: true` (a
-    tagger's test/acc from word-tag counts alone), `context_frequency: true` (skip-gram's
+    tagger's test/acc from word-tag counts alone), `naive_bayes: true` (a text classifier's
+    test/acc from a bag of words), `context_frequency: true` (skip-gram's
     test/loss without the centre word) or `copy_source: true` (a translation's test/bleu when the
     source is copied)."""
     from zoo.registry import plain
@@ -322,6 +360,9 @@ def preset_baseline(cfg: Any, metric: str | None) -> dict[str, Any] | None:
     if baseline.get("most_frequent_tag"):
         value = most_frequent_tag_baseline(cfg)
         return {"name": "each word's most frequent training tag", "value": value, "metric": "test/acc"}
+    if baseline.get("naive_bayes"):
+        value = naive_bayes_baseline(cfg)
+        return {"name": "naive Bayes over the words (binarized)", "value": value, "metric": "test/acc"}
     if baseline.get("context_frequency"):
         value = context_frequency_baseline(cfg)
         return {"name": "context-word frequency alone", "value": value, "metric": "test/loss"}
@@ -668,10 +709,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", help="comma-separated experiment names (default: all)")
     parser.add_argument("--tiny", action="store_true", help="one epoch of two batches per run")
     parser.add_argument(
-        "--output", default="docs/RESULTS.md", help="the results file (default: docs/RESULTS.md)"
+        "--output",
+        help=f"the results file (default: {RESULTS}; with --tiny {TINY_RUNS}/RESULTS.md, so a check never"
+        " overwrites the measured results)",
     )
     parser.add_argument(
-        "--runs", default="runs/reproduce", help="where the runs go (default: runs/reproduce)"
+        "--runs", help=f"where the runs go (default: {RUNS}; with --tiny {TINY_RUNS}, beside the real runs)"
     )
     parser.add_argument(
         "--weights",
@@ -679,6 +722,8 @@ def main(argv: list[str] | None = None) -> int:
         help="publish the trained weights of each run that meets its target into zoo/weights/",
     )
     args = parser.parse_args(argv)
+    args.runs = args.runs or (TINY_RUNS if args.tiny else RUNS)
+    args.output = args.output or (f"{TINY_RUNS}/RESULTS.md" if args.tiny else RESULTS)
 
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from zoo.data import grammar
-from zoo.data.text import BPTTWindows, LanguageModelDataModule, train_tokenizer
+from zoo.data.text import BPTTWindows, LanguageModelDataModule, encode_lines, train_tokenizer
 from zoo.errors import ZooError
 from zoo.vocabulary import EOS
 
@@ -166,3 +166,22 @@ def test_a_text_holding_unk_keeps_ids_contiguous_and_unk_at_one():
         assert ids == list(range(tokenizer.get_vocab_size()))  # no gap: the largest id fits the embedding
         assert tokenizer.encode("<unk> zebra").ids == [1, 1]
         assert [tokenizer.id_to_token(i) for i in range(4)] == ["<pad>", "<unk>", "<bos>", "<eos>"]
+
+
+def test_train_fraction_trains_on_the_first_lines_with_the_whole_texts_vocabulary(tmp_path):
+    train = [f"common words and rare{i}" for i in range(40)]
+    (tmp_path / "train.txt").write_text("\n".join(train) + "\n")
+    (tmp_path / "other.txt").write_text("common words and rare39\n" * 8)
+    files = {"train": str(tmp_path / "train.txt"), "val": str(tmp_path / "other.txt"),
+             "test": str(tmp_path / "other.txt")}  # fmt: skip
+    whole = LanguageModelDataModule("text_files", **files, batch_size=2, bptt=3)
+    part = LanguageModelDataModule("text_files", **files, batch_size=2, bptt=3, train_fraction=0.25)
+    whole.setup(), part.setup()
+    assert part.tokenizer.get_vocab() == whole.tokenizer.get_vocab()  # rare39 is still a word
+    assert (part.datasets["train"].data == EOS).sum() == 10 and (
+        whole.datasets["train"].data == EOS
+    ).sum() == 40
+    assert torch.equal(part.datasets["train"].data.flatten(), encode_lines(whole.tokenizer, train[:10]))
+    assert torch.equal(part.datasets["test"].data, whole.datasets["test"].data)
+    with pytest.raises(ValueError, match="train_fraction must be in"):
+        LanguageModelDataModule("text_files", **files, train_fraction=0.0)

