@@ -2,6 +2,7 @@
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from omegaconf import OmegaConf
@@ -226,30 +227,33 @@ def test_a_section_another_script_wrote_is_kept(tmp_path):
     )
 
 
-def test_the_most_frequent_tag_baseline_tags_each_word_by_its_training_counts(tmp_path):
+def compose_own_files(tmp_path: Path, overrides: list[str], suffix: str) -> Any:
+    """A training config over train<suffix> (also the validation split) and test<suffix> in tmp_path."""
     from zoo.registry import compose
 
+    files = [f"data.files.{split}={tmp_path / name}{suffix}" for split, name in
+             (("train", "train"), ("val", "train"), ("test", "test"))]  # fmt: skip
+    return compose("train", [*overrides, *files])
+
+
+def test_the_most_frequent_tag_baseline_tags_each_word_by_its_training_counts(tmp_path):
     (tmp_path / "train.conll").write_text("I PRON\nsaw VERB\n\nI PRON\nsaw VERB\n\na DET\nsaw NOUN\n")
     (tmp_path / "test.conll").write_text(
         "I PRON\nsaw NOUN\nzebras NOUN\n"
     )  # saw: VERB (2 of 3); zebras: unseen
-    files = [f"data.files.{split}={tmp_path / name}" for split, name in
-             (("train", "train.conll"), ("val", "train.conll"), ("test", "test.conll"))]  # fmt: skip
-    cfg = compose("train", ["model=bilstm_tagger", "data=tagged", *files])
+    cfg = compose_own_files(tmp_path, ["model=bilstm_tagger", "data=tagged"], ".conll")
     # I -> PRON (right), saw -> VERB (wrong), zebras -> the commonest tag overall, PRON (wrong)
     assert reproduce.most_frequent_tag_baseline(cfg) == 1 / 3
 
 
 def test_the_copy_source_baseline_scores_the_words_the_two_languages_share(tmp_path):
-    from zoo.registry import compose
-
     (tmp_path / "train.tsv").write_text("Moses spoke to Aaron\tMoisés habló á Aarón\nthe king\tel rey\n")
     # the copy "a b c d e f" against the reference "a b c d x f": 5 of 6 words, 3 of 5 bigrams,
     # 2 of 4 trigrams, 1 of 3 four-grams; equal lengths, so no brevity penalty
     (tmp_path / "test.tsv").write_text("a b c d e f\ta b c d x f\n")
-    files = [f"data.files.{split}={tmp_path / name}" for split, name in
-             (("train", "train.tsv"), ("val", "train.tsv"), ("test", "test.tsv"))]  # fmt: skip
-    cfg = compose("train", ["model=rnn_seq2seq", "data=parallel", *files, "+baseline.copy_source=true"])
+    cfg = compose_own_files(
+        tmp_path, ["model=rnn_seq2seq", "data=parallel", "+baseline.copy_source=true"], ".tsv"
+    )
     baseline = reproduce.preset_baseline(cfg, "test/bleu")
     assert baseline["name"] == "the source copied" and baseline["metric"] == "test/bleu"
     # the target tokenizer, learnt on Spanish, knows none of a..f: every word is <unk>, which BLEU
@@ -274,15 +278,13 @@ def test_a_tiny_check_leaves_the_measured_results_and_runs_alone(tmp_path, monke
 
 
 def test_the_naive_bayes_baseline_counts_the_training_texts_holding_each_word(tmp_path):
-    from zoo.registry import compose
-
     # pos: good 2, film 1, fun 1 (of 4 + 4 words); neg: bad 1, film 1 (2 + 4); priors 2/3, 1/3.
     # "bad film": pos 2/3·1/8·2/8 = 1/48 < neg 1/3·2/6·2/6 = 1/27; "film zebra" (zebra unseen):
     # pos 2/3·2/8 = 1/6 > neg 1/3·2/6 = 1/9, wrong; "good good": good counted once, pos, right
     (tmp_path / "train.csv").write_text("pos,good film\npos,good fun good\nneg,bad film\n")
     (tmp_path / "test.csv").write_text("neg,bad film\nneg,film zebra\npos,good good\n")
-    files = [f"data.files.{split}={tmp_path / name}" for split, name in
-             (("train", "train.csv"), ("val", "train.csv"), ("test", "test.csv"))]  # fmt: skip
-    cfg = compose("train", ["model=cnn_text", "data=labelled_text", *files, "+baseline.naive_bayes=true"])
+    cfg = compose_own_files(
+        tmp_path, ["model=cnn_text", "data=labelled_text", "+baseline.naive_bayes=true"], ".csv"
+    )
     baseline = reproduce.preset_baseline(cfg, "test/acc")
     assert baseline["metric"] == "test/acc" and baseline["value"] == 2 / 3
