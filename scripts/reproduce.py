@@ -281,17 +281,15 @@ def naive_bayes_baseline(cfg: Any) -> float:
     for words, label in examples["train"]:
         holding[label].update(set(words))
     vocabulary = set().union(*holding.values())
-    scores = {
-        label: (math.log(texts[label] / len(examples["train"])), counts, sum(counts.values()) + len(vocabulary))
-        for label, counts in holding.items()
-    }  # fmt: skip
+    prior = {label: math.log(count / len(examples["train"])) for label, count in texts.items()}
+    total = {label: sum(counts.values()) + len(vocabulary) for label, counts in holding.items()}
+
+    def score(label: Any, words: set[str]) -> float:  # log p(c) + sum of log p(w | c)
+        return prior[label] + sum(math.log((holding[label][w] + 1) / total[label]) for w in words)
 
     def guess(words: list[str]) -> Any:
         known = set(words) & vocabulary
-        return max(
-            scores,
-            key=lambda c: scores[c][0] + sum(math.log((scores[c][1][w] + 1) / scores[c][2]) for w in known),
-        )
+        return max(holding, key=lambda label: score(label, known))
 
     return sum(guess(words) == label for words, label in examples["test"]) / len(examples["test"])
 
