@@ -141,8 +141,8 @@ def keep_plots(run_dir: Path, results_file: Path, name: str) -> list[Path]:
 
 
 def claim_plot(row: dict[str, Any], metric: str, results_file: Path) -> list[Path]:
-    """For a claim compared on a train/ or val/ metric: both runs' curves on one plot
-    (<results folder>/<experiment>/claim.png)."""
+    """Both runs' curves of a train/ or val/ metric on one plot (<results folder>/<experiment>/claim.png):
+    the claim's own metric, or for a claim compared on test/X the validation curve val/X."""
     from zoo.viz.curves import compared_curves, epoch_values
 
     if not metric.startswith(("train/", "val/")) or not row.get("contrast"):
@@ -449,7 +449,10 @@ def write_results(
             theirs = "-"
         else:
             contrast_plots = keep_plots(Path(contrast["result"]["run_dir"]), path, f"{row['name']}_contrast")
-            curve = next((m for m in metrics if m.startswith(("train/", "val/"))), metrics[0])
+            # the curves behind the claim: its train/ or val/ metric, else its test metric's val/ one
+            curve = next(
+                (m for m in metrics if m.startswith(("train/", "val/"))), "val/" + metrics[0].split("/")[-1]
+            )
             contrast_plots = claim_plot(row, curve, path) + contrast_plots
             theirs = claim_values(contrast["result"], metrics, 100)
         claim_rows.append(

@@ -37,6 +37,9 @@ def test_reproduce_writes_the_results_and_claims_tables_and_says_what_it_skipped
     assert "`model.net.hidden=[]` | test/acc " in text
     assert "`data.batch_size=2000` | test/acc " in text
     assert (tmp_path / "runs" / "claim_per_example_sgd_contrast" / "summary.json").is_file()
+    # a claim compared on test/acc: both runs' validation curves on one plot, linked from its row
+    assert (output.parent / "results" / "xor_mlp" / "claim.png").is_file()
+    assert "[claim](results/xor_mlp/claim.png)" in text
     # how fast each trained: the run's parameters, steps and speed
     speed = {line.split(" | ")[0].strip("| "): line for line in section(text, "## Training speed")}
     summary = json.loads((tmp_path / "runs" / "xor_mlp" / "summary.json").read_text())
