@@ -799,5 +799,18 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def stopped_cleanly(argv: list[str] | None = None) -> int:
+    """main(), with a stop by signal said in two lines as `zoo train` says it, not a traceback (the
+    results file is written once every run has ended, so it is left as it was)."""
+    from zoo.errors import Interrupted
+
+    try:
+        return main(argv)
+    except Interrupted as stop:
+        print(f"reproduce: stopped by {stop}; the results file was not written", file=sys.stderr)
+        print("run it again: the stopped run starts over in its folder", file=sys.stderr)
+        return 128 + stop.signum
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(stopped_cleanly())

@@ -291,3 +291,19 @@ def test_the_naive_bayes_baseline_counts_the_training_texts_holding_each_word(tm
     )
     baseline = reproduce.preset_baseline(cfg, "test/acc")
     assert baseline["metric"] == "test/acc" and baseline["value"] == 2 / 3
+
+
+def test_a_stop_by_signal_is_said_in_two_lines_not_a_traceback(monkeypatch, capsys):
+    from zoo.errors import Interrupted
+
+    def stopped(argv):
+        raise Interrupted("SIGTERM", 15, Path("runs/reproduce/x/checkpoints/last.ckpt"), 78)
+
+    monkeypatch.setattr(reproduce, "main", stopped)
+    assert reproduce.stopped_cleanly(["--only", "x"]) == 128 + 15
+    said = capsys.readouterr().err.splitlines()
+    assert said[0] == (
+        "reproduce: stopped by SIGTERM at step 78: saved runs/reproduce/x/checkpoints/last.ckpt;"
+        " the results file was not written"
+    )
+    assert len(said) == 2
